@@ -1,0 +1,12 @@
+//! Server functions. Each is a public HTTP endpoint under `/api`, so each
+//! authorises its caller itself before doing anything.
+
+/// The public catalogue and content pages.
+pub mod content;
+
+/// The public enquiry form.
+pub mod contact;
+
+/// The same forms, posted without JavaScript.
+#[cfg(feature = "ssr")]
+pub mod forms;

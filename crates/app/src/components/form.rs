@@ -1,0 +1,228 @@
+//! NHS.UK-style form parts that work the same with and without JavaScript.
+//!
+//! With JavaScript a form is sent to its server function and problems come
+//! back as an [`AppError`]. Without it the browser posts to the page's own
+//! address; the server checks the form and, if something is wrong, renders
+//! the page again with a [`FormEcho`]: what was typed and what was wrong.
+
+use crate::error::AppError;
+use domain::FieldErrors;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A form posted without JavaScript that could not be accepted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormEcho {
+    /// The submitted fields, as typed.
+    pub values: Vec<(String, String)>,
+    pub errors: FieldErrors,
+    /// A problem with the form as a whole (throttling, say).
+    pub message: Option<String>,
+}
+
+impl FormEcho {
+    pub fn value(&self, field: &str) -> String {
+        self.values
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    }
+
+    /// Builds the echo for a failed submission.
+    pub fn from_error(values: Vec<(String, String)>, error: &AppError) -> Self {
+        Self {
+            values,
+            errors: error.field_errors().cloned().unwrap_or_default(),
+            message: error.field_errors().is_none().then(|| error.to_string()),
+        }
+    }
+}
+
+/// The echo of this request's no-JavaScript submission, if any. On the
+/// server it comes from the request; in the browser it arrives inside the
+/// page, so hydration renders exactly what the server did.
+pub fn posted_form_echo() -> Option<FormEcho> {
+    leptos::server::SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<FormEcho>().cloned())
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None
+        }
+    })
+    .into_inner()
+}
+
+/// The problems to show: from the latest JavaScript submission if there was
+/// one, otherwise from the no-JavaScript echo.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Problems {
+    pub errors: FieldErrors,
+    pub message: Option<String>,
+}
+
+impl Problems {
+    pub fn from_error(error: &AppError) -> Self {
+        Self {
+            errors: error.field_errors().cloned().unwrap_or_default(),
+            message: error.field_errors().is_none().then(|| error.to_string()),
+        }
+    }
+
+    pub fn from_echo(echo: &FormEcho) -> Self {
+        Self {
+            errors: echo.errors.clone(),
+            message: echo.message.clone(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty() && self.message.is_none()
+    }
+}
+
+/// The error summary at the top of a form: each problem links to its field.
+#[component]
+pub fn ErrorSummary(problems: Signal<Problems>) -> impl IntoView {
+    move || {
+        let problems = problems.get();
+        (!problems.is_empty()).then(|| {
+            view! {
+                <div class="nhsuk-error-summary" aria-labelledby="error-summary-title" role="alert" tabindex="-1">
+                    <h2 class="nhsuk-error-summary__title" id="error-summary-title">
+                        "There is a problem"
+                    </h2>
+                    <div class="nhsuk-error-summary__body">
+                        {problems.message.map(|message| view! { <p>{message}</p> })}
+                        <ul class="nhsuk-list nhsuk-error-summary__list">
+                            {problems
+                                .errors
+                                .iter()
+                                .map(|e| {
+                                    view! {
+                                        <li>
+                                            <a href=format!("#{}", e.field)>{e.message.clone()}</a>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </div>
+                </div>
+            }
+        })
+    }
+}
+
+/// What kind of control a [`Field`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Text,
+    Email,
+    Tel,
+    TextArea,
+}
+
+/// A labelled input with its hint and error message, NHS.UK style.
+#[component]
+pub fn Field(
+    /// The form field's name, also the input's id (the error summary links to it).
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = Control::Text)] control: Control,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    /// The value to start with (what was typed, after a failed submission).
+    #[prop(into)]
+    value: String,
+    problems: Signal<Problems>,
+    /// Narrower inputs for short answers (NHS.UK width classes).
+    #[prop(optional)]
+    width: Option<&'static str>,
+) -> impl IntoView {
+    let error = Memo::new(move |_| problems.with(|p| p.errors.get(name).map(str::to_owned)));
+    let hint_id = hint.map(|_| format!("{name}-hint"));
+    let error_id = format!("{name}-error");
+    let described_by = {
+        let hint_id = hint_id.clone();
+        let error_id = error_id.clone();
+        move || {
+            let mut ids: Vec<String> = hint_id.iter().cloned().collect();
+            if error.with(Option::is_some) {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let input_class = move |base: &str| {
+        let mut class = base.to_owned();
+        if let Some(width) = width {
+            class.push(' ');
+            class.push_str(width);
+        }
+        if error.with(Option::is_some) {
+            class.push_str(&format!(" {base}--error"));
+        }
+        class
+    };
+    let control_view = match control {
+        Control::TextArea => view! {
+            <textarea
+                class=move || input_class("nhsuk-textarea")
+                id=name
+                name=name
+                rows="6"
+                aria-describedby=described_by
+            >
+                {value}
+            </textarea>
+        }
+        .into_any(),
+        other => {
+            let kind = match other {
+                Control::Email => "email",
+                Control::Tel => "tel",
+                _ => "text",
+            };
+            view! {
+                <input
+                    class=move || input_class("nhsuk-input")
+                    id=name
+                    name=name
+                    type=kind
+                    value=value
+                    autocomplete=autocomplete
+                    spellcheck=matches!(other, Control::Email).then_some("false")
+                    aria-describedby=described_by
+                />
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class=move || {
+            if error.with(Option::is_some) { "nhsuk-form-group nhsuk-form-group--error" } else { "nhsuk-form-group" }
+        }>
+            <label class="nhsuk-label" for=name>
+                {label}
+            </label>
+            {hint.map(|hint| view! { <div class="nhsuk-hint" id=hint_id.clone()>{hint}</div> })}
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <span class="nhsuk-error-message" id=error_id.clone()>
+                                <span class="nhsuk-u-visually-hidden">"Error: "</span>
+                                {message}
+                            </span>
+                        }
+                    })
+            }}
+            {control_view}
+        </div>
+    }
+}

@@ -1,0 +1,24 @@
+use domain::site::SiteInfo;
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, Title};
+use leptos_router::hooks::use_location;
+
+/// Sets the page's title ("Services – PrimaryPoint"), meta description and
+/// canonical link. Every page renders exactly one of these.
+#[component]
+pub fn PageHead(
+    /// The page's own name; empty for the home page.
+    #[prop(into)]
+    title: String,
+    /// One sentence describing the page for search results.
+    #[prop(into)]
+    description: String,
+) -> impl IntoView {
+    let site = expect_context::<SiteInfo>();
+    let canonical = site.canonical(&use_location().pathname.get_untracked());
+    view! {
+        <Title text=site.title(&title) />
+        <Meta name="description" content=description />
+        <Link rel="canonical" href=canonical />
+    }
+}

@@ -1,0 +1,8 @@
+/// Skip link, header, footer and breadcrumbs: the frame of every page.
+pub mod layout;
+
+/// `<title>`, meta description and canonical link for a page.
+pub mod head;
+
+/// Error summary, fields and the no-JavaScript echo of a failed form.
+pub mod form;

@@ -1,0 +1,2 @@
+/// What everyone sees: home, services, content pages, contact, errors.
+pub mod public;

@@ -1,0 +1,65 @@
+use backend::Db;
+use domain::site::SiteInfo;
+use leptos::prelude::*;
+
+/// Shared by every request: the database and the deployment's details.
+/// The server provides it as context to pages and server functions.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub site: SiteInfo,
+    /// `{{name}}` values for content pages (controller, retention periods…).
+    pub placeholders: Vec<(String, String)>,
+    /// Secret that keys the pseudonymous client hashes in audit and throttles.
+    pub client_key_secret: std::sync::Arc<[u8]>,
+}
+
+/// The state, or an internal error if the server forgot to provide it.
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        crate::error::AppError::Internal
+    })
+}
+
+/// Sends this page's Content-Security-Policy. Inline scripts run only with
+/// the per-response nonce Leptos puts on its hydration script; the wasm may
+/// compile (`wasm-unsafe-eval`); nothing loads from any other host (P7).
+pub fn set_content_security_policy() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// Marks the response with `status` (404 pages, for example).
+pub fn set_status(status: http::StatusCode) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+}
+
+/// A pseudonymous key for the client's network address, attached to each
+/// request by the server's middleware (never the address itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientKey(pub String);
+
+/// The current request's client key.
+pub fn client_key() -> Result<ClientKey, crate::error::AppError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientKey>().cloned())
+        .ok_or_else(|| {
+            tracing::error!("ClientKey missing from request");
+            crate::error::AppError::Internal
+        })
+}

@@ -1,0 +1,156 @@
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::{audit, clock, markdown};
+use domain::content::{Page, ServiceDetail, ServiceSummary, is_slug};
+
+/// Every service in catalogue order.
+pub async fn list_services(db: &Db) -> Result<Vec<ServiceSummary>> {
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("select slug, name, summary from services order by position, name")
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, name, summary)| ServiceSummary { slug, name, summary })
+        .collect())
+}
+
+/// One service by its slug, with its description rendered to safe HTML.
+pub async fn service(db: &Db, slug: &str) -> Result<ServiceDetail> {
+    if !is_slug(slug) {
+        return Err(Error::NotFound);
+    }
+    let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+        "select slug, name, summary, body_md, portal_offers from services where slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await?;
+    let (slug, name, summary, body_md, offers) = row.ok_or(Error::NotFound)?;
+    Ok(ServiceDetail {
+        slug,
+        name,
+        summary,
+        body_html: markdown::to_safe_html(&body_md),
+        portal_offers: offers
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+/// One content page by its slug, rendered to safe HTML. Each
+/// `{{name}}` in the Markdown is replaced by its value from `placeholders`
+/// (the deployment's organisation and data-controller details).
+pub async fn page(db: &Db, slug: &str, placeholders: &[(&str, &str)]) -> Result<Page> {
+    if !is_slug(slug) {
+        return Err(Error::NotFound);
+    }
+    let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
+        "select slug, title, summary, body_md, updated_at from pages where slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await?;
+    let (slug, title, summary, body_md, updated_at) = row.ok_or(Error::NotFound)?;
+    Ok(Page {
+        slug,
+        title,
+        summary,
+        body_html: markdown::to_safe_html(&fill_placeholders(&body_md, placeholders)),
+        updated_at,
+    })
+}
+
+fn fill_placeholders(text: &str, placeholders: &[(&str, &str)]) -> String {
+    placeholders
+        .iter()
+        .fold(text.to_owned(), |text, (name, value)| text.replace(&format!("{{{{{name}}}}}"), value))
+}
+
+/// Slugs and last-modified times of every public page, for the sitemap.
+pub async fn page_index(db: &Db) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as("select slug, updated_at from pages order by slug")
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// A service as the seed (or, later, an administrator) writes it.
+#[derive(Clone, Debug)]
+pub struct NewService<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub summary: &'a str,
+    pub body_md: &'a str,
+    pub portal_offers: &'a [&'a str],
+}
+
+/// A content page as the seed (or, later, an administrator) writes it.
+#[derive(Clone, Debug)]
+pub struct NewPage<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub body_md: &'a str,
+}
+
+/// Fills an empty database with the demo catalogue and the statutory pages,
+/// so a fresh install shows a real site. Does nothing when any service or
+/// page already exists; returns whether it seeded.
+pub async fn seed_demo_content(db: &Db) -> Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let (existing,): (i64,) =
+        sqlx::query_as("select (select count(*) from services) + (select count(*) from pages)")
+            .fetch_one(&mut *tx)
+            .await?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    let now = clock::now();
+    for (position, service) in crate::content::seed::SERVICES.iter().enumerate() {
+        sqlx::query(
+            "insert into services (slug, name, summary, body_md, portal_offers, position, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(service.slug)
+        .bind(service.name)
+        .bind(service.summary)
+        .bind(service.body_md)
+        .bind(service.portal_offers.join("\n"))
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for page in crate::content::seed::PAGES {
+        sqlx::query(
+            "insert into pages (slug, title, summary, body_md, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(page.slug)
+        .bind(page.title)
+        .bind(page.summary)
+        .bind(page.body_md)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        &audit::Actor::System,
+        "content.seeded",
+        None,
+        &serde_json::json!({
+            "services": seed::SERVICES.len(),
+            "pages": seed::PAGES.len(),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The demo catalogue and the statutory pages.
+pub mod seed;

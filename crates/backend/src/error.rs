@@ -1,0 +1,67 @@
+use domain::FieldErrors;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong in the backend.
+///
+/// `Display` is written for the log. Callers decide what a person sees:
+/// [`Error::public_message`] never contains database text or paths.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input: {0:?}")]
+    Invalid(FieldErrors),
+    #[error("too many attempts; retry after {retry_after_secs}s")]
+    Throttled { retry_after_secs: i64 },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL: {0}")]
+    UnsupportedDatabase(String),
+    #[error("password hashing failed: {0}")]
+    PasswordHash(String),
+    #[error("background task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+    #[error("io error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// A sentence that is safe to show to anyone.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::NotFound => "We could not find that.".to_owned(),
+            Error::Invalid(_) => "There is a problem with what you entered.".to_owned(),
+            Error::Throttled { retry_after_secs } => {
+                let minutes = (retry_after_secs + 59) / 60;
+                format!(
+                    "You have tried this too many times. Try again in {minutes} minute{}.",
+                    if minutes == 1 { "" } else { "s" }
+                )
+            }
+            _ => "Something went wrong on our side. Please try again in a few minutes.".to_owned(),
+        }
+    }
+
+    /// True when the fault is ours rather than the caller's: log it loudly.
+    pub fn is_internal(&self) -> bool {
+        !matches!(self, Error::NotFound | Error::Invalid(_) | Error::Throttled { .. })
+    }
+
+    /// Maps a unique-constraint violation on `constraint_hint` to a message on
+    /// `field`, leaving every other error as it was.
+    pub fn on_unique(self, constraint_hint: &str, field: &str, message: &str) -> Self {
+        match &self {
+            Error::Database(sqlx::Error::Database(db))
+                if db.is_unique_violation() && db.message().contains(constraint_hint) =>
+            {
+                let mut errors = FieldErrors::new();
+                errors.add(field, message);
+                Error::Invalid(errors)
+            }
+            _ => self,
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Everything behind PrimaryPoint's server functions, grouped by feature.
+//!
+//! Each public function does its work in one database transaction and, when
+//! it changes something, writes its audit event in that same transaction.
+//! Nothing here knows about HTTP or the UI.
+#![forbid(unsafe_code)]
+
+/// The connection pool, migrations and the small seam where SQLite and
+/// PostgreSQL differ.
+pub mod db;
+
+/// The crate's error type: people get a sentence, the log gets the cause.
+pub mod error;
+
+/// The append-only audit trail.
+pub mod audit;
+
+/// Fixed-window rate limits kept in the database, shared by every instance.
+pub mod throttle;
+
+/// Services and content pages for the public website, and the demo seed.
+pub mod content;
+
+/// Public enquiries from the contact form.
+pub mod contact;
+
+/// Member and administrator accounts, and password hashing.
+pub mod accounts;
+
+/// Pseudonymous keys for network addresses.
+pub mod pseudonym;
+
+/// Fresh databases for tests, on SQLite and PostgreSQL.
+#[cfg(feature = "testing")]
+pub mod testing;
+
+/// Markdown to sanitised HTML.
+pub mod markdown;
+
+/// Wall-clock time in Unix seconds, the unit every table stores.
+pub mod clock;
+
+pub use db::{Backend, Db};
+pub use error::{Error, Result};

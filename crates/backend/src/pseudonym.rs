@@ -1,0 +1,56 @@
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::net::IpAddr;
+
+/// A stable, non-reversible key for a network address: the first 16 hex
+/// digits of HMAC-SHA256(secret, address). Throttles and the audit trail
+/// use it, so neither stores addresses, and without the server's secret
+/// the key cannot be matched back to one.
+pub fn client_key(secret: &[u8], addr: IpAddr) -> String {
+    let addr = match addr {
+        // One person usually holds a whole /64: key on the prefix so an
+        // IPv6 client cannot dodge a limit by hopping addresses.
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let mut octets = v6.octets();
+            octets[8..].fill(0);
+            IpAddr::from(octets)
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(addr),
+        v4 => v4,
+    };
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(addr.to_string().as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_stable_secret_dependent_and_reveal_no_address() {
+        let addr: IpAddr = "203.0.113.7".parse().expect("ip");
+        let a = client_key(b"secret-one", addr);
+        assert_eq!(a, client_key(b"secret-one", addr));
+        assert_ne!(a, client_key(b"secret-two", addr));
+        assert_ne!(a, client_key(b"secret-one", "203.0.113.8".parse().expect("ip")));
+        assert_eq!(a.len(), 16);
+        assert!(!a.contains("203"));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_keyed_by_its_64_prefix() {
+        let one: IpAddr = "2001:db8:1:2::1".parse().expect("ip");
+        let two: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
+        let other: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(client_key(b"k", one), client_key(b"k", two));
+        assert_ne!(client_key(b"k", one), client_key(b"k", other));
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_match_plain_ipv4() {
+        let mapped: IpAddr = "::ffff:203.0.113.7".parse().expect("ip");
+        let plain: IpAddr = "203.0.113.7".parse().expect("ip");
+        assert_eq!(client_key(b"k", mapped), client_key(b"k", plain));
+    }
+}

@@ -1,0 +1,52 @@
+//! Fixed-window counters in the database. Every instance behind a load
+//! balancer sees the same counts, so adding instances does not multiply the
+//! limit.
+
+use crate::clock;
+use crate::error::{Error, Result};
+use sqlx::{Any, Transaction};
+
+/// A limit: at most `max_hits` in any window of `window_secs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub max_hits: i64,
+    pub window_secs: i64,
+}
+
+/// Counts one hit against `key` and refuses it with [`Error::Throttled`]
+/// when the window is already full. Runs inside the caller's transaction so
+/// a refused attempt leaves nothing else behind.
+pub async fn hit(tx: &mut Transaction<'static, Any>, key: &str, limit: Limit) -> Result<()> {
+    let now = clock::now();
+    let row: (i64, i64) = sqlx::query_as(
+        "insert into throttles (key, window_start, hits, created_at, updated_at) \
+         values ($1, $2, 1, $2, $2) \
+         on conflict (key) do update set \
+           hits = case when throttles.window_start <= $3 then 1 else throttles.hits + 1 end, \
+           window_start = case when throttles.window_start <= $3 then $2 else throttles.window_start end, \
+           updated_at = $2 \
+         returning window_start, hits",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(now - limit.window_secs)
+    .fetch_one(&mut **tx)
+    .await?;
+    let (window_start, hits) = row;
+    if hits > limit.max_hits {
+        return Err(Error::Throttled {
+            retry_after_secs: (window_start + limit.window_secs - now).max(1),
+        });
+    }
+    Ok(())
+}
+
+/// Forgets windows that ended long ago, so the table stays small.
+pub async fn sweep(db: &crate::Db, older_than_secs: i64) -> Result<u64> {
+    let cutoff = clock::now() - older_than_secs;
+    let done = sqlx::query("delete from throttles where window_start < $1")
+        .bind(cutoff)
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,28 @@
+//! PrimaryPoint's shared model.
+//!
+//! Everything here is pure: value types that can only hold valid data, the
+//! rules that decide validity, and the data-transfer objects that cross the
+//! wire between the server and the browser. It builds for the server and for
+//! wasm alike, and imports nothing else of ours.
+#![forbid(unsafe_code)]
+
+/// Collected per-field problems with a form, in the order the fields appear.
+pub mod validation;
+
+/// `Email`: a trimmed, lower-cased work email address.
+pub mod email;
+
+/// UK telephone numbers as people type them.
+pub mod telephone;
+
+/// Services and content pages as the public website shows them.
+pub mod content;
+
+/// The deployment's public identity (name, contact details, canonical URL).
+pub mod site;
+
+/// The public enquiry form: input, rules and the validated enquiry.
+pub mod enquiry;
+
+pub use email::Email;
+pub use validation::{FieldError, FieldErrors};

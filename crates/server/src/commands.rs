@@ -1,0 +1,201 @@
+use crate::config::{AdminCommand, Cli, Command, Config};
+use crate::router::{self, RouterSettings};
+use crate::security::SecuritySettings;
+use crate::shutdown::{self, Shutdown};
+use crate::telemetry;
+use anyhow::{Context, bail};
+use app::state::AppState;
+use backend::Db;
+use backend::db::PoolSettings;
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs the chosen subcommand on a fresh Tokio runtime.
+pub fn run(cli: Cli) -> ExitCode {
+    telemetry::init(cli.config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "could not start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(cli.config).await,
+            Command::Migrate => migrate(&cli.config).await,
+            Command::Admin(AdminCommand::Create { email, name }) => admin_create(&cli.config, &email, &name).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the database and brings its schema up to date.
+async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating DATA_DIR {}", config.data_dir.display()))?;
+    }
+    let settings = PoolSettings {
+        max_connections: config.db_max_connections,
+        ..PoolSettings::default()
+    };
+    let db = Db::connect(&url, &settings)
+        .await
+        .context("connecting to the database (check DATABASE_URL)")?;
+    db.migrate().await.context("applying database migrations")?;
+    Ok(db)
+}
+
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    tracing::info!(database = db.backend().name(), "migrations applied");
+    db.close().await;
+    Ok(())
+}
+
+/// The secret from SECRET_KEY, or one generated once into DATA_DIR.
+fn secret_key(config: &Config) -> anyhow::Result<Arc<[u8]>> {
+    if let Some(secret) = &config.secret_key {
+        return Ok(Arc::from(secret.expose().as_bytes()));
+    }
+    let path = config.data_dir.join("secret.key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(Arc::from(existing.as_bytes()));
+        }
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating DATA_DIR {}", config.data_dir.display()))?;
+    let generated = hex::encode(rand::random::<[u8; 32]>());
+    write_private(&path, &generated).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a secret key; set SECRET_KEY to share one between instances");
+    Ok(Arc::from(generated.as_bytes()))
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+/// Everything `serve` builds before it listens; tests use it too.
+pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSettings)> {
+    let db = open_database(config).await?;
+    if config.seed_demo_content && backend::content::seed_demo_content(&db).await? {
+        tracing::info!("empty database: added the demo services and statutory pages");
+    }
+    let secret = secret_key(config)?;
+    let state = AppState {
+        db,
+        site: config.site_info(),
+        placeholders: config.placeholders(),
+        client_key_secret: secret.clone(),
+    };
+    let leptos = LeptosOptions::builder()
+        .output_name("primarypoint")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen_addr)
+        .build();
+    let settings = RouterSettings {
+        leptos,
+        security: Arc::new(SecuritySettings {
+            public_origin: config.public_url(),
+            trust_forwarded_for: config.trust_forwarded_for,
+            client_key_secret: secret,
+        }),
+        max_body_bytes: config.max_body_bytes as usize,
+    };
+    Ok((state, settings))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let (state, settings) = prepare(&config).await?;
+    let db = state.db.clone();
+    let app = router::build(state, settings);
+    let listener = tokio::net::TcpListener::bind(config.listen_addr)
+        .await
+        .with_context(|| format!("listening on LISTEN_ADDR {}", config.listen_addr))?;
+    tracing::info!(
+        "PrimaryPoint is listening on http://{} (database: {})",
+        listener.local_addr()?,
+        db.backend().name()
+    );
+
+    let stop = Shutdown::new();
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            shutdown::signal().await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            stop.trigger();
+        }
+    });
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown({
+            let stop = stop.clone();
+            async move { stop.triggered().await }
+        });
+    tokio::select! {
+        result = server => result.context("serving HTTP")?,
+        () = stop.deadline(Duration::from_secs(config.shutdown_grace_secs)) => {
+            tracing::warn!("grace period over: closing remaining connections");
+        }
+    }
+    if tokio::time::timeout(Duration::from_millis(500), db.close()).await.is_err() {
+        tracing::warn!("database connections did not close in time");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Environment variable holding the new administrator's password.
+pub const ADMIN_PASSWORD_ENV: &str = "ADMIN_PASSWORD";
+
+async fn admin_create(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
+    use backend::accounts::{self, Password};
+    let email = domain::Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let password = match std::env::var(ADMIN_PASSWORD_ENV) {
+        Ok(password) => password,
+        Err(_) => {
+            let first = rpassword::prompt_password("Password for the new administrator: ")
+                .context("reading the password (set ADMIN_PASSWORD when there is no terminal)")?;
+            let second = rpassword::prompt_password("Type it again: ").context("reading the password")?;
+            if first != second {
+                bail!("the two passwords did not match");
+            }
+            first
+        }
+    };
+    let password = Password::new(password).map_err(|message| anyhow::anyhow!("{message}"))?;
+    let db = open_database(config).await?;
+    let created = accounts::create_admin(&db, &email, name, &password).await;
+    db.close().await;
+    match created {
+        Ok(id) => {
+            tracing::info!(id, email = %email, "administrator created");
+            Ok(())
+        }
+        Err(backend::Error::Invalid(errors)) => {
+            let problems: Vec<_> = errors.iter().map(|e| e.message.clone()).collect();
+            bail!("{}", problems.join("; "))
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,330 @@
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const ENVIRONMENT_HELP: &str = "\
+Every option can also be set by the environment variable shown beside it.
+`admin create` reads the new administrator's password from ADMIN_PASSWORD when
+it is set, and otherwise asks for it; it never takes it on the command line.
+RUST_LOG filters log output (default: info).";
+
+/// PrimaryPoint: the online home of a commissioning support unit's
+/// primary-care services.
+#[derive(Debug, Parser)]
+#[command(name = "primarypoint", version, after_help = ENVIRONMENT_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the website (the default when no subcommand is given).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator account (the first one, typically). The
+    /// password comes from ADMIN_PASSWORD or a prompt, never an argument.
+    Create {
+        /// The administrator's work email address (their username).
+        #[arg(long)]
+        email: String,
+        /// The administrator's full name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Deployment settings. Nothing needs setting for a local run.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    pub listen_addr: SocketAddr,
+
+    /// Database: `sqlite:PATH?mode=rwc` or `postgres://user:pass@host/db`.
+    /// Default: SQLite at DATA_DIR/primarypoint.db.
+    #[arg(long, env = "DATABASE_URL", value_parser = parse_database_url, global = true)]
+    pub database_url: Option<Secret>,
+
+    /// Directory for the SQLite database, the generated secret key and the mail outbox.
+    #[arg(long, env = "DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Directory holding the built site (`pkg/`, `css/`, favicon).
+    #[arg(long, env = "SITE_ROOT", default_value = "target/site", global = true)]
+    pub site_root: PathBuf,
+
+    /// The site's public origin, used for canonical links and same-origin
+    /// checks. Default: http://LISTEN_ADDR.
+    #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url, global = true)]
+    pub public_url: Option<String>,
+
+    /// Secret (32+ characters) keying pseudonymous client hashes and, later,
+    /// authorisation codes. Every instance must share it. Default: generated
+    /// once into DATA_DIR/secret.key.
+    #[arg(long, env = "SECRET_KEY", value_parser = parse_secret_key, global = true)]
+    pub secret_key: Option<Secret>,
+
+    /// Log format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// Take the client's address from the last X-Forwarded-For entry. Set
+    /// only behind a load balancer that overwrites that header.
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, global = true,
+          action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub trust_forwarded_for: bool,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true,
+          value_parser = clap::value_parser!(u32).range(1024..=64 * 1024 * 1024))]
+    pub max_body_bytes: u32,
+
+    /// Most database connections this instance opens.
+    #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 16, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_max_connections: u32,
+
+    /// Fill an empty database with demo services and the statutory pages.
+    #[arg(long, env = "SEED_DEMO_CONTENT", default_value_t = true, global = true,
+          action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub seed_demo_content: bool,
+
+    /// Seconds to let in-flight requests finish after SIGTERM.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 4, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=120))]
+    pub shutdown_grace_secs: u64,
+
+    /// Product name in the header and page titles.
+    #[arg(long, env = "PRODUCT_NAME", default_value = "PrimaryPoint", global = true)]
+    pub product_name: String,
+
+    /// The organisation that runs the service; also the data controller.
+    #[arg(long, env = "ORGANISATION_NAME", default_value = "Example Commissioning Support Unit", global = true)]
+    pub organisation_name: String,
+
+    /// Postal address of the data controller, for the privacy statement.
+    #[arg(long, env = "CONTROLLER_ADDRESS", default_value = "1 Example Street, Exampletown, EX1 1AA", global = true)]
+    pub controller_address: String,
+
+    /// Public contact email shown on every page.
+    #[arg(long, env = "CONTACT_EMAIL", default_value = "primarypoint@example.nhs.uk", global = true)]
+    pub contact_email: String,
+
+    /// Public contact telephone number shown on every page.
+    #[arg(long, env = "CONTACT_PHONE", default_value = "01632 960 000", global = true)]
+    pub contact_phone: String,
+
+    /// The data protection officer's email, for the privacy statement.
+    #[arg(long, env = "DPO_EMAIL", default_value = "dpo@example.nhs.uk", global = true)]
+    pub dpo_email: String,
+
+    /// How long members of an ended organisation are kept, in months (P9).
+    #[arg(long, env = "MEMBER_RETENTION_MONTHS", default_value_t = 6, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub member_retention_months: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A setting that must never be printed: `Debug` shows `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+fn parse_database_url(raw: &str) -> Result<Secret, String> {
+    backend::Backend::from_url(raw).map_err(|_| "expected a URL starting sqlite: or postgres://".to_owned())?;
+    Ok(Secret(raw.to_owned()))
+}
+
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or("expected an origin starting http:// or https://")?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        return Err("expected an origin only, like https://primarypoint.example.nhs.uk".to_owned());
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn parse_secret_key(raw: &str) -> Result<Secret, String> {
+    if raw.chars().count() < 32 {
+        return Err("must be at least 32 characters".to_owned());
+    }
+    Ok(Secret(raw.to_owned()))
+}
+
+impl Cli {
+    /// Parses arguments and environment. On a bad setting prints one line
+    /// naming the variable and the problem, and asks for exit code 2;
+    /// `--help` and `--version` print and ask for 0.
+    pub fn parse_env() -> Result<Self, ExitCode> {
+        Self::try_parse().map_err(|error| {
+            match error.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = error.print();
+                    return ExitCode::SUCCESS;
+                }
+                _ => eprintln!("primarypoint: {}", one_line(&error)),
+            }
+            ExitCode::from(2)
+        })
+    }
+}
+
+const SECRET_SETTINGS: [&str; 2] = ["DATABASE_URL", "SECRET_KEY"];
+
+/// "LISTEN_ADDR: invalid value 'nowhere': invalid socket address syntax"
+fn one_line(error: &clap::Error) -> String {
+    let arg = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => arg.clone(),
+        _ => String::new(),
+    };
+    // Options are shown as `--listen-addr <LISTEN_ADDR>`: the value name is
+    // the environment variable people set.
+    let name = arg
+        .split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(name, _)| name.to_owned())
+        .unwrap_or(arg);
+    // Secret settings are never echoed back, even when wrong.
+    let value = match error.get(ContextKind::InvalidValue) {
+        Some(ContextValue::String(value)) if !SECRET_SETTINGS.contains(&name.as_str()) => {
+            format!(" '{value}'")
+        }
+        _ => String::new(),
+    };
+    let reason = std::error::Error::source(error)
+        .map(ToString::to_string)
+        .unwrap_or_else(|| {
+            error
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_owned()
+        });
+    if name.is_empty() {
+        reason
+    } else {
+        format!("{name}: invalid value{value}: {reason}")
+    }
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => format!("sqlite:{}?mode=rwc", self.data_dir.join("primarypoint.db").display()),
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen_addr))
+    }
+
+    pub fn site_info(&self) -> domain::site::SiteInfo {
+        domain::site::SiteInfo {
+            product_name: self.product_name.clone(),
+            organisation_name: self.organisation_name.clone(),
+            contact_email: self.contact_email.clone(),
+            contact_phone: self.contact_phone.clone(),
+            public_url: self.public_url(),
+        }
+    }
+
+    /// `{{name}}` values for the statutory pages.
+    pub fn placeholders(&self) -> Vec<(String, String)> {
+        let months = self.member_retention_months;
+        [
+            ("organisation_name", self.organisation_name.clone()),
+            ("controller_name", self.organisation_name.clone()),
+            ("controller_address", self.controller_address.clone()),
+            ("dpo_email", self.dpo_email.clone()),
+            ("accessibility_email", self.contact_email.clone()),
+            ("member_retention", format!("{months} month{}", if months == 1 { "" } else { "s" })),
+            ("audit_retention", "6 years".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, String> {
+        Cli::try_parse_from(std::iter::once("primarypoint").chain(args.iter().copied()))
+            .map_err(|e| one_line(&e))
+    }
+
+    #[test]
+    fn defaults_run_locally_with_nothing_set() {
+        let cli = parse(&[]).expect("defaults");
+        assert_eq!(cli.config.listen_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(cli.config.database_url(), "sqlite:data/primarypoint.db?mode=rwc");
+        assert_eq!(cli.config.public_url(), "http://127.0.0.1:3000");
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn a_bad_value_is_reported_in_one_line_naming_the_variable() {
+        let line = parse(&["--database-url", "mysql://db"]).expect_err("rejected");
+        assert_eq!(line, "DATABASE_URL: invalid value: expected a URL starting sqlite: or postgres://");
+        let line = parse(&["--listen-addr", "nowhere"]).expect_err("rejected");
+        assert!(line.starts_with("LISTEN_ADDR: invalid value 'nowhere': "), "{line}");
+        let line = parse(&["--secret-key", "short"]).expect_err("rejected");
+        assert_eq!(line, "SECRET_KEY: invalid value: must be at least 32 characters");
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let cli = parse(&["--database-url", "postgres://u:hunter2@db/x", "--secret-key", &"k".repeat(40)])
+            .expect("valid");
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("kkkk"), "{debug}");
+    }
+
+    #[test]
+    fn public_url_must_be_an_origin() {
+        assert_eq!(parse_public_url("https://pp.example.nhs.uk/"), Ok("https://pp.example.nhs.uk".to_owned()));
+        assert!(parse_public_url("ftp://x").is_err());
+        assert!(parse_public_url("https://x/path").is_err());
+    }
+}

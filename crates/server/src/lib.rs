@@ -1,0 +1,36 @@
+//! The `primarypoint` binary's library: a guided tour.
+#![forbid(unsafe_code)]
+
+/// Settings from the environment (one clap struct) and the subcommands.
+pub mod config;
+
+/// What each subcommand does: serve, migrate, admin create.
+pub mod commands;
+
+/// Logging: readable by default, JSON with `LOG_FORMAT=json`.
+pub mod telemetry;
+
+/// The axum router: pages, server functions, health checks, static files.
+pub mod router;
+
+/// Security headers, same-origin checks, and who the client is.
+pub mod security;
+
+/// Forms posted without JavaScript: checked here, re-rendered on failure.
+pub mod forms;
+
+/// `/healthz` and `/readyz`.
+pub mod health;
+
+/// Graceful shutdown on SIGTERM / Ctrl-C with a hard deadline.
+pub mod shutdown;
+
+/// Parses the command line and environment, runs the subcommand, and turns
+/// the outcome into an exit code: 0 success, 1 failure, 2 bad settings.
+pub fn main() -> std::process::ExitCode {
+    let cli = match config::Cli::parse_env() {
+        Ok(cli) => cli,
+        Err(exit) => return exit,
+    };
+    commands::run(cli)
+}

@@ -1,0 +1,72 @@
+use crate::security::{self, SecuritySettings};
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::middleware;
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Everything the router needs.
+#[derive(Clone, Debug)]
+pub struct RouterSettings {
+    pub leptos: LeptosOptions,
+    pub security: Arc<SecuritySettings>,
+    pub max_body_bytes: usize,
+}
+
+/// Builds the whole application: pages and server functions (Leptos),
+/// health checks, static files and the 404 page, wrapped in the security,
+/// limit, compression and tracing layers.
+pub fn build(state: AppState, settings: RouterSettings) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            provide_context(state.site.clone());
+        }
+    };
+    let leptos = settings.leptos.clone();
+    let db = state.db.clone();
+
+    Router::new()
+        .route("/healthz", get(crate::health::live))
+        .route("/readyz", get(move || crate::health::ready(db.clone())))
+        .leptos_routes_with_context(&leptos, routes, context.clone(), {
+            let leptos = leptos.clone();
+            move || shell(leptos.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .with_state(leptos)
+        // Layers run outermost-last: the body cap sits closest to the
+        // handlers, tracing wraps everything.
+        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            (state, settings.max_body_bytes),
+            crate::forms::no_javascript,
+        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(middleware::from_fn_with_state(settings.security.clone(), security::client_key))
+        .layer(middleware::from_fn_with_state(settings.security.clone(), security::same_origin))
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        .layer(middleware::from_fn_with_state(settings.security, security::headers))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            // The path only: query strings may carry one-time tokens.
+            tracing::info_span!("request", method = %request.method(), path = request.uri().path())
+        }))
+}

@@ -1,0 +1,157 @@
+use app::state::ClientKey;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+/// What the security middleware needs to know about the deployment.
+#[derive(Clone, Debug)]
+pub struct SecuritySettings {
+    /// `https://host[:port]` or `http://…`: the only origin allowed to send
+    /// state-changing requests.
+    pub public_origin: String,
+    pub trust_forwarded_for: bool,
+    pub client_key_secret: Arc<[u8]>,
+}
+
+impl SecuritySettings {
+    fn is_https(&self) -> bool {
+        self.public_origin.starts_with("https://")
+    }
+}
+
+/// Adds the headers every response carries. Pages set their own
+/// Content-Security-Policy with a nonce; anything else gets one that allows
+/// nothing at all.
+pub async fn headers(State(settings): State<Arc<SecuritySettings>>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
+    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    headers.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    if settings.is_https() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    response
+}
+
+/// Refuses a state-changing request that a browser says came from another
+/// site (cross-site request forgery). Browsers send `Sec-Fetch-Site` and
+/// `Origin` with every POST; tools that send neither are not browsers and
+/// cannot carry a victim's cookies, so they pass.
+pub async fn same_origin(State(settings): State<Arc<SecuritySettings>>, request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !is_same_origin(request.headers(), &settings.public_origin) {
+        tracing::warn!(path = request.uri().path(), "cross-origin request refused");
+        return (StatusCode::FORBIDDEN, "This request came from another site and was refused.").into_response();
+    }
+    next.run(request).await
+}
+
+fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        // `none` is a person typing or bookmarking, not another site.
+        if site != "same-origin" && site != "none" {
+            return false;
+        }
+    }
+    match header("origin") {
+        None => true,
+        Some(origin) => {
+            origin == public_origin
+                || header("host").is_some_and(|host| {
+                    origin
+                        .split_once("://")
+                        .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+                })
+        }
+    }
+}
+
+/// Works out who the client is and attaches a pseudonymous [`ClientKey`]
+/// for throttles and the audit trail. The address itself goes no further.
+pub async fn client_key(
+    State(settings): State<Arc<SecuritySettings>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let forwarded = settings
+        .trust_forwarded_for
+        .then(|| last_forwarded_for(request.headers()))
+        .flatten();
+    let ip = forwarded.or(peer).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    request.extensions_mut().insert(ClientKey(backend::pseudonym::client_key(
+        &settings.client_key_secret,
+        ip,
+    )));
+    next.run(request).await
+}
+
+/// The address the load balancer appended: the last `X-Forwarded-For`
+/// entry (earlier entries are whatever the client claimed).
+fn last_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|entry| entry.trim().parse().ok())
+        .next_back()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_rules() {
+        let origin = "https://pp.example.nhs.uk";
+        assert!(is_same_origin(&headers(&[]), origin), "non-browser clients pass");
+        assert!(is_same_origin(&headers(&[("origin", "https://pp.example.nhs.uk")]), origin));
+        assert!(is_same_origin(
+            &headers(&[("origin", "http://127.0.0.1:4000"), ("host", "127.0.0.1:4000")]),
+            origin
+        ));
+        assert!(!is_same_origin(&headers(&[("origin", "https://evil.example")]), origin));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")]), origin));
+        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")]), origin));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "https://evil.example"), ("host", "pp.example.nhs.uk")]),
+            origin
+        ));
+    }
+
+    #[test]
+    fn the_load_balancers_entry_is_the_last_one() {
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.9"), ("x-forwarded-for", "198.51.100.4")]);
+        assert_eq!(last_forwarded_for(&h), Some("198.51.100.4".parse().expect("ip")));
+        assert_eq!(last_forwarded_for(&headers(&[("x-forwarded-for", "junk")])), None);
+    }
+}

@@ -1,0 +1,230 @@
+//! The real router on 127.0.0.1:0, driven over HTTP like a browser or an
+//! attacker would, against SQLite and PostgreSQL.
+
+use backend::testing::TestDb;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ORIGIN};
+use server::config::Cli;
+use std::net::SocketAddr;
+
+/// A running server and a cookie-keeping client pointed at it.
+struct TestServer {
+    base: String,
+    client: reqwest::Client,
+    _data: tempfile::TempDir,
+}
+
+async fn launch(db: &TestDb) -> TestServer {
+    use clap::Parser;
+    let data = tempfile::tempdir().expect("data dir");
+    let data_dir = data.path().display().to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let base = format!("http://{addr}");
+    let cli = Cli::try_parse_from([
+        "primarypoint",
+        "--data-dir",
+        &data_dir,
+        "--database-url",
+        &db.url,
+        "--listen-addr",
+        &addr.to_string(),
+        "--public-url",
+        &base,
+        "--site-root",
+        &data_dir,
+        "--secret-key",
+        "a-test-secret-that-is-long-enough-000",
+    ])
+    .expect("settings");
+    let (state, settings) = server::commands::prepare(&cli.config).await.expect("prepare");
+    let app = server::router::build(state, settings);
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .expect("serve");
+    });
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestServer {
+        base,
+        client,
+        _data: data,
+    }
+}
+
+impl TestServer {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+macro_rules! http_stories {
+    ($($story:ident),+ $(,)?) => {
+        $(
+            mod $story {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let db = backend::testing::sqlite().await;
+                    super::$story(super::launch(&db).await).await;
+                    db.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(db) = backend::testing::postgres().await else { return };
+                    super::$story(super::launch(&db).await).await;
+                    db.finish().await;
+                }
+            }
+        )+
+    };
+}
+
+http_stories!(
+    health_and_readiness_answer_with_small_json,
+    the_home_page_is_server_rendered_under_a_strict_nonce_csp,
+    every_response_carries_the_security_headers,
+    unknown_pages_and_slugs_get_a_404_page,
+    responses_are_compressed,
+    oversized_bodies_are_refused,
+    cross_origin_posts_are_refused,
+    server_function_errors_say_nothing_about_internals,
+);
+
+async fn health_and_readiness_answer_with_small_json(server: TestServer) {
+    let live = server.client.get(server.url("/healthz")).send().await.expect("healthz");
+    assert_eq!(live.status(), StatusCode::OK);
+    assert_eq!(live.json::<serde_json::Value>().await.expect("json"), serde_json::json!({"status": "ok"}));
+
+    let ready = server.client.get(server.url("/readyz")).send().await.expect("readyz");
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+    assert!(["sqlite", "postgres"].contains(&body["database"].as_str().unwrap_or_default()));
+}
+
+async fn the_home_page_is_server_rendered_under_a_strict_nonce_csp(server: TestServer) {
+    let response = server.client.get(server.url("/")).send().await.expect("home");
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()[CONTENT_SECURITY_POLICY].to_str().expect("csp").to_owned();
+    let html = response.text().await.expect("html");
+
+    assert!(html.contains("<h1>Support services for GP practices and primary care networks</h1>"));
+    assert!(html.contains("<title>PrimaryPoint</title>"), "title");
+    assert!(html.contains("Medicines management"), "catalogue rendered on the server");
+
+    let script_src = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src"))
+        .expect("script-src directive");
+    assert!(!script_src.contains("unsafe-inline"), "{script_src}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let nonce = script_src
+        .split_whitespace()
+        .find_map(|token| token.strip_prefix("'nonce-")?.strip_suffix('\''))
+        .expect("a nonce in script-src");
+    assert!(nonce.len() >= 16, "nonce is long enough to be unguessable");
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+    let inline_scripts = html.matches("<script").count();
+    let nonced_scripts = html.matches(&format!("nonce=\"{nonce}\"")).count();
+    assert!(nonced_scripts >= 1 && nonced_scripts >= inline_scripts - html.matches("<script src=").count());
+
+    let again = server.client.get(server.url("/")).send().await.expect("home");
+    let csp_again = again.headers()[CONTENT_SECURITY_POLICY].to_str().expect("csp").to_owned();
+    assert_ne!(csp, csp_again, "a fresh nonce for every response");
+}
+
+async fn every_response_carries_the_security_headers(server: TestServer) {
+    for path in ["/", "/healthz", "/favicon.ico", "/no-such-page", "/page/privacy-policy"] {
+        let response = server.client.get(server.url(path)).send().await.expect(path);
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        let csp = headers[CONTENT_SECURITY_POLICY].to_str().expect("csp");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+    }
+}
+
+async fn unknown_pages_and_slugs_get_a_404_page(server: TestServer) {
+    for path in ["/no-such-page", "/services/no-such-service", "/page/no-such-page", "/page/..%2F..%2Fetc%2Fpasswd"] {
+        let response = server.client.get(server.url(path)).send().await.expect(path);
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let html = response.text().await.expect("html");
+        assert!(html.contains("<h1>Page not found</h1>"), "{path}");
+    }
+    let page = server.client.get(server.url("/page/cookies")).send().await.expect("cookies");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.expect("html").contains("__Host-pp_session"));
+}
+
+async fn responses_are_compressed(server: TestServer) {
+    let response = server
+        .client
+        .get(server.url("/page/privacy-policy"))
+        .header(ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
+}
+
+async fn oversized_bodies_are_refused(server: TestServer) {
+    let response = server
+        .client
+        .post(server.url("/api/content/page"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("slug={}", "a".repeat(200 * 1024)))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+async fn cross_origin_posts_are_refused(server: TestServer) {
+    let post = |origin: &'static str| {
+        server
+            .client
+            .post(server.url("/api/content/page"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ORIGIN, origin)
+            .body("slug=about")
+            .send()
+    };
+    assert_eq!(post("https://evil.example").await.expect("post").status(), StatusCode::FORBIDDEN);
+    let same = server
+        .client
+        .post(server.url("/api/content/page"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ORIGIN, server.base.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .body("slug=about")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(same.status(), StatusCode::OK);
+    assert!(same.text().await.expect("body").contains("About us"));
+}
+
+async fn server_function_errors_say_nothing_about_internals(server: TestServer) {
+    let response = server
+        .client
+        .post(server.url("/api/content/page"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("slug=missing'%20or%201=1--")
+        .send()
+        .await
+        .expect("post");
+    assert!(response.status().is_server_error() || response.status().is_client_error());
+    let body = response.text().await.expect("body").to_lowercase();
+    assert!(body.contains("notfound"), "{body}");
+    for leak in ["sqlx", "sqlite", "postgres", "select", "syntax", "panicked"] {
+        assert!(!body.contains(leak), "error body mentions {leak}: {body}");
+    }
+}

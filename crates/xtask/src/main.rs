@@ -1,0 +1,393 @@
+//! `cargo xtask run`  — install what is missing, then serve the site at
+//!                      http://127.0.0.1:3000 on SQLite under ./data.
+//! `cargo xtask test` — every check a change must pass, in order, stopping
+//!                      at the first failure with a summary.
+//!
+//! Build output and installed tools live outside the clone (under
+//! `$HOME/.cache/primarypoint` unless `CARGO_TARGET_DIR` / `PRIMARYPOINT_TOOLS`
+//! say otherwise) so every clone and every run reuses them.
+#![forbid(unsafe_code)]
+#![allow(clippy::print_stdout)]
+
+use std::env;
+use std::ffi::OsString;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+const CARGO_LEPTOS_VERSION: &str = "0.3.10";
+/// Must equal the `wasm-bindgen` pinned in the workspace Cargo.toml.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+const DEFAULT_TEST_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let ctx = match Context::new() {
+        Ok(ctx) => ctx,
+        Err(error) => {
+            eprintln!("xtask: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&ctx, args.iter().any(|a| a == "--release")),
+        Some("test") => test(&ctx),
+        Some("tools") => ensure_tools(&ctx),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  run [--release]  serve the site at http://127.0.0.1:3000\n  test             fmt, clippy, tests on SQLite and PostgreSQL, release build, browser tests\n  tools            install missing build tools only"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nxtask: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+/// Paths and environment shared by every step.
+struct Context {
+    root: PathBuf,
+    tools: PathBuf,
+    target_dir: PathBuf,
+    path: OsString,
+    ci: bool,
+}
+
+impl Context {
+    fn new() -> Result<Self> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .nth(2)
+            .ok_or("cannot find the workspace root")?
+            .to_path_buf();
+        let cache = env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".cache/primarypoint"))
+            .unwrap_or_else(|| root.join("target/cache"));
+        let tools = env::var_os("PRIMARYPOINT_TOOLS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| cache.join("tools"));
+        let target_dir = env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| cache.join("target"));
+        let mut paths = vec![tools.join("bin"), root.join("end2end/node_modules/.bin")];
+        paths.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+        let path = env::join_paths(paths).map_err(|e| e.to_string())?;
+        let ci = env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        Ok(Self {
+            root,
+            tools,
+            target_dir,
+            path,
+            ci,
+        })
+    }
+
+    /// A command run from the workspace root with our PATH and target dir.
+    fn cmd(&self, program: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .current_dir(&self.root)
+            .env("PATH", &self.path)
+            .env("CARGO_TARGET_DIR", &self.target_dir);
+        cmd
+    }
+}
+
+/// Runs a command, echoing it first; fails with its exit status.
+fn exec(mut cmd: Command) -> Result {
+    let shown = format!(
+        "{} {}",
+        cmd.get_program().to_string_lossy(),
+        cmd.get_args().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
+    );
+    println!("$ {shown}");
+    let status = cmd.status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+/// The trimmed stdout of a command, or `None` if it could not run or failed.
+fn output(mut cmd: Command) -> Option<String> {
+    let out = cmd.output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn section(title: &str) {
+    println!("\n==> {title}");
+}
+
+// ---------------------------------------------------------------- tools --
+
+fn ensure_tools(ctx: &Context) -> Result {
+    section("Checking build tools");
+    let installed = output(ctx.cmd("rustup", &["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|t| t == "wasm32-unknown-unknown") {
+        println!("wasm32-unknown-unknown target: present");
+    } else {
+        println!("installing the wasm32-unknown-unknown target");
+        exec(ctx.cmd("rustup", &["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+
+    let root = ctx.tools.to_string_lossy().into_owned();
+    let leptos = output(ctx.cmd("cargo-leptos", &["--version"])).unwrap_or_default();
+    if leptos.contains(CARGO_LEPTOS_VERSION) {
+        println!("cargo-leptos {CARGO_LEPTOS_VERSION}: present");
+    } else {
+        println!("installing cargo-leptos {CARGO_LEPTOS_VERSION} into {root} (about 13 minutes, once)");
+        exec(ctx.cmd(
+            "cargo",
+            &["install", "--locked", "--root", &root, &format!("cargo-leptos@{CARGO_LEPTOS_VERSION}")],
+        ))?;
+    }
+
+    let bindgen = output(ctx.cmd("wasm-bindgen", &["--version"])).unwrap_or_default();
+    if bindgen.contains(WASM_BINDGEN_VERSION) {
+        println!("wasm-bindgen {WASM_BINDGEN_VERSION}: present");
+    } else {
+        println!("installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} into {root} (about 2 minutes, once)");
+        // Not --locked: one of its locked dependencies is no longer on the registry.
+        exec(ctx.cmd(
+            "cargo",
+            &["install", "--root", &root, "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION],
+        ))?;
+    }
+
+    ensure_npm_packages(ctx)
+}
+
+/// Playwright, axe-core and wasm-opt (binaryen) come from end2end/package.json.
+fn ensure_npm_packages(ctx: &Context) -> Result {
+    let dir = ctx.root.join("end2end");
+    let lock = dir.join("package-lock.json");
+    let marker = dir.join("node_modules/.package-lock.json");
+    let fresh = match (modified(&lock), modified(&marker)) {
+        (Some(lock), Some(marker)) => marker >= lock,
+        _ => false,
+    };
+    if fresh {
+        println!("npm packages: present");
+        return Ok(());
+    }
+    println!("installing npm packages (Playwright, axe-core, binaryen) in end2end/");
+    let mut npm = ctx.cmd("npm", &["ci", "--no-audit", "--no-fund"]);
+    npm.current_dir(&dir);
+    exec(npm)
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    path.metadata().and_then(|m| m.modified()).ok()
+}
+
+fn ensure_chromium(ctx: &Context) -> Result<String> {
+    let path = env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    if Path::new(&path).exists() {
+        println!("Chromium: {path}");
+        return Ok(path);
+    }
+    println!("installing Debian's chromium (Playwright's own browser download is not used)");
+    exec(ctx.cmd("apt-get", &["update", "-qq"]))?;
+    exec(ctx.cmd("apt-get", &["install", "-y", "-qq", "chromium"]))?;
+    if Path::new(&path).exists() {
+        Ok(path)
+    } else {
+        Err(format!("Chromium is still missing at {path}; set CHROMIUM_PATH"))
+    }
+}
+
+// ------------------------------------------------------------------ run --
+
+fn run(ctx: &Context, release: bool) -> Result {
+    ensure_tools(ctx)?;
+    section("Serving PrimaryPoint at http://127.0.0.1:3000 (Ctrl-C to stop)");
+    let mut args = vec!["leptos", "serve"];
+    if release {
+        args.push("--release");
+    }
+    exec(ctx.cmd("cargo", &args))
+}
+
+// ----------------------------------------------------------------- test --
+
+struct Step {
+    name: &'static str,
+    took: Duration,
+    outcome: Outcome,
+}
+
+#[derive(PartialEq)]
+enum Outcome {
+    Passed,
+    Skipped(String),
+    Failed(String),
+}
+
+fn test(ctx: &Context) -> Result {
+    let started = Instant::now();
+    let mut steps: Vec<Step> = Vec::new();
+    let mut run_step = |name: &'static str, f: &mut dyn FnMut() -> Result<Option<String>>| -> bool {
+        section(name);
+        let begun = Instant::now();
+        let outcome = match f() {
+            Ok(None) => Outcome::Passed,
+            Ok(Some(why)) => Outcome::Skipped(why),
+            Err(error) => Outcome::Failed(error),
+        };
+        let failed = matches!(outcome, Outcome::Failed(_));
+        steps.push(Step { name, took: begun.elapsed(), outcome });
+        !failed
+    };
+
+    let postgres = PostgresForTests::find(ctx);
+    let port = free_port()?;
+    let ok = run_step("Build tools", &mut || ensure_tools(ctx).map(|()| None))
+        && run_step("Formatting (cargo fmt --check)", &mut || {
+            exec(ctx.cmd("cargo", &["fmt", "--all", "--check"])).map(|()| None)
+        })
+        && run_step("Lints, server build (clippy -D warnings)", &mut || {
+            exec(ctx.cmd(
+                "cargo",
+                &[
+                    "clippy", "--locked", "-p", "domain", "-p", "backend", "-p", "app", "-p", "server", "-p",
+                    "xtask", "--all-targets", "--features", "app/ssr,backend/testing", "--", "-D", "warnings",
+                ],
+            ))
+            .map(|()| None)
+        })
+        && run_step("Lints, browser build (clippy -D warnings)", &mut || {
+            exec(ctx.cmd(
+                "cargo",
+                &[
+                    "clippy", "--locked", "-p", "frontend", "-p", "app", "--target", "wasm32-unknown-unknown",
+                    "--features", "app/hydrate", "--", "-D", "warnings",
+                ],
+            ))
+            .map(|()| None)
+        })
+        && run_step("Unit and integration tests (SQLite and PostgreSQL)", &mut || {
+            let mut cmd = ctx.cmd(
+                "cargo",
+                &["test", "--locked", "-p", "domain", "-p", "backend", "-p", "app", "-p", "server", "--features", "app/ssr,backend/testing"],
+            );
+            let skipped = match &postgres {
+                Ok(pg) => {
+                    cmd.env("PRIMARYPOINT_TEST_POSTGRES", &pg.url).env("PRIMARYPOINT_TEST_DB_PREFIX", &pg.prefix);
+                    None
+                }
+                Err(why) if ctx.ci => return Err(format!("PostgreSQL is required in CI: {why}")),
+                Err(why) => {
+                    cmd.env_remove("PRIMARYPOINT_TEST_POSTGRES");
+                    println!("PostgreSQL tests will be skipped: {why}");
+                    Some(format!("PostgreSQL part skipped: {why}"))
+                }
+            };
+            let result = exec(cmd);
+            if let Ok(pg) = &postgres {
+                pg.sweep(ctx);
+            }
+            result.map(|()| skipped)
+        })
+        && run_step("Release build (cargo leptos build --release)", &mut || {
+            exec(ctx.cmd("cargo", &["leptos", "build", "--release"])).map(|()| None)
+        })
+        && run_step("Browser tests (Playwright in Chromium)", &mut || {
+            let chromium = ensure_chromium(ctx)?;
+            let data = tempdir("e2e")?;
+            let mut cmd = ctx.cmd("npx", &["playwright", "test"]);
+            cmd.current_dir(ctx.root.join("end2end"))
+                .env("CHROMIUM_PATH", chromium)
+                .env("PRIMARYPOINT_BIN", ctx.target_dir.join("release/primarypoint"))
+                .env("PRIMARYPOINT_PORT", port.to_string())
+                .env("SITE_ROOT", ctx.root.join("target/site"))
+                .env("DATA_DIR", &data);
+            let result = exec(cmd);
+            let _ = std::fs::remove_dir_all(&data);
+            result.map(|()| None)
+        });
+
+    println!("\n==> Summary ({:.0?} in all)", started.elapsed());
+    for step in &steps {
+        let (mark, note) = match &step.outcome {
+            Outcome::Passed => ("passed ", String::new()),
+            Outcome::Skipped(why) => ("partial", format!(" — {why}")),
+            Outcome::Failed(why) => ("FAILED ", format!(" — {why}")),
+        };
+        println!("  {mark}  {:<52} {:>6.1?}{note}", step.name, step.took);
+    }
+    if ok {
+        println!("\nAll checks passed.");
+        Ok(())
+    } else {
+        Err("a check failed; see the summary above".to_owned())
+    }
+}
+
+/// The PostgreSQL server the tests create their databases on.
+struct PostgresForTests {
+    url: String,
+    /// Every database this run creates starts with this.
+    prefix: String,
+}
+
+impl PostgresForTests {
+    fn find(ctx: &Context) -> std::result::Result<Self, String> {
+        let url = env::var("PRIMARYPOINT_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_TEST_POSTGRES.to_owned());
+        let prefix = format!("pp_run{}", std::process::id());
+        let pg = Self { url, prefix };
+        if pg.answers(ctx) {
+            return Ok(pg);
+        }
+        // The project's machines run PostgreSQL; start it if it has stopped.
+        if let Some(version) = std::fs::read_dir("/etc/postgresql")
+            .ok()
+            .and_then(|mut dir| dir.next())
+            .and_then(|entry| entry.ok())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        {
+            println!("PostgreSQL is not answering; starting cluster {version}/main");
+            let _ = exec(ctx.cmd("pg_ctlcluster", &["--skip-systemctl-redirect", &version, "main", "start"]));
+            std::thread::sleep(Duration::from_secs(2));
+            if pg.answers(ctx) {
+                return Ok(pg);
+            }
+        }
+        Err(format!("no PostgreSQL answers at {}", pg.url))
+    }
+
+    fn answers(&self, ctx: &Context) -> bool {
+        output(ctx.cmd("psql", &[&self.url, "-tAc", "select 1"])).is_some_and(|out| out == "1")
+    }
+
+    /// Drops any database this run left behind (a test that panicked
+    /// before its own clean-up).
+    fn sweep(&self, ctx: &Context) {
+        let query = format!("select datname from pg_database where datname like '{}\\_%'", self.prefix);
+        for name in output(ctx.cmd("psql", &[&self.url, "-tAc", &query])).unwrap_or_default().lines() {
+            let _ = output(ctx.cmd("psql", &[&self.url, "-qc", &format!("drop database if exists {name} with (force)")]));
+        }
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("finding a free port: {e}"))?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn tempdir(label: &str) -> Result<PathBuf> {
+    let dir = env::temp_dir().join(format!("primarypoint-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    Ok(dir)
+}

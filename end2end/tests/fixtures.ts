@@ -1,0 +1,53 @@
+import { test as base, expect, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+
+/**
+ * Every test gets a page that records requests to any host but the server
+ * under test (P7: nothing loads from third parties) and console errors
+ * (a CSP violation or failed hydration shows up there). Both must be empty
+ * when the test ends.
+ */
+export const test = base.extend<{ foreign: string[]; consoleErrors: string[] }>({
+  foreign: async ({ page, baseURL }, use) => {
+    const origin = new URL(baseURL!).origin;
+    const foreign: string[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (!["data:", "blob:"].includes(url.protocol) && url.origin !== origin) {
+        foreign.push(request.url());
+      }
+    });
+    await use(foreign);
+    expect(foreign, "requests to other hosts").toEqual([]);
+  },
+  consoleErrors: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      // A 404 page reports its own status as a console error; that is the
+      // test's subject, not a fault.
+      const ownStatus = message.location().url === page.url() && /status of 404/.test(message.text());
+      if (message.type() === "error" && !ownStatus) errors.push(message.text());
+    });
+    page.on("pageerror", (error) => errors.push(error.message));
+    await use(errors);
+    expect(errors, "console errors").toEqual([]);
+  },
+});
+
+export { expect };
+
+/** Axe's WCAG 2.0/2.1/2.2 A and AA rules must find nothing. */
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
+  const summary = results.violations.map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
+  );
+  expect(summary).toEqual([]);
+}
+
+/** Resolves once the wasm has hydrated the page. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("[data-hydrated=true]")).toHaveCount(1);
+}

@@ -1,0 +1,44 @@
+import { test, expect, expectAccessible, hydrated } from "./fixtures";
+
+test("the home page is rendered on the server with its heading", async ({ page, foreign, consoleErrors }) => {
+  const response = await page.goto("/");
+  expect(response?.status()).toBe(200);
+  await expect(page).toHaveTitle("PrimaryPoint");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+    "Support services for GP practices and primary care networks",
+  );
+  await expect(page.getByRole("link", { name: "Medicines management" })).toBeVisible();
+  await expectAccessible(page);
+});
+
+test("the service finder filters as you type once hydrated", async ({ page, foreign, consoleErrors }, info) => {
+  test.skip(info.project.name === "no-javascript", "filtering as you type needs the wasm");
+  await page.goto("/");
+  await hydrated(page);
+  const cards = page.locator(".nhsuk-card-group__item");
+  await expect(cards).toHaveCount(7);
+  await page.getByLabel("Find a service").fill("cyber");
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText("IT and digital");
+  await expect(page.getByRole("status")).toHaveText("1 service");
+  expect(new URL(page.url()).pathname).toBe("/");
+});
+
+test("without JavaScript the same finder searches on the services page", async ({ page, foreign, consoleErrors }, info) => {
+  test.skip(info.project.name === "javascript", "this is the no-JavaScript path");
+  await page.goto("/");
+  await page.getByLabel("Find a service").fill("cyber");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/\/services\?q=cyber$/);
+  const cards = page.locator(".nhsuk-card-group__item");
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText("IT and digital");
+});
+
+test("an unknown address gets a helpful 404 page", async ({ page, foreign, consoleErrors }) => {
+  const response = await page.goto("/no-such-page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Page not found");
+  await expect(page.getByRole("main").getByRole("link", { name: "contact us" })).toBeVisible();
+  await expectAccessible(page);
+});
