@@ -97,13 +97,13 @@ impl TestDb {
     /// directory goes with the value).
     pub async fn finish(self) {
         self.db.close().await;
-        if let Cleanup::Postgres { admin_url, name } = self.cleanup {
-            if let Ok(mut admin) = sqlx::AnyConnection::connect(&admin_url).await {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
-                    .execute(&mut admin)
-                    .await;
-                admin.close().await.ok();
-            }
+        if let Cleanup::Postgres { admin_url, name } = self.cleanup
+            && let Ok(mut admin) = sqlx::AnyConnection::connect(&admin_url).await
+        {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
+                .execute(&mut admin)
+                .await;
+            admin.close().await.ok();
         }
     }
 }

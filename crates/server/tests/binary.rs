@@ -39,7 +39,8 @@ fn an_invalid_setting_stops_start_up_with_one_line_and_exit_code_2() {
 fn help_lists_the_subcommands_and_every_environment_variable() {
     let out = primarypoint().arg("--help").output().expect("run");
     assert!(out.status.success());
-    let help = String::from_utf8_lossy(&out.stdout);
+    // Help is wrapped to the terminal's width: compare words, not lines.
+    let help = String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
     for item in ["serve", "migrate", "admin", "ADMIN_PASSWORD", "RUST_LOG"] {
         assert!(help.contains(item), "help mentions {item}");
     }
@@ -49,7 +50,7 @@ fn help_lists_the_subcommands_and_every_environment_variable() {
         "SHUTDOWN_GRACE_SECS", "PRODUCT_NAME", "ORGANISATION_NAME", "CONTROLLER_ADDRESS", "CONTACT_EMAIL",
         "CONTACT_PHONE", "DPO_EMAIL", "MEMBER_RETENTION_MONTHS",
     ] {
-        assert!(help.contains(&format!("[env: {var}")), "help lists {var}");
+        assert!(help.contains(&format!("[env: {var}=]")), "help lists {var}");
     }
     let readme = include_str!("../../../README.md");
     for var in ["LISTEN_ADDR", "DATABASE_URL", "SECRET_KEY", "MEMBER_RETENTION_MONTHS", "ADMIN_PASSWORD"] {
