@@ -50,6 +50,7 @@ export default defineConfig({
       SITE_ROOT: process.env.SITE_ROOT ?? "../target/site",
       DATA_DIR: process.env.DATA_DIR ?? `/tmp/primarypoint-e2e-${port}`,
       RUST_LOG: "warn",
+      TRUST_FORWARDED_FOR: "true",
     },
   },
 });

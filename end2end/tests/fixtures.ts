@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 
 /**
@@ -7,7 +7,22 @@ import AxeBuilder from "@axe-core/playwright";
  * (a CSP violation or failed hydration shows up there). Both must be empty
  * when the test ends.
  */
-export const test = base.extend<{ foreign: string[]; consoleErrors: string[] }>({
+let clients = 0;
+
+export const test = base.extend<{ foreign: string[]; consoleErrors: string[]; client: string }>({
+  /**
+   * Each test is its own client: the test server trusts X-Forwarded-For (as
+   * behind a load balancer), so per-client throttles never leak between tests.
+   */
+  client: [
+    async ({ page }, use) => {
+      clients += 1;
+      const address = `198.51.${100 + (process.pid % 50)}.${clients % 250}`;
+      await page.setExtraHTTPHeaders({ "x-forwarded-for": address });
+      await use(address);
+    },
+    { auto: true },
+  ],
   foreign: async ({ page, baseURL }, use) => {
     const origin = new URL(baseURL!).origin;
     const foreign: string[] = [];
@@ -36,11 +51,25 @@ export const test = base.extend<{ foreign: string[]; consoleErrors: string[] }>(
 
 export { expect };
 
-/** Axe's WCAG 2.0/2.1/2.2 A and AA rules must find nothing. */
+/**
+ * Axe's WCAG 2.0/2.1/2.2 A and AA rules must find nothing. Axe runs as a
+ * script, so for a page opened without JavaScript the same address is
+ * checked in a second page that runs scripts but never loads the app's own
+ * bundle: it sees exactly the server-rendered HTML.
+ */
 export async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page })
+  let target = page;
+  let scratch: BrowserContext | undefined;
+  if (test.info().project.use.javaScriptEnabled === false) {
+    scratch = await page.context().browser()!.newContext({ javaScriptEnabled: true });
+    target = await scratch.newPage();
+    await target.route("**/pkg/**", (route) => route.abort());
+    await target.goto(page.url());
+  }
+  const results = await new AxeBuilder({ page: target })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
     .analyze();
+  await scratch?.close();
   const summary = results.violations.map(
     (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
   );

@@ -19,6 +19,9 @@ pub mod security;
 /// Forms posted without JavaScript: checked here, re-rendered on failure.
 pub mod forms;
 
+/// `robots.txt` and `sitemap.xml`.
+pub mod seo;
+
 /// `/healthz` and `/readyz`.
 pub mod health;
 

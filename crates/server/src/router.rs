@@ -39,9 +39,15 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
     let leptos = settings.leptos.clone();
     let db = state.db.clone();
 
+    let seo = Router::new()
+        .route("/robots.txt", get(crate::seo::robots))
+        .route("/sitemap.xml", get(crate::seo::sitemap))
+        .with_state(state.clone());
+
     Router::new()
         .route("/healthz", get(crate::health::live))
         .route("/readyz", get(move || crate::health::ready(db.clone())))
+        .merge(seo)
         .leptos_routes_with_context(&leptos, routes, context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
