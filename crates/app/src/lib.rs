@@ -61,7 +61,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Site details come from the server's configuration and travel to the
     // browser inside the page, so hydration sees exactly what SSR rendered.
-    let site = leptos::server::SharedValue::new(|| use_context::<SiteInfo>().unwrap_or_default()).into_inner();
+    let site = leptos::server::SharedValue::new(|| use_context::<SiteInfo>().unwrap_or_default())
+        .into_inner();
     provide_context(site);
     let hydrated = RwSignal::new(false);
     Effect::new(move || hydrated.set(true));

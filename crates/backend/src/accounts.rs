@@ -44,10 +44,16 @@ impl Password {
     pub fn new(raw: String) -> std::result::Result<Self, String> {
         let chars = raw.chars().count();
         if chars < Self::MIN_CHARS {
-            return Err(format!("Password must be at least {} characters", Self::MIN_CHARS));
+            return Err(format!(
+                "Password must be at least {} characters",
+                Self::MIN_CHARS
+            ));
         }
         if chars > Self::MAX_CHARS {
-            return Err(format!("Password must be {} characters or fewer", Self::MAX_CHARS));
+            return Err(format!(
+                "Password must be {} characters or fewer",
+                Self::MAX_CHARS
+            ));
         }
         Ok(Self(raw))
     }
@@ -80,7 +86,9 @@ pub async fn verify_password(password: &Password, hash: &PasswordHash) -> Result
     let hash = hash.0.clone();
     tokio::task::spawn_blocking(move || {
         let parsed = Phc::new(&hash).map_err(|e| Error::PasswordHash(e.to_string()))?;
-        Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        Ok(argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
     })
     .await?
 }
@@ -88,7 +96,12 @@ pub async fn verify_password(password: &Password, hash: &PasswordHash) -> Result
 /// Creates an administrator account, verified from the start (an operator
 /// on the server vouches for it). Refuses an email that already has an
 /// account.
-pub async fn create_admin(db: &Db, email: &Email, full_name: &str, password: &Password) -> Result<i64> {
+pub async fn create_admin(
+    db: &Db,
+    email: &Email,
+    full_name: &str,
+    password: &Password,
+) -> Result<i64> {
     let mut errors = FieldErrors::new();
     let full_name = errors.check(
         "full_name",
@@ -110,9 +123,13 @@ pub async fn create_admin(db: &Db, email: &Email, full_name: &str, password: &Pa
     .bind(now)
     .fetch_one(&mut *tx)
     .await;
-    let (id,) = inserted
-        .map_err(Error::from)
-        .map_err(|e| e.on_unique("email", "email", "An account with that email address already exists"))?;
+    let (id,) = inserted.map_err(Error::from).map_err(|e| {
+        e.on_unique(
+            "email",
+            "email",
+            "An account with that email address already exists",
+        )
+    })?;
     audit::record(
         &mut tx,
         &Actor::Operator,

@@ -1,8 +1,8 @@
 use crate::audit::{self, Actor};
+use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::throttle::{self, Limit};
-use crate::clock;
 use domain::enquiry::EnquiryInput;
 
 /// How many enquiries one client may send: enough for a real person who

@@ -11,7 +11,11 @@ pub async fn list_services(db: &Db) -> Result<Vec<ServiceSummary>> {
             .await?;
     Ok(rows
         .into_iter()
-        .map(|(slug, name, summary)| ServiceSummary { slug, name, summary })
+        .map(|(slug, name, summary)| ServiceSummary {
+            slug,
+            name,
+            summary,
+        })
         .collect())
 }
 
@@ -67,14 +71,18 @@ pub async fn page(db: &Db, slug: &str, placeholders: &[(&str, &str)]) -> Result<
 fn fill_placeholders(text: &str, placeholders: &[(&str, &str)]) -> String {
     placeholders
         .iter()
-        .fold(text.to_owned(), |text, (name, value)| text.replace(&format!("{{{{{name}}}}}"), value))
+        .fold(text.to_owned(), |text, (name, value)| {
+            text.replace(&format!("{{{{{name}}}}}"), value)
+        })
 }
 
 /// Slugs and last-modified times of every public page, for the sitemap.
 pub async fn page_index(db: &Db) -> Result<Vec<(String, i64)>> {
-    Ok(sqlx::query_as("select slug, updated_at from pages order by slug")
-        .fetch_all(db.pool())
-        .await?)
+    Ok(
+        sqlx::query_as("select slug, updated_at from pages order by slug")
+            .fetch_all(db.pool())
+            .await?,
+    )
 }
 
 /// A service as the seed (or, later, an administrator) writes it.

@@ -21,7 +21,8 @@ mod tests {
 
     #[test]
     fn renders_markdown() {
-        let html = to_safe_html("## Your rights\n\n* access\n* erasure\n\n[ICO](https://ico.org.uk/)");
+        let html =
+            to_safe_html("## Your rights\n\n* access\n* erasure\n\n[ICO](https://ico.org.uk/)");
         assert!(html.contains("<h2>Your rights</h2>"), "{html}");
         assert!(html.contains("<li>erasure</li>"), "{html}");
         assert!(html.contains(r#"href="https://ico.org.uk/""#), "{html}");

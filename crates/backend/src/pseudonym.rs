@@ -18,7 +18,8 @@ pub fn client_key(secret: &[u8], addr: IpAddr) -> String {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(addr),
         v4 => v4,
     };
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(addr.to_string().as_bytes());
     hex::encode(&mac.finalize().into_bytes()[..8])
 }
@@ -33,7 +34,10 @@ mod tests {
         let a = client_key(b"secret-one", addr);
         assert_eq!(a, client_key(b"secret-one", addr));
         assert_ne!(a, client_key(b"secret-two", addr));
-        assert_ne!(a, client_key(b"secret-one", "203.0.113.8".parse().expect("ip")));
+        assert_ne!(
+            a,
+            client_key(b"secret-one", "203.0.113.8".parse().expect("ip"))
+        );
         assert_eq!(a.len(), 16);
         assert!(!a.contains("203"));
     }

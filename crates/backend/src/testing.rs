@@ -33,7 +33,9 @@ pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path: PathBuf = dir.path().join("test.db");
     let url = format!("sqlite:{}?mode=rwc", path.display());
-    let db = Db::connect(&url, &PoolSettings::default()).await.expect("open sqlite");
+    let db = Db::connect(&url, &PoolSettings::default())
+        .await
+        .expect("open sqlite");
     db.migrate().await.expect("migrate sqlite");
     TestDb {
         db,
@@ -55,7 +57,8 @@ pub async fn postgres() -> Option<TestDb> {
             return None;
         }
     };
-    let prefix = std::env::var("PRIMARYPOINT_TEST_DB_PREFIX").unwrap_or_else(|_| "pp_test".to_owned());
+    let prefix =
+        std::env::var("PRIMARYPOINT_TEST_DB_PREFIX").unwrap_or_else(|_| "pp_test".to_owned());
     let name = format!("{prefix}_{:016x}", rand::random::<u64>());
     sqlx::any::install_default_drivers();
     let mut admin = sqlx::AnyConnection::connect(&admin_url)
@@ -100,9 +103,11 @@ impl TestDb {
         if let Cleanup::Postgres { admin_url, name } = self.cleanup
             && let Ok(mut admin) = sqlx::AnyConnection::connect(&admin_url).await
         {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
-                .execute(&mut admin)
-                .await;
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "drop database if exists {name} with (force)"
+            )))
+            .execute(&mut admin)
+            .await;
             admin.close().await.ok();
         }
     }
@@ -147,6 +152,9 @@ mod tests {
             database_url("postgres://u:p@db:5432/x?sslmode=require", "pp_2"),
             "postgres://u:p@db:5432/pp_2?sslmode=require"
         );
-        assert_eq!(database_url("postgres://localhost", "pp_3"), "postgres://localhost/pp_3");
+        assert_eq!(
+            database_url("postgres://localhost", "pp_3"),
+            "postgres://localhost/pp_3"
+        );
     }
 }

@@ -18,21 +18,39 @@ stories!(
 async fn a_fresh_install_is_seeded_once_with_the_catalogue_and_statutory_pages(db: Db) {
     assert!(content::list_services(&db).await.expect("list").is_empty());
     assert!(content::seed_demo_content(&db).await.expect("seed"));
-    assert!(!content::seed_demo_content(&db).await.expect("second seed is a no-op"));
+    assert!(
+        !content::seed_demo_content(&db)
+            .await
+            .expect("second seed is a no-op")
+    );
 
     let services = content::list_services(&db).await.expect("list");
     let slugs: Vec<_> = services.iter().map(|s| s.slug.as_str()).collect();
     assert_eq!(slugs.len(), 7, "{slugs:?}");
     assert_eq!(slugs[0], "medicines-management", "catalogue order is kept");
     for slug in ["about", "privacy-policy", "cookies", "accessibility"] {
-        content::page(&db, slug, &[]).await.unwrap_or_else(|e| panic!("{slug}: {e}"));
+        content::page(&db, slug, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{slug}: {e}"));
     }
-    let service = content::service(&db, "information-governance").await.expect("service");
-    assert!(service.body_html.starts_with("<p>"), "{}", service.body_html);
+    let service = content::service(&db, "information-governance")
+        .await
+        .expect("service");
+    assert!(
+        service.body_html.starts_with("<p>"),
+        "{}",
+        service.body_html
+    );
     assert!(!service.portal_offers.is_empty());
 
     let events = audit::recent(&db, 10).await.expect("audit");
-    assert_eq!(events.iter().filter(|e| e.action == "content.seeded").count(), 1);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "content.seeded")
+            .count(),
+        1
+    );
 }
 
 async fn content_pages_fill_in_deployment_details_and_refuse_odd_slugs(db: Db) {
@@ -40,11 +58,17 @@ async fn content_pages_fill_in_deployment_details_and_refuse_odd_slugs(db: Db) {
     let page = content::page(
         &db,
         "privacy-policy",
-        &[("controller_name", "Example CSU"), ("dpo_email", "dpo@example.nhs.uk")],
+        &[
+            ("controller_name", "Example CSU"),
+            ("dpo_email", "dpo@example.nhs.uk"),
+        ],
     )
     .await
     .expect("page");
-    assert!(page.body_html.contains("<strong>Example CSU</strong>"), "controller named");
+    assert!(
+        page.body_html.contains("<strong>Example CSU</strong>"),
+        "controller named"
+    );
     assert!(page.body_html.contains("dpo@example.nhs.uk"));
     assert!(!page.body_html.contains("{{controller_name}}"));
 
@@ -54,7 +78,10 @@ async fn content_pages_fill_in_deployment_details_and_refuse_odd_slugs(db: Db) {
             "{slug:?} should be not found"
         );
     }
-    assert!(matches!(content::service(&db, "nope").await, Err(Error::NotFound)));
+    assert!(matches!(
+        content::service(&db, "nope").await,
+        Err(Error::NotFound)
+    ));
 }
 
 fn enquiry(message: &str) -> EnquiryInput {
@@ -78,9 +105,15 @@ async fn an_enquiry_is_stored_with_its_audit_event_and_repeat_senders_are_thrott
     assert_eq!(stored[0].telephone.as_deref(), Some("01632 960 001"));
 
     let events = audit::recent(&db, 10).await.expect("audit");
-    let event = events.iter().find(|e| e.action == "enquiry.received").expect("audited");
+    let event = events
+        .iter()
+        .find(|e| e.action == "enquiry.received")
+        .expect("audited");
     assert_eq!(event.actor, "public:client-a");
-    assert_eq!(event.subject.as_deref(), Some(format!("enquiry:{id}").as_str()));
+    assert_eq!(
+        event.subject.as_deref(),
+        Some(format!("enquiry:{id}").as_str())
+    );
 
     for n in 2..=contact::ENQUIRY_LIMIT.max_hits {
         contact::submit_enquiry(&db, "client-a", &enquiry(&format!("follow-up {n}")))
@@ -89,10 +122,15 @@ async fn an_enquiry_is_stored_with_its_audit_event_and_repeat_senders_are_thrott
     }
     let refused = contact::submit_enquiry(&db, "client-a", &enquiry("one too many")).await;
     assert!(matches!(refused, Err(Error::Throttled { retry_after_secs }) if retry_after_secs > 0));
-    contact::submit_enquiry(&db, "client-b", &enquiry("someone else")).await.expect("other clients unaffected");
+    contact::submit_enquiry(&db, "client-b", &enquiry("someone else"))
+        .await
+        .expect("other clients unaffected");
     let stored = contact::recent_enquiries(&db, 100).await.expect("read");
     assert_eq!(stored.len() as i64, contact::ENQUIRY_LIMIT.max_hits + 1);
-    assert!(stored.iter().all(|e| e.message != "one too many"), "refused enquiry not stored");
+    assert!(
+        stored.iter().all(|e| e.message != "one too many"),
+        "refused enquiry not stored"
+    );
 }
 
 async fn an_invalid_enquiry_is_refused_field_by_field_and_nothing_is_stored(db: Db) {
@@ -104,46 +142,90 @@ async fn an_invalid_enquiry_is_refused_field_by_field_and_nothing_is_stored(db: 
     assert!(errors.get("email").is_some());
     assert!(errors.get("message").is_some());
     assert!(errors.get("name").is_none());
-    assert!(contact::recent_enquiries(&db, 10).await.expect("read").is_empty());
+    assert!(
+        contact::recent_enquiries(&db, 10)
+            .await
+            .expect("read")
+            .is_empty()
+    );
 }
 
 async fn throttle_windows_count_per_key_and_reopen(db: Db) {
-    let limit = Limit { max_hits: 2, window_secs: 60 };
+    let limit = Limit {
+        max_hits: 2,
+        window_secs: 60,
+    };
     for _ in 0..2 {
         let mut tx = db.begin_write().await.expect("tx");
         throttle::hit(&mut tx, "k", limit).await.expect("allowed");
         tx.commit().await.expect("commit");
     }
     let mut tx = db.begin_write().await.expect("tx");
-    assert!(matches!(throttle::hit(&mut tx, "k", limit).await, Err(Error::Throttled { .. })));
+    assert!(matches!(
+        throttle::hit(&mut tx, "k", limit).await,
+        Err(Error::Throttled { .. })
+    ));
     drop(tx);
 
     // A window that ended opens afresh.
-    let expired = Limit { max_hits: 2, window_secs: 0 };
+    let expired = Limit {
+        max_hits: 2,
+        window_secs: 0,
+    };
     let mut tx = db.begin_write().await.expect("tx");
-    throttle::hit(&mut tx, "k", expired).await.expect("new window");
+    throttle::hit(&mut tx, "k", expired)
+        .await
+        .expect("new window");
     tx.commit().await.expect("commit");
 }
 
 async fn an_administrator_is_created_with_a_hash_never_the_password(db: Db) {
     let email = Email::parse("Admin@Example.NHS.uk").expect("email");
     let password = Password::new("correct horse battery staple".into()).expect("long enough");
-    let id = accounts::create_admin(&db, &email, "Ada Admin", &password).await.expect("created");
+    let id = accounts::create_admin(&db, &email, "Ada Admin", &password)
+        .await
+        .expect("created");
     assert!(id > 0);
 
-    let hash = accounts::password_hash_for(&db, &email).await.expect("read").expect("exists");
-    assert!(hash.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", hash.as_phc());
+    let hash = accounts::password_hash_for(&db, &email)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert!(
+        hash.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        hash.as_phc()
+    );
     assert!(!hash.as_phc().contains("horse"));
-    assert!(accounts::verify_password(&password, &hash).await.expect("verify"));
+    assert!(
+        accounts::verify_password(&password, &hash)
+            .await
+            .expect("verify")
+    );
     let wrong = Password::new("incorrect horse battery".into()).expect("long enough");
-    assert!(!accounts::verify_password(&wrong, &hash).await.expect("verify"));
-    assert_eq!(format!("{password:?} {hash:?}"), "Password(<redacted>) PasswordHash(<redacted>)");
+    assert!(
+        !accounts::verify_password(&wrong, &hash)
+            .await
+            .expect("verify")
+    );
+    assert_eq!(
+        format!("{password:?} {hash:?}"),
+        "Password(<redacted>) PasswordHash(<redacted>)"
+    );
 
     let again = accounts::create_admin(&db, &email, "Someone Else", &password).await;
-    let Err(Error::Invalid(errors)) = again else { panic!("duplicate email must be a field error") };
+    let Err(Error::Invalid(errors)) = again else {
+        panic!("duplicate email must be a field error")
+    };
     assert!(errors.get("email").is_some());
 
     let events = audit::recent(&db, 10).await.expect("audit");
-    let event = events.iter().find(|e| e.action == "account.admin_created").expect("audited");
-    assert!(!event.detail.contains("horse"), "no password in the audit trail");
+    let event = events
+        .iter()
+        .find(|e| e.action == "account.admin_created")
+        .expect("audited");
+    assert!(
+        !event.detail.contains("horse"),
+        "no password in the audit trail"
+    );
 }

@@ -37,7 +37,9 @@ pub struct Page {
 /// Anything else can be refused before it reaches the database.
 pub fn is_slug(raw: &str) -> bool {
     (1..=64).contains(&raw.len())
-        && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !raw.starts_with('-')
         && !raw.ends_with('-')
         && !raw.contains("--")
@@ -94,7 +96,10 @@ mod tests {
             service("Finance", "Contracts and claims"),
         ];
         let names = |q: &str| -> Vec<String> {
-            filter_services(&all, q).iter().map(|s| s.name.clone()).collect()
+            filter_services(&all, q)
+                .iter()
+                .map(|s| s.name.clone())
+                .collect()
         };
         assert_eq!(names("").len(), 3);
         assert_eq!(names("CONTRACTS"), ["HR and Workforce", "Finance"]);

@@ -30,13 +30,14 @@ impl Email {
         if value.len() > Self::MAX_LEN {
             return Err(EmailError::TooLong);
         }
-        let parsed = email_address::EmailAddress::from_str(&value).map_err(|_| EmailError::Malformed)?;
+        let parsed =
+            email_address::EmailAddress::from_str(&value).map_err(|_| EmailError::Malformed)?;
         let domain = parsed.domain();
         let plain_domain = domain.contains('.')
             && !domain.starts_with('[')
-            && domain
-                .split('.')
-                .all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            && domain.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
         if !plain_domain || value.contains([' ', '<', '>']) {
             return Err(EmailError::Malformed);
         }

@@ -34,12 +34,22 @@ impl EnquiryInput {
     /// Checks every field and reports every problem at once, in form order.
     pub fn validate(&self) -> Result<Enquiry, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let name = errors.check("name", required_text(&self.name, "your full name", Enquiry::NAME_MAX));
+        let name = errors.check(
+            "name",
+            required_text(&self.name, "your full name", Enquiry::NAME_MAX),
+        );
         let organisation = errors.check(
             "organisation",
-            required_text(&self.organisation, "the name of your organisation", Enquiry::ORGANISATION_MAX),
+            required_text(
+                &self.organisation,
+                "the name of your organisation",
+                Enquiry::ORGANISATION_MAX,
+            ),
         );
-        let email = errors.check("email", Email::parse(&self.email).map_err(|e| e.to_string()));
+        let email = errors.check(
+            "email",
+            Email::parse(&self.email).map_err(|e| e.to_string()),
+        );
         let telephone = errors.check(
             "telephone",
             match self.telephone.trim() {
@@ -47,13 +57,21 @@ impl EnquiryInput {
                 raw => parse_uk_telephone(raw).map(Some),
             },
         );
-        let message = errors
-            .check("message", required_text(&self.message, "your message", Enquiry::MESSAGE_MAX));
+        let message = errors.check(
+            "message",
+            required_text(&self.message, "your message", Enquiry::MESSAGE_MAX),
+        );
         match (name, organisation, email, telephone, message) {
             (Some(name), Some(organisation), Some(email), Some(telephone), Some(message))
                 if errors.is_empty() =>
             {
-                Ok(Enquiry { name, organisation, email, telephone, message })
+                Ok(Enquiry {
+                    name,
+                    organisation,
+                    email,
+                    telephone,
+                    message,
+                })
             }
             _ => Err(errors),
         }
@@ -92,15 +110,24 @@ mod tests {
         };
         let errors = input.validate().expect_err("invalid");
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["name", "organisation", "email", "telephone", "message"]);
+        assert_eq!(
+            fields,
+            ["name", "organisation", "email", "telephone", "message"]
+        );
         assert_eq!(errors.get("name"), Some("Enter your full name"));
-        assert_eq!(errors.get("message"), Some("Message must be 5000 characters or fewer"));
+        assert_eq!(
+            errors.get("message"),
+            Some("Message must be 5000 characters or fewer")
+        );
     }
 
     #[test]
     fn an_optional_telephone_is_checked_when_given() {
         let mut input = valid();
         input.telephone = "01632 960 001".into();
-        assert_eq!(input.validate().expect("valid").telephone.as_deref(), Some("01632 960 001"));
+        assert_eq!(
+            input.validate().expect("valid").telephone.as_deref(),
+            Some("01632 960 001")
+        );
     }
 }

@@ -85,8 +85,14 @@ pub fn optional_text(raw: &str, what: &str, max: usize) -> Result<Option<String>
             capitalise(what)
         ));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(format!("{} contains characters we cannot accept", capitalise(what)));
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(format!(
+            "{} contains characters we cannot accept",
+            capitalise(what)
+        ));
     }
     Ok((!value.is_empty()).then(|| value.to_owned()))
 }

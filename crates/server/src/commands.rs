@@ -17,7 +17,10 @@ use std::time::Duration;
 /// Runs the chosen subcommand on a fresh Tokio runtime.
 pub fn run(cli: Cli) -> ExitCode {
     telemetry::init(cli.config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             tracing::error!(%error, "could not start the async runtime");
@@ -28,7 +31,9 @@ pub fn run(cli: Cli) -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(cli.config).await,
             Command::Migrate => migrate(&cli.config).await,
-            Command::Admin(AdminCommand::Create { email, name }) => admin_create(&cli.config, &email, &name).await,
+            Command::Admin(AdminCommand::Create { email, name }) => {
+                admin_create(&cli.config, &email, &name).await
+            }
         }
     });
     match outcome {
@@ -147,18 +152,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             stop.trigger();
         }
     });
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown({
-            let stop = stop.clone();
-            async move { stop.triggered().await }
-        });
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown({
+        let stop = stop.clone();
+        async move { stop.triggered().await }
+    });
     tokio::select! {
         result = server => result.context("serving HTTP")?,
         () = stop.deadline(Duration::from_secs(config.shutdown_grace_secs)) => {
             tracing::warn!("grace period over: closing remaining connections");
         }
     }
-    if tokio::time::timeout(Duration::from_millis(500), db.close()).await.is_err() {
+    if tokio::time::timeout(Duration::from_millis(500), db.close())
+        .await
+        .is_err()
+    {
         tracing::warn!("database connections did not close in time");
     }
     tracing::info!("stopped");
@@ -176,7 +187,8 @@ async fn admin_create(config: &Config, email: &str, name: &str) -> anyhow::Resul
         Err(_) => {
             let first = rpassword::prompt_password("Password for the new administrator: ")
                 .context("reading the password (set ADMIN_PASSWORD when there is no terminal)")?;
-            let second = rpassword::prompt_password("Type it again: ").context("reading the password")?;
+            let second =
+                rpassword::prompt_password("Type it again: ").context("reading the password")?;
             if first != second {
                 bail!("the two passwords did not match");
             }

@@ -51,7 +51,12 @@ pub enum AdminCommand {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address and port to listen on.
-    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "LISTEN_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub listen_addr: SocketAddr,
 
     /// Database: `sqlite:PATH?mode=rwc` or `postgres://user:pass@host/db`.
@@ -109,27 +114,57 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
 
     /// Product name in the header and page titles.
-    #[arg(long, env = "PRODUCT_NAME", default_value = "PrimaryPoint", global = true)]
+    #[arg(
+        long,
+        env = "PRODUCT_NAME",
+        default_value = "PrimaryPoint",
+        global = true
+    )]
     pub product_name: String,
 
     /// The organisation that runs the service; also the data controller.
-    #[arg(long, env = "ORGANISATION_NAME", default_value = "Example Commissioning Support Unit", global = true)]
+    #[arg(
+        long,
+        env = "ORGANISATION_NAME",
+        default_value = "Example Commissioning Support Unit",
+        global = true
+    )]
     pub organisation_name: String,
 
     /// Postal address of the data controller, for the privacy statement.
-    #[arg(long, env = "CONTROLLER_ADDRESS", default_value = "1 Example Street, Exampletown, EX1 1AA", global = true)]
+    #[arg(
+        long,
+        env = "CONTROLLER_ADDRESS",
+        default_value = "1 Example Street, Exampletown, EX1 1AA",
+        global = true
+    )]
     pub controller_address: String,
 
     /// Public contact email shown on every page.
-    #[arg(long, env = "CONTACT_EMAIL", default_value = "primarypoint@example.nhs.uk", global = true)]
+    #[arg(
+        long,
+        env = "CONTACT_EMAIL",
+        default_value = "primarypoint@example.nhs.uk",
+        global = true
+    )]
     pub contact_email: String,
 
     /// Public contact telephone number shown on every page.
-    #[arg(long, env = "CONTACT_PHONE", default_value = "01632 960 000", global = true)]
+    #[arg(
+        long,
+        env = "CONTACT_PHONE",
+        default_value = "01632 960 000",
+        global = true
+    )]
     pub contact_phone: String,
 
     /// The data protection officer's email, for the privacy statement.
-    #[arg(long, env = "DPO_EMAIL", default_value = "dpo@example.nhs.uk", global = true)]
+    #[arg(
+        long,
+        env = "DPO_EMAIL",
+        default_value = "dpo@example.nhs.uk",
+        global = true
+    )]
     pub dpo_email: String,
 
     /// How long members of an ended organisation are kept, in months (P9).
@@ -161,7 +196,8 @@ impl fmt::Debug for Secret {
 }
 
 fn parse_database_url(raw: &str) -> Result<Secret, String> {
-    backend::Backend::from_url(raw).map_err(|_| "expected a URL starting sqlite: or postgres://".to_owned())?;
+    backend::Backend::from_url(raw)
+        .map_err(|_| "expected a URL starting sqlite: or postgres://".to_owned())?;
     Ok(Secret(raw.to_owned()))
 }
 
@@ -246,7 +282,10 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.expose().to_owned(),
-            None => format!("sqlite:{}?mode=rwc", self.data_dir.join("primarypoint.db").display()),
+            None => format!(
+                "sqlite:{}?mode=rwc",
+                self.data_dir.join("primarypoint.db").display()
+            ),
         }
     }
 
@@ -275,7 +314,10 @@ impl Config {
             ("controller_address", self.controller_address.clone()),
             ("dpo_email", self.dpo_email.clone()),
             ("accessibility_email", self.contact_email.clone()),
-            ("member_retention", format!("{months} month{}", if months == 1 { "" } else { "s" })),
+            (
+                "member_retention",
+                format!("{months} month{}", if months == 1 { "" } else { "s" }),
+            ),
             ("audit_retention", "6 years".to_owned()),
         ]
         .into_iter()
@@ -297,7 +339,10 @@ mod tests {
     fn defaults_run_locally_with_nothing_set() {
         let cli = parse(&[]).expect("defaults");
         assert_eq!(cli.config.listen_addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(cli.config.database_url(), "sqlite:data/primarypoint.db?mode=rwc");
+        assert_eq!(
+            cli.config.database_url(),
+            "sqlite:data/primarypoint.db?mode=rwc"
+        );
         assert_eq!(cli.config.public_url(), "http://127.0.0.1:3000");
         assert!(cli.command.is_none());
     }
@@ -305,25 +350,45 @@ mod tests {
     #[test]
     fn a_bad_value_is_reported_in_one_line_naming_the_variable() {
         let line = parse(&["--database-url", "mysql://db"]).expect_err("rejected");
-        assert_eq!(line, "DATABASE_URL: invalid value: expected a URL starting sqlite: or postgres://");
+        assert_eq!(
+            line,
+            "DATABASE_URL: invalid value: expected a URL starting sqlite: or postgres://"
+        );
         let line = parse(&["--listen-addr", "nowhere"]).expect_err("rejected");
-        assert!(line.starts_with("LISTEN_ADDR: invalid value 'nowhere': "), "{line}");
+        assert!(
+            line.starts_with("LISTEN_ADDR: invalid value 'nowhere': "),
+            "{line}"
+        );
         let line = parse(&["--secret-key", "short"]).expect_err("rejected");
-        assert_eq!(line, "SECRET_KEY: invalid value: must be at least 32 characters");
+        assert_eq!(
+            line,
+            "SECRET_KEY: invalid value: must be at least 32 characters"
+        );
         assert!(!line.contains('\n'));
     }
 
     #[test]
     fn secrets_are_redacted_in_debug_output() {
-        let cli = parse(&["--database-url", "postgres://u:hunter2@db/x", "--secret-key", &"k".repeat(40)])
-            .expect("valid");
+        let cli = parse(&[
+            "--database-url",
+            "postgres://u:hunter2@db/x",
+            "--secret-key",
+            &"k".repeat(40),
+        ])
+        .expect("valid");
         let debug = format!("{cli:?}");
-        assert!(!debug.contains("hunter2") && !debug.contains("kkkk"), "{debug}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("kkkk"),
+            "{debug}"
+        );
     }
 
     #[test]
     fn public_url_must_be_an_origin() {
-        assert_eq!(parse_public_url("https://pp.example.nhs.uk/"), Ok("https://pp.example.nhs.uk".to_owned()));
+        assert_eq!(
+            parse_public_url("https://pp.example.nhs.uk/"),
+            Ok("https://pp.example.nhs.uk".to_owned())
+        );
         assert!(parse_public_url("ftp://x").is_err());
         assert!(parse_public_url("https://x/path").is_err());
     }

@@ -24,7 +24,11 @@ pub async fn no_javascript(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send the form from the page it is on.").into_response();
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send the form from the page it is on.",
+        )
+            .into_response();
     }
     let Some(client) = request.extensions().get::<ClientKey>().cloned() else {
         tracing::error!("ClientKey missing from form post");
@@ -33,10 +37,20 @@ pub async fn no_javascript(
     let (mut parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, max_body_bytes).await {
         Ok(bytes) => bytes,
-        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "That form was too large to send.").into_response(),
+        Err(_) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "That form was too large to send.",
+            )
+                .into_response();
+        }
     };
     let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) else {
-        return (StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again.").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "The form could not be read. Go back and try again.",
+        )
+            .into_response();
     };
     match forms::post(&path, &state, &client, fields).await {
         Some(Posted::Redirect(to)) => Redirect::to(to).into_response(),
@@ -50,6 +64,9 @@ pub async fn no_javascript(
             }
             response
         }
-        None => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        None => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
     }
 }

@@ -25,21 +25,39 @@ impl SecuritySettings {
 /// Adds the headers every response carries. Pages set their own
 /// Content-Security-Policy with a nonce; anything else gets one that allows
 /// nothing at all.
-pub async fn headers(State(settings): State<Arc<SecuritySettings>>, request: Request, next: Next) -> Response {
+pub async fn headers(
+    State(settings): State<Arc<SecuritySettings>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+        ));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
-    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    headers.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     if settings.is_https() {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -53,11 +71,22 @@ pub async fn headers(State(settings): State<Arc<SecuritySettings>>, request: Req
 /// site (cross-site request forgery). Browsers send `Sec-Fetch-Site` and
 /// `Origin` with every POST; tools that send neither are not browsers and
 /// cannot carry a victim's cookies, so they pass.
-pub async fn same_origin(State(settings): State<Arc<SecuritySettings>>, request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+pub async fn same_origin(
+    State(settings): State<Arc<SecuritySettings>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe && !is_same_origin(request.headers(), &settings.public_origin) {
         tracing::warn!(path = request.uri().path(), "cross-origin request refused");
-        return (StatusCode::FORBIDDEN, "This request came from another site and was refused.").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "This request came from another site and was refused.",
+        )
+            .into_response();
     }
     next.run(request).await
 }
@@ -99,10 +128,12 @@ pub async fn client_key(
         .then(|| last_forwarded_for(request.headers()))
         .flatten();
     let ip = forwarded.or(peer).unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    request.extensions_mut().insert(ClientKey(backend::pseudonym::client_key(
-        &settings.client_key_secret,
-        ip,
-    )));
+    request
+        .extensions_mut()
+        .insert(ClientKey(backend::pseudonym::client_key(
+            &settings.client_key_secret,
+            ip,
+        )));
     next.run(request).await
 }
 
@@ -133,25 +164,55 @@ mod tests {
     #[test]
     fn same_origin_rules() {
         let origin = "https://pp.example.nhs.uk";
-        assert!(is_same_origin(&headers(&[]), origin), "non-browser clients pass");
-        assert!(is_same_origin(&headers(&[("origin", "https://pp.example.nhs.uk")]), origin));
+        assert!(
+            is_same_origin(&headers(&[]), origin),
+            "non-browser clients pass"
+        );
         assert!(is_same_origin(
-            &headers(&[("origin", "http://127.0.0.1:4000"), ("host", "127.0.0.1:4000")]),
+            &headers(&[("origin", "https://pp.example.nhs.uk")]),
             origin
         ));
-        assert!(!is_same_origin(&headers(&[("origin", "https://evil.example")]), origin));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")]), origin));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "same-site")]), origin));
+        assert!(is_same_origin(
+            &headers(&[
+                ("origin", "http://127.0.0.1:4000"),
+                ("host", "127.0.0.1:4000")
+            ]),
+            origin
+        ));
         assert!(!is_same_origin(
-            &headers(&[("origin", "https://evil.example"), ("host", "pp.example.nhs.uk")]),
+            &headers(&[("origin", "https://evil.example")]),
+            origin
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            origin
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            origin
+        ));
+        assert!(!is_same_origin(
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "pp.example.nhs.uk")
+            ]),
             origin
         ));
     }
 
     #[test]
     fn the_load_balancers_entry_is_the_last_one() {
-        let h = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.9"), ("x-forwarded-for", "198.51.100.4")]);
-        assert_eq!(last_forwarded_for(&h), Some("198.51.100.4".parse().expect("ip")));
-        assert_eq!(last_forwarded_for(&headers(&[("x-forwarded-for", "junk")])), None);
+        let h = headers(&[
+            ("x-forwarded-for", "6.6.6.6, 203.0.113.9"),
+            ("x-forwarded-for", "198.51.100.4"),
+        ]);
+        assert_eq!(
+            last_forwarded_for(&h),
+            Some("198.51.100.4".parse().expect("ip"))
+        );
+        assert_eq!(
+            last_forwarded_for(&headers(&[("x-forwarded-for", "junk")])),
+            None
+        );
     }
 }

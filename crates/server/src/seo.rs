@@ -21,7 +21,11 @@ pub async fn sitemap(State(state): State<AppState>) -> Response {
         tracing::error!("sitemap: could not read content");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
-    let mut urls = vec!["/".to_owned(), "/services".to_owned(), "/contact".to_owned()];
+    let mut urls = vec![
+        "/".to_owned(),
+        "/services".to_owned(),
+        "/contact".to_owned(),
+    ];
     urls.extend(services.iter().map(|s| format!("/services/{}", s.slug)));
     urls.extend(pages.iter().map(|(slug, _)| format!("/page/{slug}")));
     let mut xml = String::from(
@@ -30,12 +34,21 @@ pub async fn sitemap(State(state): State<AppState>) -> Response {
     for path in urls {
         // Slugs are checked to be [a-z0-9-], so nothing here needs escaping
         // beyond the configured origin.
-        xml.push_str(&format!("  <url><loc>{}</loc></url>\n", escape(&state.site.canonical(&path))));
+        xml.push_str(&format!(
+            "  <url><loc>{}</loc></url>\n",
+            escape(&state.site.canonical(&path))
+        ));
     }
     xml.push_str("</urlset>\n");
-    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -8,7 +8,14 @@ use std::time::{Duration, Instant};
 fn primarypoint() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_primarypoint"));
     // Start from a clean slate whatever the developer's shell exports.
-    for var in ["DATABASE_URL", "LISTEN_ADDR", "SECRET_KEY", "PUBLIC_URL", "LOG_FORMAT", "ADMIN_PASSWORD"] {
+    for var in [
+        "DATABASE_URL",
+        "LISTEN_ADDR",
+        "SECRET_KEY",
+        "PUBLIC_URL",
+        "LOG_FORMAT",
+        "ADMIN_PASSWORD",
+    ] {
         cmd.env_remove(var);
     }
     cmd
@@ -23,7 +30,10 @@ fn an_invalid_setting_stops_start_up_with_one_line_and_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("primarypoint: LISTEN_ADDR: invalid value 'not-an-address'"), "{stderr}");
+    assert!(
+        stderr.starts_with("primarypoint: LISTEN_ADDR: invalid value 'not-an-address'"),
+        "{stderr}"
+    );
 
     let out = primarypoint()
         .env("DATABASE_URL", "mysql://root:hunter2@db/x")
@@ -32,7 +42,10 @@ fn an_invalid_setting_stops_start_up_with_one_line_and_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("DATABASE_URL"), "{stderr}");
-    assert!(!stderr.contains("hunter2"), "a secret setting is never echoed: {stderr}");
+    assert!(
+        !stderr.contains("hunter2"),
+        "a secret setting is never echoed: {stderr}"
+    );
 }
 
 #[test]
@@ -40,21 +53,48 @@ fn help_lists_the_subcommands_and_every_environment_variable() {
     let out = primarypoint().arg("--help").output().expect("run");
     assert!(out.status.success());
     // Help is wrapped to the terminal's width: compare words, not lines.
-    let help = String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     for item in ["serve", "migrate", "admin", "ADMIN_PASSWORD", "RUST_LOG"] {
         assert!(help.contains(item), "help mentions {item}");
     }
     for var in [
-        "LISTEN_ADDR", "DATABASE_URL", "DATA_DIR", "SITE_ROOT", "PUBLIC_URL", "SECRET_KEY", "LOG_FORMAT",
-        "TRUST_FORWARDED_FOR", "MAX_BODY_BYTES", "DB_MAX_CONNECTIONS", "SEED_DEMO_CONTENT",
-        "SHUTDOWN_GRACE_SECS", "PRODUCT_NAME", "ORGANISATION_NAME", "CONTROLLER_ADDRESS", "CONTACT_EMAIL",
-        "CONTACT_PHONE", "DPO_EMAIL", "MEMBER_RETENTION_MONTHS",
+        "LISTEN_ADDR",
+        "DATABASE_URL",
+        "DATA_DIR",
+        "SITE_ROOT",
+        "PUBLIC_URL",
+        "SECRET_KEY",
+        "LOG_FORMAT",
+        "TRUST_FORWARDED_FOR",
+        "MAX_BODY_BYTES",
+        "DB_MAX_CONNECTIONS",
+        "SEED_DEMO_CONTENT",
+        "SHUTDOWN_GRACE_SECS",
+        "PRODUCT_NAME",
+        "ORGANISATION_NAME",
+        "CONTROLLER_ADDRESS",
+        "CONTACT_EMAIL",
+        "CONTACT_PHONE",
+        "DPO_EMAIL",
+        "MEMBER_RETENTION_MONTHS",
     ] {
         assert!(help.contains(&format!("[env: {var}=]")), "help lists {var}");
     }
     let readme = include_str!("../../../README.md");
-    for var in ["LISTEN_ADDR", "DATABASE_URL", "SECRET_KEY", "MEMBER_RETENTION_MONTHS", "ADMIN_PASSWORD"] {
-        assert!(readme.contains(&format!("| `{var}` |")), "README's table documents {var}");
+    for var in [
+        "LISTEN_ADDR",
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "MEMBER_RETENTION_MONTHS",
+        "ADMIN_PASSWORD",
+    ] {
+        assert!(
+            readme.contains(&format!("| `{var}` |")),
+            "README's table documents {var}"
+        );
     }
 }
 
@@ -63,7 +103,14 @@ fn admin_create_takes_the_password_from_the_environment_never_an_argument() {
     let data = tempfile::tempdir().expect("dir");
     let run = |password: &str| {
         primarypoint()
-            .args(["admin", "create", "--email", "ada@example.nhs.uk", "--name", "Ada Lovelace"])
+            .args([
+                "admin",
+                "create",
+                "--email",
+                "ada@example.nhs.uk",
+                "--name",
+                "Ada Lovelace",
+            ])
             .env("DATA_DIR", data.path())
             .env("ADMIN_PASSWORD", password)
             .stdin(Stdio::null())
@@ -75,19 +122,43 @@ fn admin_create_takes_the_password_from_the_environment_never_an_argument() {
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"));
 
     let created = run("a long enough passphrase");
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-    let logs = format!("{}{}", String::from_utf8_lossy(&created.stdout), String::from_utf8_lossy(&created.stderr));
-    assert!(!logs.contains("passphrase"), "the password never reaches a log line: {logs}");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let logs = format!(
+        "{}{}",
+        String::from_utf8_lossy(&created.stdout),
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(
+        !logs.contains("passphrase"),
+        "the password never reaches a log line: {logs}"
+    );
 
     let again = run("a long enough passphrase");
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 
     let refused = primarypoint()
-        .args(["admin", "create", "--email", "b@example.nhs.uk", "--name", "B", "--password", "x"])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "b@example.nhs.uk",
+            "--name",
+            "B",
+            "--password",
+            "x",
+        ])
         .output()
         .expect("run");
-    assert_eq!(refused.status.code(), Some(2), "there is no --password argument");
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "there is no --password argument"
+    );
 }
 
 #[cfg(unix)]
@@ -109,22 +180,32 @@ fn sigterm_stops_the_server_cleanly_within_five_seconds() {
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
     let addr = loop {
-        let line = lines.next().expect("server exited before listening").expect("read");
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .expect("read");
         if let Some(rest) = line.split("listening on http://").nth(1) {
             break rest.split_whitespace().next().expect("address").to_owned();
         }
     };
     let mut keep_alive = std::net::TcpStream::connect(&addr).expect("connect");
-    std::io::Write::write_all(&mut keep_alive, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").expect("request");
+    std::io::Write::write_all(&mut keep_alive, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("request");
 
     let stopped_at = Instant::now();
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(killed.success());
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
             break status;
         }
-        assert!(stopped_at.elapsed() < Duration::from_secs(5), "still running 5 s after SIGTERM");
+        assert!(
+            stopped_at.elapsed() < Duration::from_secs(5),
+            "still running 5 s after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "clean exit, got {status}");

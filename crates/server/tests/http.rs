@@ -3,7 +3,9 @@
 
 use backend::testing::TestDb;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ORIGIN};
+use reqwest::header::{
+    ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ORIGIN,
+};
 use server::config::Cli;
 use std::net::SocketAddr;
 
@@ -18,7 +20,9 @@ async fn launch(db: &TestDb) -> TestServer {
     use clap::Parser;
     let data = tempfile::tempdir().expect("data dir");
     let data_dir = data.path().display().to_string();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let base = format!("http://{addr}");
     let cli = Cli::try_parse_from([
@@ -37,12 +41,17 @@ async fn launch(db: &TestDb) -> TestServer {
         "a-test-secret-that-is-long-enough-000",
     ])
     .expect("settings");
-    let (state, settings) = server::commands::prepare(&cli.config).await.expect("prepare");
+    let (state, settings) = server::commands::prepare(&cli.config)
+        .await
+        .expect("prepare");
     let app = server::router::build(state, settings);
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .expect("serve");
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
     });
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -96,11 +105,24 @@ http_stories!(
 );
 
 async fn health_and_readiness_answer_with_small_json(server: TestServer) {
-    let live = server.client.get(server.url("/healthz")).send().await.expect("healthz");
+    let live = server
+        .client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(live.status(), StatusCode::OK);
-    assert_eq!(live.json::<serde_json::Value>().await.expect("json"), serde_json::json!({"status": "ok"}));
+    assert_eq!(
+        live.json::<serde_json::Value>().await.expect("json"),
+        serde_json::json!({"status": "ok"})
+    );
 
-    let ready = server.client.get(server.url("/readyz")).send().await.expect("readyz");
+    let ready = server
+        .client
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
     assert_eq!(ready.status(), StatusCode::OK);
     let body: serde_json::Value = ready.json().await.expect("json");
     assert_eq!(body["status"], "ok");
@@ -108,14 +130,25 @@ async fn health_and_readiness_answer_with_small_json(server: TestServer) {
 }
 
 async fn the_home_page_is_server_rendered_under_a_strict_nonce_csp(server: TestServer) {
-    let response = server.client.get(server.url("/")).send().await.expect("home");
+    let response = server
+        .client
+        .get(server.url("/"))
+        .send()
+        .await
+        .expect("home");
     assert_eq!(response.status(), StatusCode::OK);
-    let csp = response.headers()[CONTENT_SECURITY_POLICY].to_str().expect("csp").to_owned();
+    let csp = response.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("csp")
+        .to_owned();
     let html = response.text().await.expect("html");
 
     assert!(html.contains("<h1>Support services for GP practices and primary care networks</h1>"));
     assert!(html.contains("<title>PrimaryPoint</title>"), "title");
-    assert!(html.contains("Medicines management"), "catalogue rendered on the server");
+    assert!(
+        html.contains("Medicines management"),
+        "catalogue rendered on the server"
+    );
 
     let script_src = csp
         .split(';')
@@ -129,19 +162,44 @@ async fn the_home_page_is_server_rendered_under_a_strict_nonce_csp(server: TestS
         .find_map(|token| token.strip_prefix("'nonce-")?.strip_suffix('\''))
         .expect("a nonce in script-src");
     assert!(nonce.len() >= 16, "nonce is long enough to be unguessable");
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the nonce"
+    );
     let inline_scripts = html.matches("<script").count();
     let nonced_scripts = html.matches(&format!("nonce=\"{nonce}\"")).count();
-    assert!(nonced_scripts >= 1 && nonced_scripts >= inline_scripts - html.matches("<script src=").count());
+    assert!(
+        nonced_scripts >= 1
+            && nonced_scripts >= inline_scripts - html.matches("<script src=").count()
+    );
 
-    let again = server.client.get(server.url("/")).send().await.expect("home");
-    let csp_again = again.headers()[CONTENT_SECURITY_POLICY].to_str().expect("csp").to_owned();
+    let again = server
+        .client
+        .get(server.url("/"))
+        .send()
+        .await
+        .expect("home");
+    let csp_again = again.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("csp")
+        .to_owned();
     assert_ne!(csp, csp_again, "a fresh nonce for every response");
 }
 
 async fn every_response_carries_the_security_headers(server: TestServer) {
-    for path in ["/", "/healthz", "/favicon.ico", "/no-such-page", "/page/privacy-policy"] {
-        let response = server.client.get(server.url(path)).send().await.expect(path);
+    for path in [
+        "/",
+        "/healthz",
+        "/favicon.ico",
+        "/no-such-page",
+        "/page/privacy-policy",
+    ] {
+        let response = server
+            .client
+            .get(server.url(path))
+            .send()
+            .await
+            .expect(path);
         let headers = response.headers();
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
@@ -152,15 +210,35 @@ async fn every_response_carries_the_security_headers(server: TestServer) {
 }
 
 async fn unknown_pages_and_slugs_get_a_404_page(server: TestServer) {
-    for path in ["/no-such-page", "/services/no-such-service", "/page/no-such-page", "/page/..%2F..%2Fetc%2Fpasswd"] {
-        let response = server.client.get(server.url(path)).send().await.expect(path);
+    for path in [
+        "/no-such-page",
+        "/services/no-such-service",
+        "/page/no-such-page",
+        "/page/..%2F..%2Fetc%2Fpasswd",
+    ] {
+        let response = server
+            .client
+            .get(server.url(path))
+            .send()
+            .await
+            .expect(path);
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         let html = response.text().await.expect("html");
         assert!(html.contains("<h1>Page not found</h1>"), "{path}");
     }
-    let page = server.client.get(server.url("/page/cookies")).send().await.expect("cookies");
+    let page = server
+        .client
+        .get(server.url("/page/cookies"))
+        .send()
+        .await
+        .expect("cookies");
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.expect("html").contains("__Host-pp_session"));
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .contains("__Host-pp_session")
+    );
 }
 
 async fn responses_are_compressed(server: TestServer) {
@@ -197,7 +275,10 @@ async fn cross_origin_posts_are_refused(server: TestServer) {
             .body("slug=about")
             .send()
     };
-    assert_eq!(post("https://evil.example").await.expect("post").status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        post("https://evil.example").await.expect("post").status(),
+        StatusCode::FORBIDDEN
+    );
     let same = server
         .client
         .post(server.url("/api/content/page"))

@@ -106,10 +106,15 @@ fn exec(mut cmd: Command) -> Result {
     let shown = format!(
         "{} {}",
         cmd.get_program().to_string_lossy(),
-        cmd.get_args().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
+        cmd.get_args()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     println!("$ {shown}");
-    let status = cmd.status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -133,7 +138,8 @@ fn section(title: &str) {
 
 fn ensure_tools(ctx: &Context) -> Result {
     section("Checking build tools");
-    let installed = output(ctx.cmd("rustup", &["target", "list", "--installed"])).unwrap_or_default();
+    let installed =
+        output(ctx.cmd("rustup", &["target", "list", "--installed"])).unwrap_or_default();
     if installed.lines().any(|t| t == "wasm32-unknown-unknown") {
         println!("wasm32-unknown-unknown target: present");
     } else {
@@ -146,10 +152,18 @@ fn ensure_tools(ctx: &Context) -> Result {
     if leptos.contains(CARGO_LEPTOS_VERSION) {
         println!("cargo-leptos {CARGO_LEPTOS_VERSION}: present");
     } else {
-        println!("installing cargo-leptos {CARGO_LEPTOS_VERSION} into {root} (about 13 minutes, once)");
+        println!(
+            "installing cargo-leptos {CARGO_LEPTOS_VERSION} into {root} (about 13 minutes, once)"
+        );
         exec(ctx.cmd(
             "cargo",
-            &["install", "--locked", "--root", &root, &format!("cargo-leptos@{CARGO_LEPTOS_VERSION}")],
+            &[
+                "install",
+                "--locked",
+                "--root",
+                &root,
+                &format!("cargo-leptos@{CARGO_LEPTOS_VERSION}"),
+            ],
         ))?;
     }
 
@@ -157,11 +171,20 @@ fn ensure_tools(ctx: &Context) -> Result {
     if bindgen.contains(WASM_BINDGEN_VERSION) {
         println!("wasm-bindgen {WASM_BINDGEN_VERSION}: present");
     } else {
-        println!("installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} into {root} (about 2 minutes, once)");
+        println!(
+            "installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} into {root} (about 2 minutes, once)"
+        );
         // Not --locked: one of its locked dependencies is no longer on the registry.
         exec(ctx.cmd(
             "cargo",
-            &["install", "--root", &root, "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION],
+            &[
+                "install",
+                "--root",
+                &root,
+                "wasm-bindgen-cli",
+                "--version",
+                WASM_BINDGEN_VERSION,
+            ],
         ))?;
     }
 
@@ -203,7 +226,9 @@ fn ensure_chromium(ctx: &Context) -> Result<String> {
     if Path::new(&path).exists() {
         Ok(path)
     } else {
-        Err(format!("Chromium is still missing at {path}; set CHROMIUM_PATH"))
+        Err(format!(
+            "Chromium is still missing at {path}; set CHROMIUM_PATH"
+        ))
     }
 }
 
@@ -237,18 +262,23 @@ enum Outcome {
 fn test(ctx: &Context) -> Result {
     let started = Instant::now();
     let mut steps: Vec<Step> = Vec::new();
-    let mut run_step = |name: &'static str, f: &mut dyn FnMut() -> Result<Option<String>>| -> bool {
-        section(name);
-        let begun = Instant::now();
-        let outcome = match f() {
-            Ok(None) => Outcome::Passed,
-            Ok(Some(why)) => Outcome::Skipped(why),
-            Err(error) => Outcome::Failed(error),
+    let mut run_step =
+        |name: &'static str, f: &mut dyn FnMut() -> Result<Option<String>>| -> bool {
+            section(name);
+            let begun = Instant::now();
+            let outcome = match f() {
+                Ok(None) => Outcome::Passed,
+                Ok(Some(why)) => Outcome::Skipped(why),
+                Err(error) => Outcome::Failed(error),
+            };
+            let failed = matches!(outcome, Outcome::Failed(_));
+            steps.push(Step {
+                name,
+                took: begun.elapsed(),
+                outcome,
+            });
+            !failed
         };
-        let failed = matches!(outcome, Outcome::Failed(_));
-        steps.push(Step { name, took: begun.elapsed(), outcome });
-        !failed
-    };
 
     let postgres = PostgresForTests::find(ctx);
     let port = free_port()?;
@@ -260,8 +290,24 @@ fn test(ctx: &Context) -> Result {
             exec(ctx.cmd(
                 "cargo",
                 &[
-                    "clippy", "--locked", "-p", "domain", "-p", "backend", "-p", "app", "-p", "server", "-p",
-                    "xtask", "--all-targets", "--features", "app/ssr,backend/testing", "--", "-D", "warnings",
+                    "clippy",
+                    "--locked",
+                    "-p",
+                    "domain",
+                    "-p",
+                    "backend",
+                    "-p",
+                    "app",
+                    "-p",
+                    "server",
+                    "-p",
+                    "xtask",
+                    "--all-targets",
+                    "--features",
+                    "app/ssr,backend/testing",
+                    "--",
+                    "-D",
+                    "warnings",
                 ],
             ))
             .map(|()| None)
@@ -270,35 +316,65 @@ fn test(ctx: &Context) -> Result {
             exec(ctx.cmd(
                 "cargo",
                 &[
-                    "clippy", "--locked", "-p", "frontend", "-p", "app", "--target", "wasm32-unknown-unknown",
-                    "--features", "app/hydrate", "--", "-D", "warnings",
+                    "clippy",
+                    "--locked",
+                    "-p",
+                    "frontend",
+                    "-p",
+                    "app",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--features",
+                    "app/hydrate",
+                    "--",
+                    "-D",
+                    "warnings",
                 ],
             ))
             .map(|()| None)
         })
-        && run_step("Unit and integration tests (SQLite and PostgreSQL)", &mut || {
-            let mut cmd = ctx.cmd(
-                "cargo",
-                &["test", "--locked", "-p", "domain", "-p", "backend", "-p", "app", "-p", "server", "--features", "app/ssr,backend/testing"],
-            );
-            let skipped = match &postgres {
-                Ok(pg) => {
-                    cmd.env("PRIMARYPOINT_TEST_POSTGRES", &pg.url).env("PRIMARYPOINT_TEST_DB_PREFIX", &pg.prefix);
-                    None
+        && run_step(
+            "Unit and integration tests (SQLite and PostgreSQL)",
+            &mut || {
+                let mut cmd = ctx.cmd(
+                    "cargo",
+                    &[
+                        "test",
+                        "--locked",
+                        "-p",
+                        "domain",
+                        "-p",
+                        "backend",
+                        "-p",
+                        "app",
+                        "-p",
+                        "server",
+                        "--features",
+                        "app/ssr,backend/testing",
+                    ],
+                );
+                let skipped = match &postgres {
+                    Ok(pg) => {
+                        cmd.env("PRIMARYPOINT_TEST_POSTGRES", &pg.url)
+                            .env("PRIMARYPOINT_TEST_DB_PREFIX", &pg.prefix);
+                        None
+                    }
+                    Err(why) if ctx.ci => {
+                        return Err(format!("PostgreSQL is required in CI: {why}"));
+                    }
+                    Err(why) => {
+                        cmd.env_remove("PRIMARYPOINT_TEST_POSTGRES");
+                        println!("PostgreSQL tests will be skipped: {why}");
+                        Some(format!("PostgreSQL part skipped: {why}"))
+                    }
+                };
+                let result = exec(cmd);
+                if let Ok(pg) = &postgres {
+                    pg.sweep(ctx);
                 }
-                Err(why) if ctx.ci => return Err(format!("PostgreSQL is required in CI: {why}")),
-                Err(why) => {
-                    cmd.env_remove("PRIMARYPOINT_TEST_POSTGRES");
-                    println!("PostgreSQL tests will be skipped: {why}");
-                    Some(format!("PostgreSQL part skipped: {why}"))
-                }
-            };
-            let result = exec(cmd);
-            if let Ok(pg) = &postgres {
-                pg.sweep(ctx);
-            }
-            result.map(|()| skipped)
-        })
+                result.map(|()| skipped)
+            },
+        )
         && run_step("Release build (cargo leptos build --release)", &mut || {
             exec(ctx.cmd("cargo", &["leptos", "build", "--release"])).map(|()| None)
         })
@@ -308,7 +384,10 @@ fn test(ctx: &Context) -> Result {
             let mut cmd = ctx.cmd("npx", &["playwright", "test"]);
             cmd.current_dir(ctx.root.join("end2end"))
                 .env("CHROMIUM_PATH", chromium)
-                .env("PRIMARYPOINT_BIN", ctx.target_dir.join("release/primarypoint"))
+                .env(
+                    "PRIMARYPOINT_BIN",
+                    ctx.target_dir.join("release/primarypoint"),
+                )
                 .env("PRIMARYPOINT_PORT", port.to_string())
                 .env("SITE_ROOT", ctx.root.join("target/site"))
                 .env("DATA_DIR", &data);
@@ -343,7 +422,8 @@ struct PostgresForTests {
 
 impl PostgresForTests {
     fn find(ctx: &Context) -> std::result::Result<Self, String> {
-        let url = env::var("PRIMARYPOINT_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_TEST_POSTGRES.to_owned());
+        let url = env::var("PRIMARYPOINT_TEST_POSTGRES")
+            .unwrap_or_else(|_| DEFAULT_TEST_POSTGRES.to_owned());
         let prefix = format!("pp_run{}", std::process::id());
         let pg = Self { url, prefix };
         if pg.answers(ctx) {
@@ -357,7 +437,10 @@ impl PostgresForTests {
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
         {
             println!("PostgreSQL is not answering; starting cluster {version}/main");
-            let _ = exec(ctx.cmd("pg_ctlcluster", &["--skip-systemctl-redirect", &version, "main", "start"]));
+            let _ = exec(ctx.cmd(
+                "pg_ctlcluster",
+                &["--skip-systemctl-redirect", &version, "main", "start"],
+            ));
             std::thread::sleep(Duration::from_secs(2));
             if pg.answers(ctx) {
                 return Ok(pg);
@@ -373,16 +456,33 @@ impl PostgresForTests {
     /// Drops any database this run left behind (a test that panicked
     /// before its own clean-up).
     fn sweep(&self, ctx: &Context) {
-        let query = format!("select datname from pg_database where datname like '{}\\_%'", self.prefix);
-        for name in output(ctx.cmd("psql", &[&self.url, "-tAc", &query])).unwrap_or_default().lines() {
-            let _ = output(ctx.cmd("psql", &[&self.url, "-qc", &format!("drop database if exists {name} with (force)")]));
+        let query = format!(
+            "select datname from pg_database where datname like '{}\\_%'",
+            self.prefix
+        );
+        for name in output(ctx.cmd("psql", &[&self.url, "-tAc", &query]))
+            .unwrap_or_default()
+            .lines()
+        {
+            let _ = output(ctx.cmd(
+                "psql",
+                &[
+                    &self.url,
+                    "-qc",
+                    &format!("drop database if exists {name} with (force)"),
+                ],
+            ));
         }
     }
 }
 
 fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("finding a free port: {e}"))?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("finding a free port: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
 }
 
 fn tempdir(label: &str) -> Result<PathBuf> {

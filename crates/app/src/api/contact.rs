@@ -22,7 +22,13 @@ pub async fn send_enquiry(
         telephone: telephone.unwrap_or_default(),
         message,
     };
-    accept_enquiry(&state, &client, &input, website.as_deref().unwrap_or_default()).await?;
+    accept_enquiry(
+        &state,
+        &client,
+        &input,
+        website.as_deref().unwrap_or_default(),
+    )
+    .await?;
     leptos_axum::redirect(THANKS_PATH);
     Ok(())
 }

@@ -18,7 +18,12 @@ pub enum Posted {
 pub const FORM_PATHS: &[&str] = &["/contact"];
 
 /// Handles a form posted to `path`, or `None` if no form lives there.
-pub async fn post(path: &str, state: &AppState, client: &ClientKey, fields: Vec<(String, String)>) -> Option<Posted> {
+pub async fn post(
+    path: &str,
+    state: &AppState,
+    client: &ClientKey,
+    fields: Vec<(String, String)>,
+) -> Option<Posted> {
     let field = |name: &str| {
         fields
             .iter()
@@ -35,7 +40,8 @@ pub async fn post(path: &str, state: &AppState, client: &ClientKey, fields: Vec<
                 telephone: field("telephone"),
                 message: field("message"),
             };
-            let outcome = super::contact::accept_enquiry(state, client, &input, &field("website")).await;
+            let outcome =
+                super::contact::accept_enquiry(state, client, &input, &field("website")).await;
             Some(match outcome {
                 Ok(()) => Posted::Redirect(super::contact::THANKS_PATH),
                 Err(error) => {

@@ -46,7 +46,8 @@ pub fn posted_form_echo() -> Option<FormEcho> {
     leptos::server::SharedValue::new(|| {
         #[cfg(feature = "ssr")]
         {
-            use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<FormEcho>().cloned())
+            use_context::<http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<FormEcho>().cloned())
         }
         #[cfg(not(feature = "ssr"))]
         {

@@ -9,7 +9,10 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn ContentPage() -> impl IntoView {
     let params = use_params_map();
-    let page = Resource::new(move || params.read().get("slug").unwrap_or_default(), get_page);
+    let page = Resource::new(
+        move || params.read().get("slug").unwrap_or_default(),
+        get_page,
+    );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
