@@ -37,9 +37,19 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// Converting a backend error inside a server function also sets the HTTP
+/// status the browser sees: 404, 422 for bad input, 429 when throttled,
+/// 500 (with nothing but a sentence) for our own faults.
 #[cfg(feature = "ssr")]
 impl From<backend::Error> for AppError {
     fn from(error: backend::Error) -> Self {
+        let status = match &error {
+            backend::Error::NotFound => http::StatusCode::NOT_FOUND,
+            backend::Error::Invalid(_) => http::StatusCode::UNPROCESSABLE_ENTITY,
+            backend::Error::Throttled { .. } => http::StatusCode::TOO_MANY_REQUESTS,
+            _ => http::StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        crate::state::set_status(status);
         match error {
             backend::Error::NotFound => AppError::NotFound,
             backend::Error::Invalid(errors) => AppError::Invalid(errors),

@@ -1,23 +1,24 @@
 use app::api::forms::{self, Posted};
 use app::state::{AppState, ClientKey};
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use leptos::prelude::LeptosOptions;
 
-/// A form posted to a page's own address (the browser had no JavaScript):
-/// handled here, then either a redirect (accepted) or the page rendered
-/// again with what was typed and what was wrong.
-pub async fn no_javascript(
-    State((state, max_body_bytes)): State<(AppState, usize)>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// What the handler for forms posted without JavaScript needs.
+#[derive(Clone, Debug)]
+pub struct FormRoute {
+    pub state: AppState,
+    pub leptos: LeptosOptions,
+    pub max_body_bytes: usize,
+}
+
+/// A form posted to a page's own address (the browser ran no JavaScript):
+/// checked here, then either a 303 redirect (accepted) or the page rendered
+/// again, with status 422, showing what was typed and what was wrong.
+pub async fn post(route: FormRoute, request: Request) -> Response {
     let path = request.uri().path().to_owned();
-    if request.method() != Method::POST || !forms::FORM_PATHS.contains(&path.as_str()) {
-        return next.run(request).await;
-    }
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -35,15 +36,12 @@ pub async fn no_javascript(
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let (mut parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "That form was too large to send.",
-            )
-                .into_response();
-        }
+    let Ok(bytes) = axum::body::to_bytes(body, route.max_body_bytes).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "That form was too large to send.",
+        )
+            .into_response();
     };
     let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) else {
         return (
@@ -52,21 +50,25 @@ pub async fn no_javascript(
         )
             .into_response();
     };
-    match forms::post(&path, &state, &client, fields).await {
+    match forms::post(&path, &route.state, &client, fields).await {
         Some(Posted::Redirect(to)) => Redirect::to(to).into_response(),
         Some(Posted::Echo(echo)) => {
             // Render the page as for a GET, with the echo attached.
             parts.method = Method::GET;
             parts.extensions.insert(echo);
-            let mut response = next.run(Request::from_parts(parts, Body::empty())).await;
+            let context = crate::router::context(route.state.clone());
+            let leptos = route.leptos.clone();
+            let render = leptos_axum::render_app_async_with_context(context, move || {
+                app::shell(leptos.clone())
+            });
+            let mut response = render(Request::from_parts(parts, Body::empty()))
+                .await
+                .into_response();
             if response.status() == StatusCode::OK {
                 *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             }
             response
         }
-        None => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
+        None => StatusCode::METHOD_NOT_ALLOWED.into_response(),
     }
 }

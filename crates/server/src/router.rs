@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
@@ -29,13 +29,22 @@ pub struct RouterSettings {
 /// limit, compression and tracing layers.
 pub fn build(state: AppState, settings: RouterSettings) -> Router {
     let routes = generate_route_list(App);
-    let context = {
-        let state = state.clone();
-        move || {
-            provide_context(state.clone());
-            provide_context(state.site.clone());
-        }
+    let context = context(state.clone());
+    let form_route = crate::forms::FormRoute {
+        state: state.clone(),
+        leptos: settings.leptos.clone(),
+        max_body_bytes: settings.max_body_bytes,
     };
+    // Pages whose forms also post without JavaScript accept POST too.
+    let form_posts = app::api::forms::FORM_PATHS
+        .iter()
+        .fold(Router::new(), |router, path| {
+            let form_route = form_route.clone();
+            router.route(
+                path,
+                post(move |request| crate::forms::post(form_route.clone(), request)),
+            )
+        });
     let leptos = settings.leptos.clone();
     let db = state.db.clone();
 
@@ -48,6 +57,7 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         .route("/healthz", get(crate::health::live))
         .route("/readyz", get(move || crate::health::ready(db.clone())))
         .merge(seo)
+        .merge(form_posts)
         .leptos_routes_with_context(&leptos, routes, context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
@@ -57,10 +67,6 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         // Layers run outermost-last: the body cap sits closest to the
         // handlers, tracing wraps everything.
         .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
-        .layer(middleware::from_fn_with_state(
-            (state, settings.max_body_bytes),
-            crate::forms::no_javascript,
-        ))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(middleware::from_fn_with_state(settings.security.clone(), security::client_key))
         .layer(middleware::from_fn_with_state(settings.security.clone(), security::same_origin))
@@ -75,4 +81,12 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
             // The path only: query strings may carry one-time tokens.
             tracing::info_span!("request", method = %request.method(), path = request.uri().path())
         }))
+}
+
+/// What every page render and server function finds in its context.
+pub fn context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(state.clone());
+        provide_context(state.site.clone());
+    }
 }

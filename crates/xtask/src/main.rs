@@ -34,9 +34,10 @@ fn main() -> ExitCode {
         Some("run") => run(&ctx, args.iter().any(|a| a == "--release")),
         Some("test") => test(&ctx),
         Some("tools") => ensure_tools(&ctx),
+        Some("bench") => bench::run(&ctx),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run [--release]  serve the site at http://127.0.0.1:3000\n  test             fmt, clippy, tests on SQLite and PostgreSQL, release build, browser tests\n  tools            install missing build tools only"
+                "usage: cargo xtask <command>\n\n  run [--release]  serve the site at http://127.0.0.1:3000\n  test             fmt, clippy, tests on SQLite and PostgreSQL, release build, browser tests\n  tools            install missing build tools only\n  bench            load-test the release build and measure bundle sizes (see BENCHMARKS.md)"
             );
             return ExitCode::from(2);
         }
@@ -51,6 +52,9 @@ fn main() -> ExitCode {
 }
 
 type Result<T = ()> = std::result::Result<T, String>;
+
+/// `cargo xtask bench`: the numbers in BENCHMARKS.md.
+mod bench;
 
 /// Paths and environment shared by every step.
 struct Context {
@@ -102,7 +106,7 @@ impl Context {
 }
 
 /// Runs a command, echoing it first; fails with its exit status.
-fn exec(mut cmd: Command) -> Result {
+pub(crate) fn exec(mut cmd: Command) -> Result {
     let shown = format!(
         "{} {}",
         cmd.get_program().to_string_lossy(),
@@ -123,14 +127,14 @@ fn exec(mut cmd: Command) -> Result {
 }
 
 /// The trimmed stdout of a command, or `None` if it could not run or failed.
-fn output(mut cmd: Command) -> Option<String> {
+pub(crate) fn output(mut cmd: Command) -> Option<String> {
     let out = cmd.output().ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-fn section(title: &str) {
+pub(crate) fn section(title: &str) {
     println!("\n==> {title}");
 }
 
@@ -476,7 +480,7 @@ impl PostgresForTests {
     }
 }
 
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     let listener =
         TcpListener::bind("127.0.0.1:0").map_err(|e| format!("finding a free port: {e}"))?;
     listener
@@ -485,7 +489,7 @@ fn free_port() -> Result<u16> {
         .map_err(|e| e.to_string())
 }
 
-fn tempdir(label: &str) -> Result<PathBuf> {
+pub(crate) fn tempdir(label: &str) -> Result<PathBuf> {
     let dir = env::temp_dir().join(format!("primarypoint-{label}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;

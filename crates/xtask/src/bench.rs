@@ -1,0 +1,208 @@
+//! Measures the release build on this machine and prints the tables for
+//! BENCHMARKS.md. Every figure that matters is a ratio against a baseline
+//! measured in the same run, so a slower or busier machine moves both.
+
+use super::{Context, Result, exec, free_port, output, section, tempdir};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: &str = "50";
+const DURATION: &str = "15s";
+
+pub fn run(ctx: &Context) -> Result {
+    for tool in ["wrk", "brotli"] {
+        if output(ctx.cmd("sh", &["-c", &format!("command -v {tool}")])).is_none() {
+            println!("installing {tool}");
+            exec(ctx.cmd("apt-get", &["install", "-y", "-qq", tool]))?;
+        }
+    }
+    section("Release build");
+    exec(ctx.cmd("cargo", &["leptos", "build", "--release"]))?;
+
+    section("Bundle sizes");
+    let pkg = ctx.root.join("target/site/pkg");
+    println!("| file | raw | gzip -9 | brotli -q 11 |\n|---|---:|---:|---:|");
+    for file in ["primarypoint.wasm", "primarypoint.js", "primarypoint.css"] {
+        let path = pkg.join(file);
+        let raw = std::fs::metadata(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len();
+        let gzip = compressed_len(ctx, "gzip -9 -c", &path)?;
+        let brotli = compressed_len(ctx, "brotli -q 11 -c", &path)?;
+        println!(
+            "| `{file}` | {} | {} | {} |",
+            kib(raw),
+            kib(gzip),
+            kib(brotli)
+        );
+    }
+    let css = ctx.root.join("public/css/nhsuk-frontend.min.css");
+    let raw = std::fs::metadata(&css).map_err(|e| e.to_string())?.len();
+    println!(
+        "| `css/nhsuk-frontend.min.css` | {} | {} | {} |",
+        kib(raw),
+        kib(compressed_len(ctx, "gzip -9 -c", &css)?),
+        kib(compressed_len(ctx, "brotli -q 11 -c", &css)?)
+    );
+
+    section("Home page against a static file of the same size");
+    let site = tempdir("bench-site")?;
+    let data = tempdir("bench-data")?;
+    exec(ctx.cmd(
+        "cp",
+        &[
+            "-r",
+            &format!("{}/.", ctx.root.join("target/site").display()),
+            &site.display().to_string(),
+        ],
+    ))?;
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Server::start(ctx, port, &site, &data)?;
+    wait_ready(&base)?;
+    let home = output(ctx.cmd("curl", &["-sf", &format!("{base}/")]))
+        .ok_or("could not fetch the home page")?;
+    std::fs::write(site.join("same-size.html"), "x".repeat(home.len()))
+        .map_err(|e| e.to_string())?;
+    println!("home page: {} bytes of HTML", home.len());
+
+    let _warm = wrk(ctx, &format!("{base}/"), "3s")?;
+    let page = wrk(ctx, &format!("{base}/"), DURATION)?;
+    let file = wrk(ctx, &format!("{base}/same-size.html"), DURATION)?;
+    server.stop();
+    let _ = std::fs::remove_dir_all(&site);
+    let _ = std::fs::remove_dir_all(&data);
+
+    println!(
+        "\n| {CONNECTIONS} connections, {DURATION} | requests/s | p99 latency |\n|---|---:|---:|\n\
+         | home page `/` (SSR, SQLite) | {:.0} | {:.2} ms |\n| static file, same size | {:.0} | {:.2} ms |\n\
+         | **ratio** (page ÷ file) | **{:.2}** | {:.2}× |",
+        page.rps,
+        page.p99_ms,
+        file.rps,
+        file.p99_ms,
+        page.rps / file.rps,
+        page.p99_ms / file.p99_ms
+    );
+    Ok(())
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+fn compressed_len(ctx: &Context, tool: &str, path: &Path) -> Result<u64> {
+    let script = format!("{tool} '{}' | wc -c", path.display());
+    output(ctx.cmd("sh", &["-c", &script]))
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| format!("`{tool}` failed"))
+}
+
+struct Server(Child);
+
+impl Server {
+    fn start(ctx: &Context, port: u16, site: &Path, data: &Path) -> Result<Self> {
+        let mut cmd = ctx.cmd(
+            &ctx.target_dir
+                .join("release/primarypoint")
+                .display()
+                .to_string(),
+            &["serve"],
+        );
+        cmd.env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            .env("SITE_ROOT", site)
+            .env("DATA_DIR", data)
+            .env("RUST_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null());
+        cmd.spawn()
+            .map(Self)
+            .map_err(|e| format!("starting the server: {e}"))
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+fn wait_ready(base: &str) -> Result {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if Command::new("curl")
+            .args(["-sf", &format!("{base}/readyz")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err("the server did not become ready".to_owned())
+}
+
+struct Load {
+    rps: f64,
+    p99_ms: f64,
+}
+
+fn wrk(ctx: &Context, url: &str, duration: &str) -> Result<Load> {
+    let out = output(ctx.cmd(
+        "wrk",
+        &["-t2", "-c", CONNECTIONS, "-d", duration, "--latency", url],
+    ))
+    .ok_or_else(|| format!("wrk against {url} failed"))?;
+    let rps = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or("no Requests/sec in wrk output")?;
+    let p99 = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(str::trim)
+        .ok_or("no 99% latency in wrk output")?;
+    if out.contains("Non-2xx") {
+        return Err(format!("{url} answered with errors under load:\n{out}"));
+    }
+    Ok(Load {
+        rps,
+        p99_ms: to_ms(p99).ok_or_else(|| format!("cannot read latency {p99}"))?,
+    })
+}
+
+/// wrk prints latencies like `812.00us`, `3.21ms` or `1.02s`.
+fn to_ms(text: &str) -> Option<f64> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().ok()?;
+    Some(match unit {
+        "us" => value / 1000.0,
+        "ms" => value,
+        "s" => value * 1000.0,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_ms;
+
+    #[test]
+    fn reads_wrk_latencies() {
+        assert_eq!(to_ms("812.00us"), Some(0.812));
+        assert_eq!(to_ms("3.21ms"), Some(3.21));
+        assert_eq!(to_ms("1.50s"), Some(1500.0));
+        assert_eq!(to_ms("fast"), None);
+    }
+}
