@@ -20,6 +20,12 @@ pub enum Actor {
     System,
 }
 
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
 impl Actor {
     fn label(&self) -> String {
         match self {

@@ -24,6 +24,9 @@ pub mod content;
 /// Public enquiries from the contact form.
 pub mod contact;
 
+/// Customer organisations and their authorisation codes.
+pub mod orgs;
+
 /// Member and administrator accounts, and password hashing.
 pub mod accounts;
 

@@ -15,6 +15,12 @@ pub mod email;
 /// UK telephone numbers as people type them.
 pub mod telephone;
 
+/// Authorisation codes: generation from randomness, forgiving parsing.
+pub mod authcode;
+
+/// Organisation records: postcode, ODS code, website, email domain, status.
+pub mod organisation;
+
 /// Services and content pages as the public website shows them.
 pub mod content;
 

@@ -353,6 +353,8 @@ fn test(ctx: &Context) -> Result {
                         "app",
                         "-p",
                         "server",
+                        "-p",
+                        "xtask",
                         "--features",
                         "app/ssr,backend/testing",
                     ],

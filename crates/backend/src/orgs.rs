@@ -1,0 +1,566 @@
+//! Customer organisations and their authorisation codes (P1, P2).
+//!
+//! A code is shown once, when it is made; the database keeps only
+//! HMAC-SHA256(secret, code), so a dump of it admits nobody.
+
+use crate::audit::{self, Actor};
+use crate::clock;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use domain::authcode::{AuthCode, RANDOM_BYTES};
+use domain::organisation::{OrgStatus, Organisation};
+use domain::{Email, FieldErrors};
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+use sqlx::{Any, Transaction};
+
+/// The server secret that keys code hashes.
+#[derive(Clone)]
+pub struct CodeKey(std::sync::Arc<[u8]>);
+
+impl CodeKey {
+    pub fn new(secret: std::sync::Arc<[u8]>) -> Self {
+        Self(secret)
+    }
+
+    fn hash(&self, code: &AuthCode) -> String {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(b"authorisation-code:");
+        mac.update(code.compact().as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for CodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeKey(<redacted>)")
+    }
+}
+
+/// A fresh code from the operating system's CSPRNG.
+pub fn new_code() -> AuthCode {
+    let mut bytes = [0u8; RANDOM_BYTES];
+    rand::fill(&mut bytes);
+    AuthCode::from_random(bytes)
+}
+
+/// Creates an organisation and its first code, returning the code so the
+/// administrator can be shown it once.
+pub async fn create(
+    db: &Db,
+    key: &CodeKey,
+    actor: &Actor,
+    org: &Organisation,
+) -> Result<(i64, AuthCode)> {
+    let mut tx = db.begin_write().await?;
+    let now = clock::now();
+    let (id,): (i64,) = sqlx::query_as(
+        "insert into organisations (name, ods_code, address_line1, address_line2, town, postcode, telephone, email, \
+         website, status, status_changed_at, status_reason, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, 'created', $10, $10) returning id",
+    )
+    .bind(&org.name)
+    .bind(org.ods_code.as_deref())
+    .bind(&org.address_line1)
+    .bind(org.address_line2.as_deref())
+    .bind(&org.town)
+    .bind(&org.postcode)
+    .bind(&org.telephone)
+    .bind(org.email.as_str())
+    .bind(org.website.as_deref())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(Error::from)
+    .map_err(|e| e.on_unique("ods_code", "ods_code", "Another organisation already has this ODS code"))?;
+    write_children(&mut tx, id, org, now).await?;
+    let code = issue_code(&mut tx, key, id, now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "organisation.created",
+        Some(&format!("organisation:{id}")),
+        &Snapshot::of(org, OrgStatus::Active),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "code.issued",
+        Some(&format!("organisation:{id}")),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, code))
+}
+
+/// Replaces an organisation's record (not its status or code).
+pub async fn update(db: &Db, actor: &Actor, id: i64, org: &Organisation) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let before = load(&mut tx, id).await?;
+    let now = clock::now();
+    sqlx::query(
+        "update organisations set name = $1, ods_code = $2, address_line1 = $3, address_line2 = $4, town = $5, \
+         postcode = $6, telephone = $7, email = $8, website = $9, updated_at = $10 where id = $11",
+    )
+    .bind(&org.name)
+    .bind(org.ods_code.as_deref())
+    .bind(&org.address_line1)
+    .bind(org.address_line2.as_deref())
+    .bind(&org.town)
+    .bind(&org.postcode)
+    .bind(&org.telephone)
+    .bind(org.email.as_str())
+    .bind(org.website.as_deref())
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(Error::from)
+    .map_err(|e| e.on_unique("ods_code", "ods_code", "Another organisation already has this ODS code"))?;
+    sqlx::query("delete from organisation_contacts where organisation_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("delete from organisation_domains where organisation_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    write_children(&mut tx, id, org, now).await?;
+    let after = Snapshot::of(org, before.status);
+    audit::record(
+        &mut tx,
+        actor,
+        "organisation.updated",
+        Some(&format!("organisation:{id}")),
+        &serde_json::json!({ "before": before, "after": after }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn write_children(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    org: &Organisation,
+    now: i64,
+) -> Result<()> {
+    for (position, contact) in org.contacts.iter().enumerate() {
+        sqlx::query(
+            "insert into organisation_contacts (organisation_id, position, name, role, email, telephone, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(id)
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(&contact.name)
+        .bind(&contact.role)
+        .bind(contact.email.as_str())
+        .bind(contact.telephone.as_deref())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for domain in &org.email_domains {
+        let (shared,): (i64,) =
+            sqlx::query_as("select count(*) from shared_domains where domain = $1")
+                .bind(domain)
+                .fetch_one(&mut **tx)
+                .await?;
+        sqlx::query(
+            "insert into organisation_domains (organisation_id, domain, exclusive, created_at, updated_at) \
+             values ($1, $2, $3, $4, $4)",
+        )
+        .bind(id)
+        .bind(domain)
+        .bind(i64::from(shared == 0))
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(Error::from)
+        .map_err(|e| {
+            e.on_unique(
+                "domain",
+                "email_domains",
+                &format!("{domain} is already used by another organisation. Ask for it to be marked as shared if several organisations use it."),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// What the audit trail records of an organisation: its commercial details.
+#[derive(Clone, Debug, Serialize)]
+struct Snapshot {
+    name: String,
+    ods_code: Option<String>,
+    postcode: String,
+    email: String,
+    status: &'static str,
+    email_domains: Vec<String>,
+}
+
+impl Snapshot {
+    fn of(org: &Organisation, status: OrgStatus) -> Self {
+        Self {
+            name: org.name.clone(),
+            ods_code: org.ods_code.clone(),
+            postcode: org.postcode.clone(),
+            email: org.email.as_str().to_owned(),
+            status: status.as_str(),
+            email_domains: org.email_domains.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct Stored {
+    name: String,
+    ods_code: Option<String>,
+    postcode: String,
+    email: String,
+    #[serde(skip)]
+    status: OrgStatus,
+}
+
+async fn load(tx: &mut Transaction<'static, Any>, id: i64) -> Result<Stored> {
+    let row: Option<(String, Option<String>, String, String, String)> = sqlx::query_as(
+        "select name, ods_code, postcode, email, status from organisations where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (name, ods_code, postcode, email, status) = row.ok_or(Error::NotFound)?;
+    Ok(Stored {
+        name,
+        ods_code,
+        postcode,
+        email,
+        status: OrgStatus::parse(&status).unwrap_or(OrgStatus::Suspended),
+    })
+}
+
+/// Moves an organisation to `status`, recording the reason.
+pub async fn change_status(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    status: OrgStatus,
+    reason: &str,
+) -> Result<()> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        let mut errors = FieldErrors::new();
+        errors.add("reason", "Enter the reason for the change");
+        return Err(Error::Invalid(errors));
+    }
+    let mut tx = db.begin_write().await?;
+    let before = load(&mut tx, id).await?;
+    let now = clock::now();
+    sqlx::query("update organisations set status = $1, status_changed_at = $2, status_reason = $3, updated_at = $2 where id = $4")
+        .bind(status.as_str())
+        .bind(now)
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into organisation_status_changes (organisation_id, status, reason, actor, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(reason)
+    .bind(actor.to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "organisation.status_changed",
+        Some(&format!("organisation:{id}")),
+        &serde_json::json!({ "before": before.status.as_str(), "after": status.as_str(), "reason": reason }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn issue_code(
+    tx: &mut Transaction<'static, Any>,
+    key: &CodeKey,
+    org: i64,
+    now: i64,
+) -> Result<AuthCode> {
+    let code = new_code();
+    sqlx::query(
+        "insert into authorisation_codes (organisation_id, code_hash, created_at, updated_at) values ($1, $2, $3, $3)",
+    )
+    .bind(org)
+    .bind(key.hash(&code))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(code)
+}
+
+/// Replaces the live code: the old one stops working at once. Limits
+/// (expiry, maximum uses) carry over to the new code.
+pub async fn rotate_code(db: &Db, key: &CodeKey, actor: &Actor, org: i64) -> Result<AuthCode> {
+    let mut tx = db.begin_write().await?;
+    load(&mut tx, org).await?;
+    let now = clock::now();
+    let limits: Option<(Option<i64>, Option<i64>)> =
+        sqlx::query_as("select expires_at, max_uses from authorisation_codes where organisation_id = $1 and revoked_at is null")
+            .bind(org)
+            .fetch_optional(&mut *tx)
+            .await?;
+    sqlx::query("update authorisation_codes set revoked_at = $1, updated_at = $1 where organisation_id = $2 and revoked_at is null")
+        .bind(now)
+        .bind(org)
+        .execute(&mut *tx)
+        .await?;
+    let code = issue_code(&mut tx, key, org, now).await?;
+    if let Some((expires_at, max_uses)) = limits {
+        sqlx::query("update authorisation_codes set expires_at = $1, max_uses = $2 where organisation_id = $3 and revoked_at is null")
+            .bind(expires_at)
+            .bind(max_uses)
+            .bind(org)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "code.rotated",
+        Some(&format!("organisation:{org}")),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// Withdraws the live code without issuing another.
+pub async fn revoke_code(db: &Db, actor: &Actor, org: i64) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    load(&mut tx, org).await?;
+    let now = clock::now();
+    let done = sqlx::query("update authorisation_codes set revoked_at = $1, updated_at = $1 where organisation_id = $2 and revoked_at is null")
+        .bind(now)
+        .bind(org)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "code.revoked",
+        Some(&format!("organisation:{org}")),
+        &serde_json::json!({ "had_live_code": done.rows_affected() > 0 }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets (or clears) the live code's expiry (Unix seconds) and maximum
+/// number of registrations.
+pub async fn set_code_limits(
+    db: &Db,
+    actor: &Actor,
+    org: i64,
+    expires_at: Option<i64>,
+    max_uses: Option<i64>,
+) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query(
+        "update authorisation_codes set expires_at = $1, max_uses = $2, updated_at = $3 where organisation_id = $4 and revoked_at is null",
+    )
+    .bind(expires_at)
+    .bind(max_uses)
+    .bind(clock::now())
+    .bind(org)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "code.limits_changed",
+        Some(&format!("organisation:{org}")),
+        &serde_json::json!({ "expires_at": expires_at, "max_uses": max_uses }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct LiveCode {
+    id: i64,
+    organisation_id: i64,
+    expires_at: Option<i64>,
+    max_uses: Option<i64>,
+    uses: i64,
+    status: String,
+}
+
+/// Why a code was refused. People are shown one plain message whatever
+/// the reason; the reason goes to the audit trail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeRefusal {
+    Unknown,
+    Expired,
+    UsedUp,
+    OrganisationInactive,
+    DomainNotAllowed,
+}
+
+/// Checks that `code` admits a registration for `email` and counts the use,
+/// inside the registration's transaction. Returns the organisation's id,
+/// which is never shown to the person who typed the code.
+pub async fn redeem_code(
+    tx: &mut Transaction<'static, Any>,
+    key: &CodeKey,
+    code: &AuthCode,
+    email: &Email,
+) -> Result<std::result::Result<i64, CodeRefusal>> {
+    let now = clock::now();
+    let row: Option<LiveCode> = sqlx::query_as(
+        "select c.id, c.organisation_id, c.expires_at, c.max_uses, c.uses, o.status \
+         from authorisation_codes c join organisations o on o.id = c.organisation_id \
+         where c.code_hash = $1 and c.revoked_at is null",
+    )
+    .bind(key.hash(code))
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(LiveCode {
+        id: code_id,
+        organisation_id: org,
+        expires_at,
+        max_uses,
+        uses,
+        status,
+    }) = row
+    else {
+        return Ok(Err(CodeRefusal::Unknown));
+    };
+    if expires_at.is_some_and(|at| at <= now) {
+        return Ok(Err(CodeRefusal::Expired));
+    }
+    if max_uses.is_some_and(|max| uses >= max) {
+        return Ok(Err(CodeRefusal::UsedUp));
+    }
+    if status != OrgStatus::Active.as_str() {
+        return Ok(Err(CodeRefusal::OrganisationInactive));
+    }
+    let domains: Vec<(String,)> =
+        sqlx::query_as("select domain from organisation_domains where organisation_id = $1")
+            .bind(org)
+            .fetch_all(&mut **tx)
+            .await?;
+    if !domains.is_empty() && !domains.iter().any(|(d,)| d == email.domain()) {
+        return Ok(Err(CodeRefusal::DomainNotAllowed));
+    }
+    sqlx::query("update authorisation_codes set uses = uses + 1, updated_at = $1 where id = $2")
+        .bind(now)
+        .bind(code_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Ok(org))
+}
+
+/// Marks a domain as shared by many organisations (such as nhs.net), so
+/// that more than one may list it.
+pub async fn mark_domain_shared(db: &Db, actor: &Actor, domain: &str) -> Result<()> {
+    let domain = domain::organisation::parse_email_domain(domain).map_err(|message| {
+        let mut errors = FieldErrors::new();
+        errors.add("domain", message);
+        Error::Invalid(errors)
+    })?;
+    let mut tx = db.begin_write().await?;
+    let now = clock::now();
+    sqlx::query("insert into shared_domains (domain, created_at, updated_at) values ($1, $2, $2) on conflict (domain) do nothing")
+        .bind(&domain)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("update organisation_domains set exclusive = 0, updated_at = $1 where domain = $2")
+        .bind(now)
+        .bind(&domain)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "domain.marked_shared",
+        Some(&format!("domain:{domain}")),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One row of the organisations list.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrgSummary {
+    pub id: i64,
+    pub name: String,
+    pub ods_code: Option<String>,
+    pub postcode: String,
+    pub status: String,
+}
+
+/// Organisations whose name, ODS code or postcode contain `query`
+/// (ignoring case), optionally of one status, a page at a time.
+pub async fn search(
+    db: &Db,
+    query: &str,
+    status: Option<OrgStatus>,
+    page: i64,
+    per_page: i64,
+) -> Result<(Vec<OrgSummary>, i64)> {
+    let pattern = format!("%{}%", escape_like(&query.trim().to_lowercase()));
+    let compact = format!(
+        "%{}%",
+        escape_like(&query.trim().to_uppercase().replace(' ', ""))
+    );
+    let status = status.map(OrgStatus::as_str);
+    let filter = "(lower(name) like $1 escape '\\' or upper(coalesce(ods_code, '')) like $2 escape '\\' \
+                  or replace(postcode, ' ', '') like $2 escape '\\') \
+                  and ($3 is null or status = $3)";
+    let (total,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select count(*) from organisations where {filter}"
+    )))
+    .bind(&pattern)
+    .bind(&compact)
+    .bind(status)
+    .fetch_one(db.pool())
+    .await?;
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select id, name, ods_code, postcode, status from organisations where {filter} \
+         order by lower(name), id limit $4 offset $5"
+    )))
+    .bind(&pattern)
+    .bind(&compact)
+    .bind(status)
+    .bind(per_page)
+    .bind((page.max(1) - 1) * per_page)
+    .fetch_all(db.pool())
+    .await?;
+    Ok((rows, total))
+}
+
+/// Makes `%`, `_` and `\` match themselves in a `like … escape '\'` pattern.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,467 @@
+//! Rules for organisation records. An organisation holds commercial
+//! information only (P1): these are its fields and nothing else.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether an organisation's account is live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgStatus {
+    Active,
+    Suspended,
+    Ended,
+}
+
+impl OrgStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgStatus::Active => "active",
+            OrgStatus::Suspended => "suspended",
+            OrgStatus::Ended => "ended",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "active" => Some(OrgStatus::Active),
+            "suspended" => Some(OrgStatus::Suspended),
+            "ended" => Some(OrgStatus::Ended),
+            _ => None,
+        }
+    }
+}
+
+/// A UK postcode, normalised to upper case with one space: `SW1A 1AA`.
+pub fn parse_postcode(raw: &str) -> Result<String, String> {
+    let compact: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    if compact.is_empty() {
+        return Err("Enter a postcode".to_owned());
+    }
+    let malformed = || Err("Enter a full UK postcode, like LS1 4AP".to_owned());
+    if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
+        return malformed();
+    }
+    let (outward, inward) = compact.split_at(compact.len() - 3);
+    let inward_ok = {
+        let b = inward.as_bytes();
+        b[0].is_ascii_digit() && b[1].is_ascii_alphabetic() && b[2].is_ascii_alphabetic()
+    };
+    // A9, A99, AA9, AA99, A9A, AA9A
+    let shape: String = outward
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                '9'
+            } else if c.is_ascii_alphabetic() {
+                'A'
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    let outward_ok = matches!(
+        shape.as_str(),
+        "A9" | "A99" | "AA9" | "AA99" | "A9A" | "AA9A"
+    );
+    if !(inward_ok && outward_ok) {
+        return malformed();
+    }
+    Ok(format!("{outward} {inward}"))
+}
+
+/// An ODS (Organisation Data Service) code: 3 to 6 letters and digits,
+/// upper case, such as `A81001` for a practice or `U12345` for a PCN.
+pub fn parse_ods_code(raw: &str) -> Result<String, String> {
+    let code = raw.trim().to_uppercase();
+    if (3..=6).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && code.bytes().any(|b| b.is_ascii_digit())
+    {
+        Ok(code)
+    } else {
+        Err("Enter an ODS code of 3 to 6 letters and numbers, like A81001".to_owned())
+    }
+}
+
+/// A website address: http or https, a host with a dot, no spaces.
+pub fn parse_website(raw: &str) -> Result<String, String> {
+    let value = raw.trim();
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(|| "Enter a website address starting with https://".to_owned())?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_ok = host.contains('.')
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if !host_ok || value.contains(char::is_whitespace) || value.len() > 200 {
+        return Err("Enter a website address, like https://www.example-surgery.nhs.uk".to_owned());
+    }
+    Ok(value.to_owned())
+}
+
+/// An email domain an organisation's staff register with: lower case,
+/// dotted, no `@`.
+pub fn parse_email_domain(raw: &str) -> Result<String, String> {
+    let domain = raw.trim().trim_start_matches('@').to_lowercase();
+    let ok = domain.contains('.')
+        && domain.len() <= 253
+        && domain.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if ok {
+        Ok(domain)
+    } else {
+        Err(format!(
+            "“{}” is not an email domain, like nhs.net",
+            raw.trim()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("sw1a1aa", "SW1A 1AA")]
+    #[case("  ls1 4ap ", "LS1 4AP")]
+    #[case("M1 1AE", "M1 1AE")]
+    #[case("b33 8th", "B33 8TH")]
+    #[case("CR2 6XH", "CR2 6XH")]
+    #[case("DN55 1PT", "DN55 1PT")]
+    #[case("w1a 0ax", "W1A 0AX")]
+    fn postcodes_are_normalised(#[case] raw: &str, #[case] expected: &str) {
+        assert_eq!(parse_postcode(raw), Ok(expected.to_owned()));
+    }
+
+    #[rstest]
+    #[case("")]
+    #[case("LS1")]
+    #[case("12345")]
+    #[case("LS1 4A")]
+    #[case("LS1 AAP")]
+    #[case("LSS1 4AP")]
+    #[case("LS1! 4AP")]
+    #[case("ÅS1 4AP")]
+    fn bad_postcodes_are_refused(#[case] raw: &str) {
+        assert!(parse_postcode(raw).is_err(), "{raw:?}");
+    }
+
+    #[rstest]
+    #[case("a81001", Ok("A81001"))]
+    #[case("U12345", Ok("U12345"))]
+    #[case("15N", Ok("15N"))]
+    #[case("AB", Err(()))]
+    #[case("A810011", Err(()))]
+    #[case("ABCDEF", Err(()))]
+    #[case("A8-001", Err(()))]
+    fn ods_codes(#[case] raw: &str, #[case] expected: Result<&str, ()>) {
+        assert_eq!(
+            parse_ods_code(raw).map_err(|_| ()),
+            expected.map(str::to_owned)
+        );
+    }
+
+    #[rstest]
+    #[case("https://www.example-surgery.nhs.uk", true)]
+    #[case("http://example.org/about?x=1", true)]
+    #[case("www.example.org", false)]
+    #[case("javascript:alert(1)", false)]
+    #[case("https://localhost", false)]
+    #[case("https://exa mple.org", false)]
+    #[case("ftp://example.org", false)]
+    fn websites(#[case] raw: &str, #[case] ok: bool) {
+        assert_eq!(parse_website(raw).is_ok(), ok, "{raw}");
+    }
+
+    #[rstest]
+    #[case("NHS.net", Ok("nhs.net"))]
+    #[case("@riverside.nhs.uk", Ok("riverside.nhs.uk"))]
+    #[case("localhost", Err(()))]
+    #[case("bad domain.org", Err(()))]
+    #[case("a@b.org", Err(()))]
+    fn email_domains(#[case] raw: &str, #[case] expected: Result<&str, ()>) {
+        assert_eq!(
+            parse_email_domain(raw).map_err(|_| ()),
+            expected.map(str::to_owned)
+        );
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in [OrgStatus::Active, OrgStatus::Suspended, OrgStatus::Ended] {
+            assert_eq!(OrgStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(OrgStatus::parse("deleted"), None);
+    }
+}
+
+/// A key contact at an organisation (work details only).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactInput {
+    pub name: String,
+    pub role: String,
+    pub email: String,
+    pub telephone: String,
+}
+
+/// An organisation record as an administrator types it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationInput {
+    pub name: String,
+    pub ods_code: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub town: String,
+    pub postcode: String,
+    pub telephone: String,
+    pub email: String,
+    pub website: String,
+    pub contacts: Vec<ContactInput>,
+    /// One domain per line, or separated by commas or spaces.
+    pub email_domains: String,
+}
+
+/// A key contact that passed every rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub role: String,
+    pub email: crate::Email,
+    pub telephone: Option<String>,
+}
+
+/// An organisation record that passed every rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organisation {
+    pub name: String,
+    pub ods_code: Option<String>,
+    pub address_line1: String,
+    pub address_line2: Option<String>,
+    pub town: String,
+    pub postcode: String,
+    pub telephone: String,
+    pub email: crate::Email,
+    pub website: Option<String>,
+    pub contacts: Vec<Contact>,
+    pub email_domains: Vec<String>,
+}
+
+impl OrganisationInput {
+    /// Checks every field; each problem is reported on its own field
+    /// (`contacts[0].email` for the first contact's email).
+    pub fn validate(&self) -> Result<Organisation, crate::FieldErrors> {
+        use crate::validation::{optional_text, required_text};
+        let mut e = crate::FieldErrors::new();
+        let name = e.check(
+            "name",
+            required_text(&self.name, "the organisation's name", 200),
+        );
+        let ods_code = e.check(
+            "ods_code",
+            match self.ods_code.trim() {
+                "" => Ok(None),
+                raw => parse_ods_code(raw).map(Some),
+            },
+        );
+        let address_line1 = e.check(
+            "address_line1",
+            required_text(&self.address_line1, "the first line of the address", 200),
+        );
+        let address_line2 = e.check(
+            "address_line2",
+            optional_text(&self.address_line2, "the second line of the address", 200),
+        );
+        let town = e.check("town", required_text(&self.town, "the town or city", 100));
+        let postcode = e.check("postcode", parse_postcode(&self.postcode));
+        let telephone = e.check(
+            "telephone",
+            crate::telephone::parse_uk_telephone(&self.telephone),
+        );
+        let email = e.check(
+            "email",
+            crate::Email::parse(&self.email).map_err(|err| err.to_string()),
+        );
+        let website = e.check(
+            "website",
+            match self.website.trim() {
+                "" => Ok(None),
+                raw => parse_website(raw).map(Some),
+            },
+        );
+        let mut contacts = Vec::new();
+        if self
+            .contacts
+            .iter()
+            .all(|c| c.name.trim().is_empty() && c.email.trim().is_empty())
+        {
+            e.add("contacts[0].name", "Enter at least one key contact");
+        }
+        for (i, contact) in self.contacts.iter().enumerate() {
+            if contact.name.trim().is_empty()
+                && contact.email.trim().is_empty()
+                && contact.role.trim().is_empty()
+            {
+                continue; // an unused blank row
+            }
+            let field = |name: &str| format!("contacts[{i}].{name}");
+            let name = e.check(
+                &field("name"),
+                required_text(&contact.name, "the contact's name", 100),
+            );
+            let role = e.check(
+                &field("role"),
+                required_text(&contact.role, "the contact's role", 100),
+            );
+            let email = e.check(
+                &field("email"),
+                crate::Email::parse(&contact.email).map_err(|err| err.to_string()),
+            );
+            let telephone = e.check(
+                &field("telephone"),
+                match contact.telephone.trim() {
+                    "" => Ok(None),
+                    raw => crate::telephone::parse_uk_telephone(raw).map(Some),
+                },
+            );
+            if let (Some(name), Some(role), Some(email), Some(telephone)) =
+                (name, role, email, telephone)
+            {
+                contacts.push(Contact {
+                    name,
+                    role,
+                    email,
+                    telephone,
+                });
+            }
+        }
+        let mut email_domains = Vec::new();
+        for raw in self
+            .email_domains
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|d| !d.is_empty())
+        {
+            if let Some(domain) = e.check("email_domains", parse_email_domain(raw))
+                && !email_domains.contains(&domain)
+            {
+                email_domains.push(domain);
+            }
+        }
+        match (
+            name,
+            ods_code,
+            address_line1,
+            address_line2,
+            town,
+            postcode,
+            telephone,
+            email,
+            website,
+        ) {
+            (
+                Some(name),
+                Some(ods_code),
+                Some(address_line1),
+                Some(address_line2),
+                Some(town),
+                Some(postcode),
+                Some(telephone),
+                Some(email),
+                Some(website),
+            ) if e.is_empty() => Ok(Organisation {
+                name,
+                ods_code,
+                address_line1,
+                address_line2,
+                town,
+                postcode,
+                telephone,
+                email,
+                website,
+                contacts,
+                email_domains,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod input_tests {
+    use super::*;
+
+    pub(crate) fn riverside() -> OrganisationInput {
+        OrganisationInput {
+            name: "Riverside Surgery".into(),
+            ods_code: "a81001".into(),
+            address_line1: "1 River Street".into(),
+            address_line2: "".into(),
+            town: "Exampletown".into(),
+            postcode: "ex11aa".into(),
+            telephone: "01632 960 111".into(),
+            email: "Reception@Riverside.nhs.uk".into(),
+            website: "https://riverside.example.nhs.uk".into(),
+            contacts: vec![ContactInput {
+                name: "Pat Manager".into(),
+                role: "Practice manager".into(),
+                email: "pat.manager@nhs.net".into(),
+                telephone: "".into(),
+            }],
+            email_domains: "riverside.nhs.uk, NHS.net\nnhs.net".into(),
+        }
+    }
+
+    #[test]
+    fn a_complete_record_is_normalised() {
+        let org = riverside().validate().expect("valid");
+        assert_eq!(org.ods_code.as_deref(), Some("A81001"));
+        assert_eq!(org.postcode, "EX1 1AA");
+        assert_eq!(org.email.as_str(), "reception@riverside.nhs.uk");
+        assert_eq!(org.email_domains, ["riverside.nhs.uk", "nhs.net"]);
+        assert_eq!(org.address_line2, None);
+        assert_eq!(org.contacts.len(), 1);
+    }
+
+    #[test]
+    fn each_problem_lands_on_its_field() {
+        let mut input = riverside();
+        input.postcode = "nowhere".into();
+        input.website = "riverside.nhs.uk".into();
+        input.ods_code = "??".into();
+        input.contacts[0].email = "pat".into();
+        input.email_domains = "not a domain!".into();
+        let errors = input.validate().expect_err("invalid");
+        for field in [
+            "postcode",
+            "website",
+            "ods_code",
+            "contacts[0].email",
+            "email_domains",
+        ] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+        assert!(errors.get("name").is_none());
+    }
+
+    #[test]
+    fn at_least_one_key_contact_is_needed() {
+        let mut input = riverside();
+        input.contacts = vec![ContactInput::default()];
+        let errors = input.validate().expect_err("invalid");
+        assert_eq!(
+            errors.get("contacts[0].name"),
+            Some("Enter at least one key contact")
+        );
+    }
+}
