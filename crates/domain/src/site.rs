@@ -13,6 +13,9 @@ pub struct SiteInfo {
     /// The canonical origin, e.g. `https://primarypoint.example.nhs.uk`, no
     /// trailing slash. Used for canonical links and the sitemap.
     pub public_url: String,
+    /// A logo image served by this site (a path such as `/brand/logo.svg`
+    /// under SITE_ROOT), shown beside the product name. Never another host.
+    pub logo_path: Option<String>,
 }
 
 impl Default for SiteInfo {
@@ -23,6 +26,7 @@ impl Default for SiteInfo {
             contact_email: "primarypoint@example.nhs.uk".to_owned(),
             contact_phone: "01632 960 000".to_owned(),
             public_url: "http://127.0.0.1:3000".to_owned(),
+            logo_path: None,
         }
     }
 }

@@ -122,6 +122,11 @@ pub struct Config {
     )]
     pub product_name: String,
 
+    /// A logo shown beside the product name: a path on this site, such as
+    /// /brand/logo.svg for SITE_ROOT/brand/logo.svg. Default: no logo.
+    #[arg(long, env = "LOGO_PATH", value_parser = parse_logo_path, global = true)]
+    pub logo_path: Option<String>,
+
     /// The organisation that runs the service; also the data controller.
     #[arg(
         long,
@@ -213,6 +218,15 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
+fn parse_logo_path(raw: &str) -> Result<String, String> {
+    let local = raw.starts_with('/') && !raw.starts_with("//") && !raw.contains(['\\', '"', '<', '>', ' ']);
+    if local {
+        Ok(raw.to_owned())
+    } else {
+        Err("expected a path on this site, like /brand/logo.svg (pages load nothing from other hosts)".to_owned())
+    }
+}
+
 fn parse_secret_key(raw: &str) -> Result<Secret, String> {
     if raw.chars().count() < 32 {
         return Err("must be at least 32 characters".to_owned());
@@ -302,6 +316,7 @@ impl Config {
             contact_email: self.contact_email.clone(),
             contact_phone: self.contact_phone.clone(),
             public_url: self.public_url(),
+            logo_path: self.logo_path.clone(),
         }
     }
 
@@ -381,6 +396,14 @@ mod tests {
             !debug.contains("hunter2") && !debug.contains("kkkk"),
             "{debug}"
         );
+    }
+
+    #[test]
+    fn the_logo_must_come_from_this_site() {
+        assert_eq!(parse_logo_path("/brand/logo.svg"), Ok("/brand/logo.svg".to_owned()));
+        for bad in ["https://cdn.example/logo.svg", "//cdn.example/logo.svg", "logo.svg", "/a\" onerror=\"x"] {
+            assert!(parse_logo_path(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -67,6 +67,7 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         // Layers run outermost-last: the body cap sits closest to the
         // handlers, tracing wraps everything.
         .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .layer(middleware::map_response(explain_too_large))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(middleware::from_fn_with_state(settings.security.clone(), security::client_key))
         .layer(middleware::from_fn_with_state(settings.security.clone(), security::same_origin))
@@ -89,4 +90,18 @@ pub fn context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(state.clone());
         provide_context(state.site.clone());
     }
+}
+
+/// The body-limit layer answers 413 with no explanation; people get one.
+async fn explain_too_large(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "That was too large to send. Go back, shorten what you entered and try again.",
+    )
+        .into_response()
 }

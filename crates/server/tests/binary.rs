@@ -74,6 +74,7 @@ fn help_lists_the_subcommands_and_every_environment_variable() {
         "SEED_DEMO_CONTENT",
         "SHUTDOWN_GRACE_SECS",
         "PRODUCT_NAME",
+        "LOGO_PATH",
         "ORGANISATION_NAME",
         "CONTROLLER_ADDRESS",
         "CONTACT_EMAIL",

@@ -12,6 +12,8 @@ use std::net::SocketAddr;
 /// A running server and a cookie-keeping client pointed at it.
 struct TestServer {
     base: String,
+    /// The same database the server uses, for checking what it stored.
+    db: backend::Db,
     client: reqwest::Client,
     _data: tempfile::TempDir,
 }
@@ -60,6 +62,7 @@ async fn launch(db: &TestDb) -> TestServer {
         .expect("client");
     TestServer {
         base,
+        db: db.db.clone(),
         client,
         _data: data,
     }
@@ -102,6 +105,7 @@ http_stories!(
     oversized_bodies_are_refused,
     cross_origin_posts_are_refused,
     server_function_errors_say_nothing_about_internals,
+    the_enquiry_form_works_without_javascript,
 );
 
 async fn health_and_readiness_answer_with_small_json(server: TestServer) {
@@ -263,6 +267,19 @@ async fn oversized_bodies_are_refused(server: TestServer) {
         .await
         .expect("post");
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(response.text().await.expect("body").contains("too large to send"));
+
+    // The same for a form posted without JavaScript.
+    let form = server
+        .client
+        .post(server.url("/contact"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("name=Jo&message={}", "a".repeat(200 * 1024)))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(form.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(form.text().await.expect("body").contains("too large to send"));
 }
 
 async fn cross_origin_posts_are_refused(server: TestServer) {
@@ -308,4 +325,53 @@ async fn server_function_errors_say_nothing_about_internals(server: TestServer) 
     for leak in ["sqlx", "sqlite", "postgres", "select", "syntax", "panicked"] {
         assert!(!body.contains(leak), "error body mentions {leak}: {body}");
     }
+}
+
+async fn the_enquiry_form_works_without_javascript(server: TestServer) {
+    let post = |body: &'static str| {
+        server
+            .client
+            .post(server.url("/contact"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ORIGIN, server.base.as_str())
+            .body(body)
+            .send()
+    };
+    let stored = || backend::contact::recent_enquiries(&server.db, 100);
+
+    // Bad input: the page again, with the problems and what was typed.
+    let invalid = post("name=&organisation=Riverside+Surgery&email=nope&telephone=&message=Hello").await.expect("post");
+    assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = invalid.text().await.expect("html");
+    assert!(html.contains("There is a problem"));
+    assert!(html.contains(r##"<a href="#name">Enter your full name</a>"##), "linked summary");
+    assert!(html.contains(r#"value="Riverside Surgery""#), "typed values kept");
+    assert!(html.contains(">Hello</textarea>"), "message kept");
+    assert!(stored().await.expect("read").is_empty());
+
+    // A bot that fills the honeypot is told it worked; nothing is stored.
+    let bot = post("name=Bot&organisation=Spam&email=bot@spam.example.com&message=Buy&website=http://spam").await.expect("post");
+    assert_eq!(bot.status(), StatusCode::SEE_OTHER);
+    assert!(stored().await.expect("read").is_empty());
+
+    // A good enquiry is stored, then the browser is sent to the confirmation.
+    let good = post("name=Jo+Bloggs&organisation=Riverside&email=jo%40nhs.net&telephone=&message=Hello+there").await.expect("post");
+    assert_eq!(good.status(), StatusCode::SEE_OTHER);
+    assert_eq!(good.headers()["location"], "/contact/thanks");
+    let enquiries = stored().await.expect("read");
+    assert_eq!(enquiries.len(), 1);
+    assert_eq!(enquiries[0].message, "Hello there");
+
+    // Another site cannot post it.
+    let forged = server
+        .client
+        .post(server.url("/contact"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ORIGIN, "https://evil.example")
+        .body("name=Jo&organisation=X&email=jo%40nhs.net&message=Hi")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stored().await.expect("read").len(), 1);
 }

@@ -22,6 +22,10 @@ pub fn Header() -> impl IntoView {
             <div class="nhsuk-header__container nhsuk-width-container">
                 <div class="nhsuk-header__service">
                     <a class="nhsuk-header__service-name" href="/">
+                        {site
+                            .logo_path
+                            .clone()
+                            .map(|src| view! { <img class="pp-logo" src=src alt="" height="40" /> })}
                         {site.product_name.clone()}
                     </a>
                 </div>
