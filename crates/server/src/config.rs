@@ -219,7 +219,8 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
 }
 
 fn parse_logo_path(raw: &str) -> Result<String, String> {
-    let local = raw.starts_with('/') && !raw.starts_with("//") && !raw.contains(['\\', '"', '<', '>', ' ']);
+    let local =
+        raw.starts_with('/') && !raw.starts_with("//") && !raw.contains(['\\', '"', '<', '>', ' ']);
     if local {
         Ok(raw.to_owned())
     } else {
@@ -400,8 +401,16 @@ mod tests {
 
     #[test]
     fn the_logo_must_come_from_this_site() {
-        assert_eq!(parse_logo_path("/brand/logo.svg"), Ok("/brand/logo.svg".to_owned()));
-        for bad in ["https://cdn.example/logo.svg", "//cdn.example/logo.svg", "logo.svg", "/a\" onerror=\"x"] {
+        assert_eq!(
+            parse_logo_path("/brand/logo.svg"),
+            Ok("/brand/logo.svg".to_owned())
+        );
+        for bad in [
+            "https://cdn.example/logo.svg",
+            "//cdn.example/logo.svg",
+            "logo.svg",
+            "/a\" onerror=\"x",
+        ] {
             assert!(parse_logo_path(bad).is_err(), "{bad}");
         }
     }

@@ -267,7 +267,13 @@ async fn oversized_bodies_are_refused(server: TestServer) {
         .await
         .expect("post");
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(response.text().await.expect("body").contains("too large to send"));
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("too large to send")
+    );
 
     // The same for a form posted without JavaScript.
     let form = server
@@ -279,7 +285,12 @@ async fn oversized_bodies_are_refused(server: TestServer) {
         .await
         .expect("post");
     assert_eq!(form.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(form.text().await.expect("body").contains("too large to send"));
+    assert!(
+        form.text()
+            .await
+            .expect("body")
+            .contains("too large to send")
+    );
 }
 
 async fn cross_origin_posts_are_refused(server: TestServer) {
@@ -340,22 +351,38 @@ async fn the_enquiry_form_works_without_javascript(server: TestServer) {
     let stored = || backend::contact::recent_enquiries(&server.db, 100);
 
     // Bad input: the page again, with the problems and what was typed.
-    let invalid = post("name=&organisation=Riverside+Surgery&email=nope&telephone=&message=Hello").await.expect("post");
+    let invalid = post("name=&organisation=Riverside+Surgery&email=nope&telephone=&message=Hello")
+        .await
+        .expect("post");
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = invalid.text().await.expect("html");
     assert!(html.contains("There is a problem"));
-    assert!(html.contains(r##"<a href="#name">Enter your full name</a>"##), "linked summary");
-    assert!(html.contains(r#"value="Riverside Surgery""#), "typed values kept");
+    assert!(
+        html.contains(r##"<a href="#name">Enter your full name</a>"##),
+        "linked summary"
+    );
+    assert!(
+        html.contains(r#"value="Riverside Surgery""#),
+        "typed values kept"
+    );
     assert!(html.contains(">Hello</textarea>"), "message kept");
     assert!(stored().await.expect("read").is_empty());
 
     // A bot that fills the honeypot is told it worked; nothing is stored.
-    let bot = post("name=Bot&organisation=Spam&email=bot@spam.example.com&message=Buy&website=http://spam").await.expect("post");
+    let bot = post(
+        "name=Bot&organisation=Spam&email=bot@spam.example.com&message=Buy&website=http://spam",
+    )
+    .await
+    .expect("post");
     assert_eq!(bot.status(), StatusCode::SEE_OTHER);
     assert!(stored().await.expect("read").is_empty());
 
     // A good enquiry is stored, then the browser is sent to the confirmation.
-    let good = post("name=Jo+Bloggs&organisation=Riverside&email=jo%40nhs.net&telephone=&message=Hello+there").await.expect("post");
+    let good = post(
+        "name=Jo+Bloggs&organisation=Riverside&email=jo%40nhs.net&telephone=&message=Hello+there",
+    )
+    .await
+    .expect("post");
     assert_eq!(good.status(), StatusCode::SEE_OTHER);
     assert_eq!(good.headers()["location"], "/contact/thanks");
     let enquiries = stored().await.expect("read");
