@@ -85,3 +85,17 @@ test("robots.txt keeps crawlers out of the portal and points at the sitemap", as
   expect(sitemap).toContain(`<loc>${baseURL}/services/it-and-digital</loc>`);
   expect(sitemap).toContain(`<loc>${baseURL}/page/privacy-policy</loc>`);
 });
+
+test("the public site sets no cookies at all", async ({ page, context, foreign, consoleErrors }) => {
+  for (const [path] of pages) {
+    await page.goto(path);
+  }
+  await page.goto("/contact");
+  await page.getByLabel("Full name").fill("Jo Bloggs");
+  await page.getByLabel("Organisation").fill("Riverside Surgery");
+  await page.getByLabel("Email address").fill("jo.bloggs@nhs.net");
+  await page.getByLabel("Your message").fill("Do you set cookies?");
+  await page.getByRole("button", { name: "Send message" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Message sent");
+  expect(await context.cookies()).toEqual([]);
+});
