@@ -134,6 +134,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let (state, settings) = prepare(&config).await?;
     let db = state.db.clone();
     let app = router::build(state, settings);
+    let signals = shutdown::listen().context("installing signal handlers")?;
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .with_context(|| format!("listening on LISTEN_ADDR {}", config.listen_addr))?;
@@ -147,7 +148,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn({
         let stop = stop.clone();
         async move {
-            shutdown::signal().await;
+            signals.recv().await;
             tracing::info!("shutting down: finishing in-flight requests");
             stop.trigger();
         }
