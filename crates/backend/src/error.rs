@@ -45,14 +45,6 @@ impl Error {
         }
     }
 
-    /// True when the fault is ours rather than the caller's: log it loudly.
-    pub fn is_internal(&self) -> bool {
-        !matches!(
-            self,
-            Error::NotFound | Error::Invalid(_) | Error::Throttled { .. }
-        )
-    }
-
     /// Maps a unique-constraint violation on `constraint_hint` to a message on
     /// `field`, leaving every other error as it was.
     pub fn on_unique(self, constraint_hint: &str, field: &str, message: &str) -> Self {

@@ -40,13 +40,3 @@ pub async fn hit(tx: &mut Transaction<'static, Any>, key: &str, limit: Limit) ->
     }
     Ok(())
 }
-
-/// Forgets windows that ended long ago, so the table stays small.
-pub async fn sweep(db: &crate::Db, older_than_secs: i64) -> Result<u64> {
-    let cutoff = clock::now() - older_than_secs;
-    let done = sqlx::query("delete from throttles where window_start < $1")
-        .bind(cutoff)
-        .execute(db.pool())
-        .await?;
-    Ok(done.rows_affected())
-}

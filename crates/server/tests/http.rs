@@ -72,6 +72,13 @@ impl TestServer {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// A form POST to `path`, as a browser sends one.
+    fn post_form(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url(path))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+    }
 }
 
 macro_rules! http_stories {
@@ -259,9 +266,7 @@ async fn responses_are_compressed(server: TestServer) {
 
 async fn oversized_bodies_are_refused(server: TestServer) {
     let response = server
-        .client
-        .post(server.url("/api/content/page"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .post_form("/api/content/page")
         .body(format!("slug={}", "a".repeat(200 * 1024)))
         .send()
         .await
@@ -277,9 +282,7 @@ async fn oversized_bodies_are_refused(server: TestServer) {
 
     // The same for a form posted without JavaScript.
     let form = server
-        .client
-        .post(server.url("/contact"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .post_form("/contact")
         .body(format!("name=Jo&message={}", "a".repeat(200 * 1024)))
         .send()
         .await
@@ -296,9 +299,7 @@ async fn oversized_bodies_are_refused(server: TestServer) {
 async fn cross_origin_posts_are_refused(server: TestServer) {
     let post = |origin: &'static str| {
         server
-            .client
-            .post(server.url("/api/content/page"))
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .post_form("/api/content/page")
             .header(ORIGIN, origin)
             .body("slug=about")
             .send()
@@ -308,9 +309,7 @@ async fn cross_origin_posts_are_refused(server: TestServer) {
         StatusCode::FORBIDDEN
     );
     let same = server
-        .client
-        .post(server.url("/api/content/page"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .post_form("/api/content/page")
         .header(ORIGIN, server.base.as_str())
         .header("sec-fetch-site", "same-origin")
         .body("slug=about")
@@ -323,9 +322,7 @@ async fn cross_origin_posts_are_refused(server: TestServer) {
 
 async fn server_function_errors_say_nothing_about_internals(server: TestServer) {
     let response = server
-        .client
-        .post(server.url("/api/content/page"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .post_form("/api/content/page")
         .body("slug=missing'%20or%201=1--")
         .send()
         .await
@@ -341,9 +338,7 @@ async fn server_function_errors_say_nothing_about_internals(server: TestServer) 
 async fn the_enquiry_form_works_without_javascript(server: TestServer) {
     let post = |body: &'static str| {
         server
-            .client
-            .post(server.url("/contact"))
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .post_form("/contact")
             .header(ORIGIN, server.base.as_str())
             .body(body)
             .send()
@@ -391,9 +386,7 @@ async fn the_enquiry_form_works_without_javascript(server: TestServer) {
 
     // Another site cannot post it.
     let forged = server
-        .client
-        .post(server.url("/contact"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .post_form("/contact")
         .header(ORIGIN, "https://evil.example")
         .body("name=Jo&organisation=X&email=jo%40nhs.net&message=Hi")
         .send()
