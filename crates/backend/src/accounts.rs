@@ -36,27 +36,64 @@ impl fmt::Debug for Password {
 }
 
 impl Password {
-    pub const MIN_CHARS: usize = 12;
-    /// Long enough for any passphrase, short enough that hashing it is cheap.
-    pub const MAX_CHARS: usize = 256;
-
     /// Applies the length rules (NCSC: length, not composition).
     pub fn new(raw: String) -> std::result::Result<Self, String> {
-        let chars = raw.chars().count();
-        if chars < Self::MIN_CHARS {
-            return Err(format!(
-                "Password must be at least {} characters",
-                Self::MIN_CHARS
-            ));
-        }
-        if chars > Self::MAX_CHARS {
-            return Err(format!(
-                "Password must be {} characters or fewer",
-                Self::MAX_CHARS
-            ));
-        }
+        domain::account::password_length(&raw)?;
         Ok(Self(raw))
     }
+
+    /// A password typed to sign in or confirm a change: checked against a
+    /// hash, so no rules apply.
+    pub fn for_checking(raw: &str) -> Self {
+        Self(raw.to_owned())
+    }
+}
+
+impl PasswordHash {
+    /// A hash as stored.
+    pub fn from_phc(phc: String) -> Self {
+        Self(phc)
+    }
+}
+
+/// Refuses passwords that are common or easy to guess from the person's own
+/// details, using the zxcvbn strength estimator (score 3 of 4 or better).
+pub fn check_strength(
+    password: &Password,
+    own_details: &[&str],
+) -> std::result::Result<(), String> {
+    let mut inputs: Vec<&str> = own_details.to_vec();
+    inputs.extend(own_details.iter().flat_map(|d| d.split(['@', '.', ' '])));
+    inputs.push("primarypoint");
+    let estimate = zxcvbn::zxcvbn(&password.0, &inputs);
+    if estimate.score() >= zxcvbn::Score::Three {
+        Ok(())
+    } else {
+        Err(
+            "That password is too easy to guess. Try three or four random words together."
+                .to_owned(),
+        )
+    }
+}
+
+/// At most this many Argon2 computations run at once (19 MiB each), so a
+/// flood of sign-ins queues instead of exhausting memory and every core.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+async fn on_hashing_pool<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| Error::PasswordHash(e.to_string()))?;
+    tokio::task::spawn_blocking(work).await?
 }
 
 /// Argon2id with the OWASP-recommended parameters (19 MiB, 2 passes, 1 lane).
@@ -69,14 +106,14 @@ fn argon2() -> Argon2<'static> {
 /// stall the async runtime.
 pub async fn hash_password(password: &Password) -> Result<PasswordHash> {
     let password = password.0.clone();
-    tokio::task::spawn_blocking(move || {
+    on_hashing_pool(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
             .hash_password(password.as_bytes(), &salt)
             .map(|hash| PasswordHash(hash.to_string()))
             .map_err(|e| Error::PasswordHash(e.to_string()))
     })
-    .await?
+    .await
 }
 
 /// Checks `password` against a stored hash, on the blocking pool.
@@ -84,13 +121,27 @@ pub async fn verify_password(password: &Password, hash: &PasswordHash) -> Result
     use argon2::password_hash::{PasswordHash as Phc, PasswordVerifier};
     let password = password.0.clone();
     let hash = hash.0.clone();
-    tokio::task::spawn_blocking(move || {
+    on_hashing_pool(move || {
         let parsed = Phc::new(&hash).map_err(|e| Error::PasswordHash(e.to_string()))?;
         Ok(argon2()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok())
     })
-    .await?
+    .await
+}
+
+/// Spends the time of one real verify, for an email with no account, so
+/// a sign-in's duration does not tell whether the account exists.
+pub async fn dummy_verify(password: &Password) -> Result<()> {
+    static DUMMY: tokio::sync::OnceCell<PasswordHash> = tokio::sync::OnceCell::const_new();
+    let hash = DUMMY
+        .get_or_try_init(|| async {
+            let mut random = [0u8; 24];
+            rand::fill(&mut random);
+            hash_password(&Password(hex::encode(random))).await
+        })
+        .await?;
+    verify_password(password, hash).await.map(|_| ())
 }
 
 /// Creates an administrator account, verified from the start (an operator

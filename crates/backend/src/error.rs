@@ -24,6 +24,10 @@ pub enum Error {
     PasswordHash(String),
     #[error("background task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("second factor error: {0}")]
+    Mfa(String),
+    #[error("mail error: {0}")]
+    Mail(String),
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -30,6 +30,24 @@ pub mod orgs;
 /// Member and administrator accounts, and password hashing.
 pub mod accounts;
 
+/// Registration, verification, sign-in, sign-out, password and email changes.
+pub mod auth;
+
+/// Server-side sessions shared by every instance.
+pub mod sessions;
+
+/// Second factor: TOTP and recovery codes.
+pub mod mfa;
+
+/// Outgoing mail: queued in the database, sent by a background worker.
+pub mod mail;
+
+/// Background work: mail delivery and retention sweeps.
+pub mod jobs;
+
+/// Random tokens for cookies and links, stored only as hashes.
+pub mod tokens;
+
 /// Pseudonymous keys for network addresses.
 pub mod pseudonym;
 

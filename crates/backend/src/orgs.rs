@@ -431,6 +431,30 @@ pub async fn redeem_code(
     code: &AuthCode,
     email: &Email,
 ) -> Result<std::result::Result<i64, CodeRefusal>> {
+    Ok(match check_code(tx, key, code, email).await? {
+        Ok(admitted) => {
+            count_code_use(tx, &admitted).await?;
+            Ok(admitted.organisation_id)
+        }
+        Err(refusal) => Err(refusal),
+    })
+}
+
+/// A code that admits a registration, not yet counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Admitted {
+    pub organisation_id: i64,
+    code_id: i64,
+}
+
+/// Checks that `code` admits a registration for `email` without counting
+/// the use (see [`count_code_use`]).
+pub async fn check_code(
+    tx: &mut Transaction<'static, Any>,
+    key: &CodeKey,
+    code: &AuthCode,
+    email: &Email,
+) -> Result<std::result::Result<Admitted, CodeRefusal>> {
     let now = clock::now();
     let row: Option<LiveCode> = sqlx::query_as(
         "select c.id, c.organisation_id, c.expires_at, c.max_uses, c.uses, o.status \
@@ -442,7 +466,7 @@ pub async fn redeem_code(
     .await?;
     let Some(LiveCode {
         id: code_id,
-        organisation_id: org,
+        organisation_id,
         expires_at,
         max_uses,
         uses,
@@ -460,20 +484,38 @@ pub async fn redeem_code(
     if status != OrgStatus::Active.as_str() {
         return Ok(Err(CodeRefusal::OrganisationInactive));
     }
-    let domains: Vec<(String,)> =
-        sqlx::query_as("select domain from organisation_domains where organisation_id = $1")
-            .bind(org)
-            .fetch_all(&mut **tx)
-            .await?;
-    if !domains.is_empty() && !domains.iter().any(|(d,)| d == email.domain()) {
+    if !email_domain_allowed(tx, organisation_id, email).await? {
         return Ok(Err(CodeRefusal::DomainNotAllowed));
     }
+    Ok(Ok(Admitted {
+        organisation_id,
+        code_id,
+    }))
+}
+
+/// Whether `email` may belong to a member of `organisation`: any address
+/// when it lists no domains, otherwise one of its domains.
+pub async fn email_domain_allowed(
+    tx: &mut Transaction<'static, Any>,
+    organisation: i64,
+    email: &Email,
+) -> Result<bool> {
+    let domains: Vec<(String,)> =
+        sqlx::query_as("select domain from organisation_domains where organisation_id = $1")
+            .bind(organisation)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(domains.is_empty() || domains.iter().any(|(d,)| d == email.domain()))
+}
+
+/// Counts one registration against the code that admitted it.
+pub async fn count_code_use(tx: &mut Transaction<'static, Any>, admitted: &Admitted) -> Result<()> {
     sqlx::query("update authorisation_codes set uses = uses + 1, updated_at = $1 where id = $2")
-        .bind(now)
-        .bind(code_id)
+        .bind(clock::now())
+        .bind(admitted.code_id)
         .execute(&mut **tx)
         .await?;
-    Ok(Ok(org))
+    Ok(())
 }
 
 /// Marks a domain as shared by many organisations (such as nhs.net), so

@@ -24,6 +24,10 @@ pub mod organisation;
 /// Services and content pages as the public website shows them.
 pub mod content;
 
+/// Accounts: roles, the signed-in viewer, registration rules, safe
+/// redirects, session and token lifetimes, sign-in throttling.
+pub mod account;
+
 /// The deployment's public identity (name, contact details, canonical URL).
 pub mod site;
 

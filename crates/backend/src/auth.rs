@@ -1,0 +1,786 @@
+//! Registration with an authorisation code, email verification, sign-in
+//! with throttling, sign-out, password reset and change, email change.
+//!
+//! Whatever the outcome, the person sees the same thing for a known and an
+//! unknown email address; the difference goes to the audit trail and, where
+//! it helps the address's owner, into an email only they can read.
+
+use crate::accounts::{self, Password, PasswordHash};
+use crate::audit::{self, Actor};
+use crate::clock;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::mail;
+use crate::orgs::{self, CodeKey, CodeRefusal};
+use crate::sessions::{self, SessionToken, Stage};
+use crate::throttle::{self, Limit};
+use crate::tokens;
+use domain::account::{
+    CODE_REFUSED, DOMAIN_REFUSED, Registration, RegistrationInput, sign_in_throttle, token_lifetime,
+};
+use domain::site::SiteInfo;
+use domain::{Email, FieldErrors};
+use sqlx::{Any, Transaction};
+
+/// Registration attempts per client: enough for a practice's staff sharing
+/// one address, too few to try codes by the thousand.
+const REGISTER_LIMIT: Limit = Limit {
+    max_hits: 20,
+    window_secs: 60 * 60,
+};
+
+/// Reset requests per client.
+const RESET_LIMIT: Limit = Limit {
+    max_hits: 10,
+    window_secs: 15 * 60,
+};
+
+fn invalid(field: &str, message: &str) -> Error {
+    let mut errors = FieldErrors::new();
+    errors.add(field, message);
+    Error::Invalid(errors)
+}
+
+/// Registers a member. `Ok(())` means "check your email" whether the
+/// address was new or already had an account (its owner is told by email).
+pub async fn register(
+    db: &Db,
+    key: &CodeKey,
+    site: &SiteInfo,
+    client: &str,
+    input: &RegistrationInput,
+) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    throttle::hit(&mut tx, &format!("register:{client}"), REGISTER_LIMIT).await?;
+    tx.commit().await?;
+
+    let registration = input.validate().map_err(Error::Invalid)?;
+    let Registration {
+        code,
+        full_name,
+        email,
+        password,
+    } = registration;
+    let password = Password::new(password).map_err(|m| invalid("password", &m))?;
+    accounts::check_strength(&password, &[email.as_str(), &full_name])
+        .map_err(|m| invalid("password", &m))?;
+    // Hash before taking the write lock: it is the slow part.
+    let hash = accounts::hash_password(&password).await?;
+
+    let actor = Actor::Public {
+        client: client.to_owned(),
+    };
+    let mut tx = db.begin_write().await?;
+    let admitted = match orgs::check_code(&mut tx, key, &code, &email).await? {
+        Ok(admitted) => admitted,
+        Err(refusal) => {
+            audit::record(
+                &mut tx,
+                &actor,
+                "account.registration_refused",
+                None,
+                &serde_json::json!({ "reason": format!("{refusal:?}") }),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(match refusal {
+                CodeRefusal::DomainNotAllowed => invalid("email", DOMAIN_REFUSED),
+                _ => invalid("code", CODE_REFUSED),
+            });
+        }
+    };
+
+    let existing: Option<(i64, Option<i64>)> =
+        sqlx::query_as("select id, email_verified_at from users where email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    match existing {
+        Some((id, Some(_))) => {
+            mail::enqueue(
+                &mut tx,
+                &email,
+                &format!("You already have a {} account", site.product_name),
+                &already_registered_mail(site),
+            )
+            .await?;
+            audit::record(
+                &mut tx,
+                &actor,
+                "account.registration_repeated",
+                Some(&format!("user:{id}")),
+                &serde_json::json!({}),
+            )
+            .await?;
+        }
+        Some((id, None)) => {
+            // Registered before but never verified: send a fresh link.
+            send_verification(&mut tx, site, id, &email).await?;
+        }
+        None => {
+            let now = clock::now();
+            let inserted: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
+                "insert into users (email, full_name, password_hash, role, organisation_id, created_at, updated_at) \
+                 values ($1, $2, $3, 'member', $4, $5, $5) returning id",
+            )
+            .bind(email.as_str())
+            .bind(&full_name)
+            .bind(hash.as_phc())
+            .bind(admitted.organisation_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await;
+            let (id,) = inserted?;
+            orgs::count_code_use(&mut tx, &admitted).await?;
+            audit::record(
+                &mut tx,
+                &actor,
+                "account.registered",
+                Some(&format!("user:{id}")),
+                &serde_json::json!({ "organisation": admitted.organisation_id }),
+            )
+            .await?;
+            send_verification(&mut tx, site, id, &email).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn new_email_token(
+    tx: &mut Transaction<'static, Any>,
+    user: i64,
+    purpose: &str,
+    new_email: Option<&Email>,
+    lifetime: i64,
+) -> Result<String> {
+    let token = tokens::new_token();
+    let now = clock::now();
+    sqlx::query(
+        "insert into email_tokens (token_hash, user_id, purpose, new_email, expires_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(tokens::hash(&token))
+    .bind(user)
+    .bind(purpose)
+    .bind(new_email.map(Email::as_str))
+    .bind(now + lifetime)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
+}
+
+async fn send_verification(
+    tx: &mut Transaction<'static, Any>,
+    site: &SiteInfo,
+    user: i64,
+    email: &Email,
+) -> Result<()> {
+    let token = new_email_token(tx, user, "verify", None, token_lifetime::VERIFY).await?;
+    let body = format!(
+        "Confirm your email address to finish registering for {product}.\n\n\
+         Open this link within 24 hours:\n\n{url}/verify-email?token={token}\n\n\
+         If you did not register, ignore this email and the registration will be deleted.\n\n\
+         We will never ask for your password by email.\n",
+        product = site.product_name,
+        url = site.public_url,
+    );
+    mail::enqueue(
+        tx,
+        email,
+        &format!("Confirm your email address for {}", site.product_name),
+        &body,
+    )
+    .await
+}
+
+fn already_registered_mail(site: &SiteInfo) -> String {
+    format!(
+        "Someone, probably you, tried to register for {product} with this email address. \
+         It already has an account, so nothing has changed.\n\n\
+         Sign in: {url}/login\n\
+         Forgotten your password? {url}/forgot-password\n\n\
+         If this was not you, you can ignore this email.\n",
+        product = site.product_name,
+        url = site.public_url,
+    )
+}
+
+/// Uses a token of `purpose`, returning its user and new email address.
+/// `None` if it is unknown, used or expired.
+async fn take_token(
+    tx: &mut Transaction<'static, Any>,
+    token: &str,
+    purpose: &str,
+) -> Result<Option<(i64, Option<String>)>> {
+    let now = clock::now();
+    let row: Option<(i64, Option<String>)> = sqlx::query_as(
+        "update email_tokens set used_at = $1, updated_at = $1 \
+         where token_hash = $2 and purpose = $3 and used_at is null and expires_at > $1 \
+         returning user_id, new_email",
+    )
+    .bind(now)
+    .bind(tokens::hash(token))
+    .bind(purpose)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
+/// Confirms an email address from the link sent at registration. `false`
+/// when the link is unknown, used or expired.
+pub async fn verify_email(db: &Db, token: &str) -> Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let Some((user, _)) = take_token(&mut tx, token, "verify").await? else {
+        return Ok(false);
+    };
+    let now = clock::now();
+    sqlx::query(
+        "update users set email_verified_at = coalesce(email_verified_at, $1), updated_at = $1 where id = $2",
+    )
+    .bind(now)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &Actor::User { id: user },
+        "account.verified",
+        Some(&format!("user:{user}")),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// What became of a sign-in attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignIn {
+    /// Signed in: set this session cookie.
+    SignedIn(SessionToken),
+    /// The password was right; ask for the second factor next.
+    SecondFactorDue(SessionToken),
+    /// Refused: one message whatever failed.
+    Refused,
+    /// Too many recent failures: try again after this many seconds.
+    Wait(i64),
+}
+
+#[derive(sqlx::FromRow)]
+struct Candidate {
+    id: i64,
+    password_hash: String,
+    email_verified_at: Option<i64>,
+    role: String,
+    totp_enabled_at: Option<i64>,
+    organisation_status: Option<String>,
+}
+
+fn scopes(client: &str, email: &str) -> [(String, i64); 2] {
+    [
+        (
+            format!("account:{email}|client:{client}"),
+            sign_in_throttle::FREE_FAILURES,
+        ),
+        (
+            format!("client:{client}"),
+            sign_in_throttle::FREE_FAILURES_PER_CLIENT,
+        ),
+    ]
+}
+
+/// Seconds the client must still wait before trying `email` again.
+async fn wait_before_attempt(db: &Db, client: &str, email: &str) -> Result<i64> {
+    let now = clock::now();
+    let mut wait = 0;
+    for (scope, free) in scopes(client, email) {
+        let (failures, last): (i64, Option<i64>) = sqlx::query_as(
+            "select count(*), max(failed_at) from sign_in_failures where scope = $1 and failed_at > $2",
+        )
+        .bind(&scope)
+        .bind(now - sign_in_throttle::WINDOW_SECS)
+        .fetch_one(db.pool())
+        .await?;
+        let delay = sign_in_throttle::wait_secs(failures, free);
+        if let Some(last) = last {
+            wait = wait.max(last + delay - now);
+        }
+    }
+    Ok(wait.max(0))
+}
+
+async fn record_failure(
+    tx: &mut Transaction<'static, Any>,
+    client: &str,
+    email: &str,
+) -> Result<()> {
+    let now = clock::now();
+    for (scope, _) in scopes(client, email) {
+        sqlx::query(
+            "insert into sign_in_failures (scope, failed_at, created_at, updated_at) values ($1, $2, $2, $2)",
+        )
+        .bind(scope)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Checks an email and password. Unknown addresses cost the same Argon2
+/// verify as known ones, and every failure looks the same to the caller.
+pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Result<SignIn> {
+    let email = email.trim().to_lowercase();
+    let actor = Actor::Public {
+        client: client.to_owned(),
+    };
+    let wait = wait_before_attempt(db, client, &email).await?;
+    if wait > 0 {
+        let mut tx = db.begin_write().await?;
+        audit::record(
+            &mut tx,
+            &actor,
+            "account.sign_in_throttled",
+            None,
+            &serde_json::json!({ "wait_secs": wait }),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(SignIn::Wait(wait));
+    }
+
+    let candidate: Option<Candidate> = sqlx::query_as(
+        "select u.id, u.password_hash, u.email_verified_at, u.role, u.totp_enabled_at, o.status as organisation_status \
+         from users u left join organisations o on o.id = u.organisation_id where u.email = $1",
+    )
+    .bind(&email)
+    .fetch_optional(db.pool())
+    .await?;
+    let password = Password::for_checking(password);
+    let password_ok = match &candidate {
+        Some(c) => {
+            accounts::verify_password(&password, &PasswordHash::from_phc(c.password_hash.clone()))
+                .await?
+        }
+        None => {
+            accounts::dummy_verify(&password).await?;
+            false
+        }
+    };
+    let refusal = match &candidate {
+        None => Some("unknown_email"),
+        Some(_) if !password_ok => Some("wrong_password"),
+        Some(c) if c.email_verified_at.is_none() => Some("unverified"),
+        Some(c) if c.role == "member" && c.organisation_status.as_deref() != Some("active") => {
+            Some("organisation_inactive")
+        }
+        Some(_) => None,
+    };
+
+    let mut tx = db.begin_write().await?;
+    let outcome = match (refusal, candidate) {
+        (None, Some(user)) => {
+            let stage = if user.totp_enabled_at.is_some() {
+                Stage::SecondFactor
+            } else {
+                Stage::SignedIn
+            };
+            let token = sessions::start(&mut tx, user.id, stage).await?;
+            sqlx::query("delete from sign_in_failures where scope = $1")
+                .bind(&scopes(client, &email)[0].0)
+                .execute(&mut *tx)
+                .await?;
+            let action = match stage {
+                Stage::SignedIn => "account.signed_in",
+                Stage::SecondFactor => "account.password_accepted",
+            };
+            audit::record(
+                &mut tx,
+                &Actor::User { id: user.id },
+                action,
+                Some(&format!("user:{}", user.id)),
+                &serde_json::json!({ "client": client }),
+            )
+            .await?;
+            match stage {
+                Stage::SignedIn => SignIn::SignedIn(token),
+                Stage::SecondFactor => SignIn::SecondFactorDue(token),
+            }
+        }
+        (reason, user) => {
+            record_failure(&mut tx, client, &email).await?;
+            audit::record(
+                &mut tx,
+                &actor,
+                "account.sign_in_failed",
+                user.map(|u| format!("user:{}", u.id)).as_deref(),
+                &serde_json::json!({ "reason": reason.unwrap_or("unknown") }),
+            )
+            .await?;
+            SignIn::Refused
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Ends a session on the server.
+pub async fn sign_out(db: &Db, session: &sessions::Session) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    sessions::end(&mut tx, &session.token).await?;
+    audit::record(
+        &mut tx,
+        &Actor::User {
+            id: session.viewer.id,
+        },
+        "account.signed_out",
+        Some(&format!("user:{}", session.viewer.id)),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends a reset link if `email` has a verified account. The caller shows
+/// the same page whatever happened here.
+pub async fn request_reset(db: &Db, site: &SiteInfo, client: &str, email: &str) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    throttle::hit(&mut tx, &format!("reset:{client}"), RESET_LIMIT).await?;
+    let Ok(email) = Email::parse(email) else {
+        tx.commit().await?;
+        return Err(invalid(
+            "email",
+            "Enter your email address, like name@example.nhs.uk",
+        ));
+    };
+    let user: Option<(i64,)> =
+        sqlx::query_as("select id from users where email = $1 and email_verified_at is not null")
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((id,)) = user {
+        let token = new_email_token(&mut tx, id, "reset", None, token_lifetime::RESET).await?;
+        let body = format!(
+            "Someone asked to reset the password of your {product} account.\n\n\
+             Choose a new password within 30 minutes:\n\n{url}/reset-password?token={token}\n\n\
+             If it was not you, ignore this email: your password has not changed.\n\n\
+             We will never ask for your password by email.\n",
+            product = site.product_name,
+            url = site.public_url,
+        );
+        mail::enqueue(
+            &mut tx,
+            &email,
+            &format!("Reset your {} password", site.product_name),
+            &body,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            &Actor::Public {
+                client: client.to_owned(),
+            },
+            "account.reset_requested",
+            Some(&format!("user:{id}")),
+            &serde_json::json!({}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether a reset link is still usable (to show the form or say it has
+/// expired). Does not use it up.
+pub async fn reset_token_usable(db: &Db, token: &str) -> Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "select user_id from email_tokens where token_hash = $1 and purpose = 'reset' \
+         and used_at is null and expires_at > $2",
+    )
+    .bind(tokens::hash(token))
+    .bind(clock::now())
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Sets a new password from a reset link and ends every session.
+pub async fn reset_password(db: &Db, token: &str, new_password: &str) -> Result<()> {
+    let password = Password::new(new_password.to_owned()).map_err(|m| invalid("password", &m))?;
+    let owner: Option<(String, String)> = sqlx::query_as(
+        "select u.email, u.full_name from email_tokens t join users u on u.id = t.user_id \
+         where t.token_hash = $1 and t.purpose = 'reset'",
+    )
+    .bind(tokens::hash(token))
+    .fetch_optional(db.pool())
+    .await?;
+    if let Some((email, name)) = &owner {
+        accounts::check_strength(&password, &[email, name]).map_err(|m| invalid("password", &m))?;
+    }
+    let hash = accounts::hash_password(&password).await?;
+    let mut tx = db.begin_write().await?;
+    let Some((user, _)) = take_token(&mut tx, token, "reset").await? else {
+        return Err(invalid(
+            "password",
+            "This reset link has expired or has been used. Ask for a new one.",
+        ));
+    };
+    let now = clock::now();
+    sqlx::query(
+        "update users set password_hash = $1, email_verified_at = coalesce(email_verified_at, $2), \
+         updated_at = $2 where id = $3",
+    )
+    .bind(hash.as_phc())
+    .bind(now)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    sessions::end_all(&mut tx, user, None).await?;
+    audit::record(
+        &mut tx,
+        &Actor::User { id: user },
+        "account.reset_completed",
+        Some(&format!("user:{user}")),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn current_password_ok(db: &Db, user: i64, current: &str) -> Result<bool> {
+    let (phc,): (String,) = sqlx::query_as("select password_hash from users where id = $1")
+        .bind(user)
+        .fetch_one(db.pool())
+        .await?;
+    accounts::verify_password(
+        &Password::for_checking(current),
+        &PasswordHash::from_phc(phc),
+    )
+    .await
+}
+
+/// Changes the password of the signed-in user, who must give the current
+/// one. Every other session ends.
+pub async fn change_password(
+    db: &Db,
+    site: &SiteInfo,
+    session: &sessions::Session,
+    current: &str,
+    new_password: &str,
+) -> Result<()> {
+    let viewer = &session.viewer;
+    let mut errors = FieldErrors::new();
+    let password = errors.check("new_password", Password::new(new_password.to_owned()));
+    if let Some(password) = &password {
+        errors.check(
+            "new_password",
+            accounts::check_strength(password, &[&viewer.email, &viewer.full_name]),
+        );
+    }
+    if !current_password_ok(db, viewer.id, current).await? {
+        errors.add("current_password", "Your current password is not right");
+    }
+    let (Some(password), true) = (password, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
+    let hash = accounts::hash_password(&password).await?;
+    let mut tx = db.begin_write().await?;
+    sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3")
+        .bind(hash.as_phc())
+        .bind(clock::now())
+        .bind(viewer.id)
+        .execute(&mut *tx)
+        .await?;
+    sessions::end_all(&mut tx, viewer.id, Some(&session.token)).await?;
+    let email = Email::parse(&viewer.email).map_err(|e| Error::Mail(e.to_string()))?;
+    mail::enqueue(
+        &mut tx,
+        &email,
+        &format!("Your {} password has changed", site.product_name),
+        &format!(
+            "The password of your {product} account was changed, and every other session \
+             was signed out.\n\nIf you did not do this, reset your password now: \
+             {url}/forgot-password\n",
+            product = site.product_name,
+            url = site.public_url,
+        ),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &Actor::User { id: viewer.id },
+        "account.password_changed",
+        Some(&format!("user:{}", viewer.id)),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Starts a change of email address: checks the password and the
+/// organisation's domain rules, then emails a link to the new address.
+pub async fn request_email_change(
+    db: &Db,
+    site: &SiteInfo,
+    session: &sessions::Session,
+    password: &str,
+    new_email: &str,
+) -> Result<()> {
+    let viewer = &session.viewer;
+    let mut errors = FieldErrors::new();
+    let email = errors.check(
+        "new_email",
+        Email::parse(new_email).map_err(|e| e.to_string()),
+    );
+    if !current_password_ok(db, viewer.id, password).await? {
+        errors.add("password", "Your password is not right");
+    }
+    let (Some(email), true) = (email, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
+    let mut tx = db.begin_write().await?;
+    if let Some(org) = session.organisation_id
+        && !orgs::email_domain_allowed(&mut tx, org, &email).await?
+    {
+        return Err(invalid("new_email", DOMAIN_REFUSED));
+    }
+    let taken: Option<(i64,)> = sqlx::query_as("select id from users where email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(invalid(
+            "new_email",
+            "That email address already has an account",
+        ));
+    }
+    let token = new_email_token(
+        &mut tx,
+        viewer.id,
+        "change_email",
+        Some(&email),
+        token_lifetime::CHANGE_EMAIL,
+    )
+    .await?;
+    mail::enqueue(
+        &mut tx,
+        &email,
+        &format!("Confirm your new email address for {}", site.product_name),
+        &format!(
+            "Confirm that {product} should use this email address for your account.\n\n\
+             Open this link within 24 hours:\n\n{url}/confirm-email?token={token}\n\n\
+             If you did not ask for this, ignore this email.\n",
+            product = site.product_name,
+            url = site.public_url,
+        ),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &Actor::User { id: viewer.id },
+        "account.email_change_requested",
+        Some(&format!("user:{}", viewer.id)),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Completes a change of email address from the emailed link. `false` when
+/// the link is unknown, used or expired, or the address was taken since.
+pub async fn confirm_email_change(db: &Db, site: &SiteInfo, token: &str) -> Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let Some((user, Some(new_email))) = take_token(&mut tx, token, "change_email").await? else {
+        return Ok(false);
+    };
+    let (old_email,): (String,) = sqlx::query_as("select email from users where id = $1")
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+    let updated = sqlx::query("update users set email = $1, updated_at = $2 where id = $3")
+        .bind(&new_email)
+        .bind(clock::now())
+        .bind(user)
+        .execute(&mut *tx)
+        .await;
+    match updated {
+        Ok(_) => {}
+        Err(error) => {
+            let error = Error::from(error).on_unique("email", "email", "taken");
+            return match error {
+                Error::Invalid(_) => Ok(false),
+                other => Err(other),
+            };
+        }
+    }
+    if let Ok(old) = Email::parse(&old_email) {
+        mail::enqueue(
+            &mut tx,
+            &old,
+            &format!("Your {} email address has changed", site.product_name),
+            &format!(
+                "Your {product} account now uses a different email address, so we will no \
+                 longer write to this one.\n\nIf you did not do this, contact {contact}.\n",
+                product = site.product_name,
+                contact = site.contact_email,
+            ),
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        &Actor::User { id: user },
+        "account.email_changed",
+        Some(&format!("user:{user}")),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Deletes sign-ups never verified within the retention period (P9),
+/// throttle rows and sign-in failures past their windows, and expired
+/// email links. Returns how many unverified sign-ups went.
+pub async fn sweep(db: &Db) -> Result<u64> {
+    let now = clock::now();
+    let mut tx = db.begin_write().await?;
+    let removed = sqlx::query(
+        "delete from users where email_verified_at is null and role = 'member' and created_at < $1",
+    )
+    .bind(domain::account::unverified_cutoff(now))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if removed > 0 {
+        audit::record(
+            &mut tx,
+            &Actor::System,
+            "retention.unverified_deleted",
+            None,
+            &serde_json::json!({ "count": removed }),
+        )
+        .await?;
+    }
+    sqlx::query("delete from sign_in_failures where failed_at < $1")
+        .bind(now - sign_in_throttle::WINDOW_SECS)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("delete from throttles where updated_at < $1")
+        .bind(now - 24 * 60 * 60)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("delete from email_tokens where expires_at < $1")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    sessions::sweep(db).await?;
+    Ok(removed)
+}

@@ -1,0 +1,223 @@
+//! Outgoing mail. Features put a message in the `outbox` table inside their
+//! own transaction; a background worker sends it and retries with backoff,
+//! so a mail-server outage loses nothing and a rolled-back change sends
+//! nothing. Delivery goes to SMTP when configured, otherwise to `.eml` files
+//! in a directory (the embedded default).
+
+use crate::clock;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use domain::Email;
+use lettre::message::header::ContentType;
+use lettre::message::{Body, Mailbox};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::{Any, Transaction};
+use std::path::{Path, PathBuf};
+
+/// Where mail goes.
+#[derive(Clone)]
+pub struct Mailer {
+    from: Mailbox,
+    transport: Transport,
+}
+
+#[derive(Clone)]
+enum Transport {
+    /// One `.eml` file per message in this directory.
+    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The SMTP URL may hold a password: never show it.
+        let transport = match &self.transport {
+            Transport::Files(_, dir) => format!("files in {}", dir.display()),
+            Transport::Smtp(_) => "smtp".to_owned(),
+        };
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .field("transport", &transport)
+            .finish()
+    }
+}
+
+impl Mailer {
+    /// Writes messages as `.eml` files into `dir`, creating it if needed.
+    pub fn to_directory(dir: &Path, from: &str) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Self {
+            from: parse_from(from)?,
+            transport: Transport::Files(AsyncFileTransport::new(dir), dir.to_owned()),
+        })
+    }
+
+    /// Sends through the SMTP server at `url`: `smtps://user:pass@host:465`
+    /// for TLS, `smtp://user:pass@host:587?tls=required` for STARTTLS, or
+    /// plain `smtp://host:25` on a trusted network.
+    pub fn smtp(url: &str, from: &str) -> Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| Error::Mail(format!("SMTP_URL is not usable: {e}")))?
+            .build();
+        Ok(Self {
+            from: parse_from(from)?,
+            transport: Transport::Smtp(transport),
+        })
+    }
+
+    async fn send(&self, recipient: &str, subject: &str, body: &str) -> Result<()> {
+        let to: Mailbox = recipient
+            .parse()
+            .map_err(|e| Error::Mail(format!("bad recipient: {e}")))?;
+        // lettre picks the transfer encoding (7-bit, quoted-printable or
+        // base64) that keeps every line within the limits of SMTP.
+        let body = Body::new(body.to_owned());
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| Error::Mail(e.to_string()))?;
+        match &self.transport {
+            Transport::Files(files, dir) => {
+                let id = files
+                    .send(message)
+                    .await
+                    .map_err(|e| Error::Mail(e.to_string()))?;
+                tracing::info!(file = %dir.join(format!("{id}.eml")).display(), "mail written to the outbox directory");
+            }
+            Transport::Smtp(smtp) => {
+                smtp.send(message)
+                    .await
+                    .map_err(|e| Error::Mail(e.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_from(from: &str) -> Result<Mailbox> {
+    from.parse()
+        .map_err(|e| Error::Mail(format!("MAIL_FROM is not a mailbox: {e}")))
+}
+
+/// Queues a message inside the caller's transaction.
+pub async fn enqueue(
+    tx: &mut Transaction<'static, Any>,
+    to: &Email,
+    subject: &str,
+    body: &str,
+) -> Result<()> {
+    let now = clock::now();
+    sqlx::query(
+        "insert into outbox (recipient, subject, body, attempts, next_attempt_at, created_at, updated_at) \
+         values ($1, $2, $3, 0, $4, $4, $4)",
+    )
+    .bind(to.as_str())
+    .bind(subject)
+    .bind(body)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Seconds before retry number `attempts` + 1: one minute, doubling, at
+/// most six hours. Mail is never given up on.
+pub fn backoff_secs(attempts: i64) -> i64 {
+    let doublings = u32::try_from(attempts.clamp(1, 16) - 1).unwrap_or(0);
+    (60_i64 << doublings).min(6 * 60 * 60)
+}
+
+/// How long one instance holds a message while sending it. If it dies
+/// mid-send, another instance picks the message up after this.
+const LEASE_SECS: i64 = 120;
+
+#[derive(sqlx::FromRow)]
+struct Due {
+    id: i64,
+    recipient: String,
+    subject: String,
+    body: String,
+    attempts: i64,
+    next_attempt_at: i64,
+}
+
+/// Sends every message that is due, returning how many went. Each message
+/// is claimed first, so several instances never send the same one.
+pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize> {
+    let now = clock::now();
+    let due: Vec<Due> = sqlx::query_as(
+        "select id, recipient, subject, body, attempts, next_attempt_at from outbox \
+         where sent_at is null and next_attempt_at <= $1 order by id limit 50",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    let mut sent = 0;
+    for message in due {
+        let claimed = sqlx::query(
+            "update outbox set next_attempt_at = $1, updated_at = $2 \
+             where id = $3 and next_attempt_at = $4 and sent_at is null",
+        )
+        .bind(now + LEASE_SECS)
+        .bind(now)
+        .bind(message.id)
+        .bind(message.next_attempt_at)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+        if claimed != 1 {
+            continue;
+        }
+        match mailer
+            .send(&message.recipient, &message.subject, &message.body)
+            .await
+        {
+            Ok(()) => {
+                // Delivered: keep the record, drop the body (it may hold a link).
+                sqlx::query(
+                    "update outbox set sent_at = $1, body = '', attempts = attempts + 1, \
+                     last_error = null, updated_at = $1 where id = $2",
+                )
+                .bind(clock::now())
+                .bind(message.id)
+                .execute(db.pool())
+                .await?;
+                sent += 1;
+            }
+            Err(error) => {
+                let attempts = message.attempts + 1;
+                let retry_at = clock::now() + backoff_secs(attempts);
+                tracing::warn!(id = message.id, attempts, %error, "mail not delivered; will retry");
+                sqlx::query(
+                    "update outbox set attempts = $1, next_attempt_at = $2, last_error = $3, \
+                     updated_at = $4 where id = $5",
+                )
+                .bind(attempts)
+                .bind(retry_at)
+                .bind(error.to_string())
+                .bind(clock::now())
+                .bind(message.id)
+                .execute(db.pool())
+                .await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_secs;
+
+    #[test]
+    fn backoff_doubles_from_a_minute_to_six_hours() {
+        assert_eq!(backoff_secs(1), 60);
+        assert_eq!(backoff_secs(2), 120);
+        assert_eq!(backoff_secs(3), 240);
+        assert_eq!(backoff_secs(9), 6 * 60 * 60);
+        assert_eq!(backoff_secs(1000), 6 * 60 * 60);
+    }
+}

@@ -1,0 +1,342 @@
+//! Second factor: time-based one-time passwords (RFC 6238) from an
+//! authenticator app, and ten single-use recovery codes. Administrators must
+//! enrol; members may.
+
+use crate::audit::{self, Actor};
+use crate::auth::SignIn;
+use crate::clock;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::sessions::{self, Session, SessionToken, Stage};
+use crate::tokens;
+use domain::FieldErrors;
+use domain::account::sign_in_throttle;
+use domain::authcode::ALPHABET;
+use totp_rs::{Algorithm, Secret, TOTP};
+
+/// What the enrolment page shows: a QR code (SVG drawn here, nothing from
+/// another host) and the same secret as text for typing in by hand.
+#[derive(Clone)]
+pub struct Enrolment {
+    pub qr_svg: String,
+    pub secret_text: String,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Enrolment(<redacted>)")
+    }
+}
+
+const STEP_SECS: u64 = 30;
+
+fn totp(secret: &[u8], issuer: &str, account: &str) -> Result<TOTP> {
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        STEP_SECS,
+        secret.to_vec(),
+        Some(issuer.replace(':', " ")),
+        account.to_owned(),
+    )
+    .map_err(|e| Error::Mfa(e.to_string()))
+}
+
+fn decode(secret: &str) -> Result<Vec<u8>> {
+    Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .map_err(|e| Error::Mfa(format!("{e:?}")))
+}
+
+/// Makes a new secret for `session`'s user (replacing any unconfirmed
+/// one) and returns what the enrolment page shows.
+pub async fn begin_enrolment(db: &Db, issuer: &str, session: &Session) -> Result<Enrolment> {
+    let mut secret = [0u8; 20];
+    rand::fill(&mut secret);
+    let encoded = Secret::Raw(secret.to_vec()).to_encoded().to_string();
+    let totp = totp(&secret, issuer, &session.viewer.email)?;
+    let updated = sqlx::query(
+        "update users set totp_secret = $1, updated_at = $2 where id = $3 and totp_enabled_at is null",
+    )
+    .bind(&encoded)
+    .bind(clock::now())
+    .bind(session.viewer.id)
+    .execute(db.pool())
+    .await?
+    .rows_affected();
+    if updated != 1 {
+        return Err(Error::NotFound);
+    }
+    let qr =
+        qrcode::QrCode::new(totp.get_url().as_bytes()).map_err(|e| Error::Mfa(e.to_string()))?;
+    let svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    let qr_svg = match svg.find("<svg") {
+        Some(start) => svg[start..].to_owned(),
+        None => svg,
+    };
+    Ok(Enrolment {
+        qr_svg,
+        secret_text: encoded,
+    })
+}
+
+/// The time step `code` belongs to, if it matches now (allowing one step
+/// of clock drift either way).
+fn matching_step(totp: &TOTP, code: &str, now: u64) -> Option<i64> {
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    [now.saturating_sub(STEP_SECS), now, now + STEP_SECS]
+        .into_iter()
+        .find(|&t| totp.generate(t) == code)
+        .and_then(|t| i64::try_from(t / STEP_SECS).ok())
+}
+
+fn now_u64() -> u64 {
+    u64::try_from(clock::now()).unwrap_or_default()
+}
+
+fn code_problem(field: &str, message: &str) -> Error {
+    let mut errors = FieldErrors::new();
+    errors.add(field, message);
+    Error::Invalid(errors)
+}
+
+/// Confirms enrolment with a code from the app, switches the second factor
+/// on and returns ten recovery codes to show once.
+pub async fn confirm_enrolment(
+    db: &Db,
+    issuer: &str,
+    session: &Session,
+    code: &str,
+) -> Result<Vec<String>> {
+    let user = session.viewer.id;
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("select totp_secret from users where id = $1 and totp_enabled_at is null")
+            .bind(user)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((Some(secret),)) = row else {
+        return Err(code_problem(
+            "code",
+            "Start again: scan the new QR code with your app",
+        ));
+    };
+    let totp = totp(&decode(&secret)?, issuer, &session.viewer.email)?;
+    let Some(step) = matching_step(&totp, code, now_u64()) else {
+        return Err(code_problem(
+            "code",
+            "That code is not right. Enter the 6-digit code your app shows now",
+        ));
+    };
+    let codes = new_recovery_codes();
+    let mut tx = db.begin_write().await?;
+    let now = clock::now();
+    sqlx::query(
+        "update users set totp_enabled_at = $1, totp_last_step = $2, updated_at = $1 where id = $3",
+    )
+    .bind(now)
+    .bind(step)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("delete from recovery_codes where user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    for code in &codes {
+        sqlx::query(
+            "insert into recovery_codes (user_id, code_hash, created_at, updated_at) values ($1, $2, $3, $3)",
+        )
+        .bind(user)
+        .bind(tokens::hash(&normalise_recovery(code)))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // Other sessions signed in without the second factor: end them.
+    sessions::end_all(&mut tx, user, Some(&session.token)).await?;
+    audit::record(
+        &mut tx,
+        &Actor::User { id: user },
+        "account.mfa_enrolled",
+        Some(&format!("user:{user}")),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// Ten codes of ten characters from the unambiguous alphabet (50 bits
+/// each), shown as `XXXXX-XXXXX`.
+fn new_recovery_codes() -> Vec<String> {
+    (0..10)
+        .map(|_| {
+            let mut bytes = [0u8; 10];
+            rand::fill(&mut bytes);
+            let chars: String = bytes
+                .iter()
+                .map(|b| ALPHABET[usize::from(b % 32)] as char)
+                .collect();
+            format!("{}-{}", &chars[..5], &chars[5..])
+        })
+        .collect()
+}
+
+fn normalise_recovery(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct Pending {
+    user_id: i64,
+    email: String,
+    totp_secret: Option<String>,
+}
+
+/// Completes a sign-in that is waiting for its second factor: a current
+/// code from the app, or an unused recovery code. On success the session
+/// is replaced by a new one (its token changes again).
+pub async fn complete_sign_in(
+    db: &Db,
+    issuer: &str,
+    client: &str,
+    token: &SessionToken,
+    code: &str,
+) -> Result<SignIn> {
+    let Some(session) = sessions::resolve(db, token).await? else {
+        return Ok(SignIn::Refused);
+    };
+    if session.stage != Stage::SecondFactor {
+        return Ok(SignIn::Refused);
+    }
+    let scope = format!("second_factor:{}|client:{client}", session.viewer.id);
+    let now = clock::now();
+    let (failures, last): (i64, Option<i64>) = sqlx::query_as(
+        "select count(*), max(failed_at) from sign_in_failures where scope = $1 and failed_at > $2",
+    )
+    .bind(&scope)
+    .bind(now - sign_in_throttle::WINDOW_SECS)
+    .fetch_one(db.pool())
+    .await?;
+    let wait = last.map_or(0, |last| {
+        last + sign_in_throttle::wait_secs(failures, sign_in_throttle::FREE_FAILURES) - now
+    });
+    if wait > 0 {
+        return Ok(SignIn::Wait(wait));
+    }
+
+    let pending: Pending =
+        sqlx::query_as("select id as user_id, email, totp_secret from users where id = $1")
+            .bind(session.viewer.id)
+            .fetch_one(db.pool())
+            .await?;
+    let user = pending.user_id;
+    let mut tx = db.begin_write().await?;
+    let mut used = None;
+    if let Some(secret) = &pending.totp_secret {
+        let totp = totp(&decode(secret)?, issuer, &pending.email)?;
+        if let Some(step) = matching_step(&totp, code, now_u64()) {
+            // A code works once: refuse a step already used.
+            let fresh = sqlx::query(
+                "update users set totp_last_step = $1, updated_at = $2 \
+                 where id = $3 and (totp_last_step is null or totp_last_step < $1)",
+            )
+            .bind(step)
+            .bind(now)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if fresh == 1 {
+                used = Some("account.mfa_used");
+            }
+        }
+    }
+    if used.is_none() {
+        let spent = sqlx::query(
+            "update recovery_codes set used_at = $1, updated_at = $1 \
+             where user_id = $2 and code_hash = $3 and used_at is null",
+        )
+        .bind(now)
+        .bind(user)
+        .bind(tokens::hash(&normalise_recovery(code)))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if spent > 0 {
+            used = Some("account.recovery_code_used");
+        }
+    }
+    let outcome = match used {
+        Some(action) => {
+            sessions::end(&mut tx, token).await?;
+            let fresh = sessions::start(&mut tx, user, Stage::SignedIn).await?;
+            audit::record(
+                &mut tx,
+                &Actor::User { id: user },
+                action,
+                Some(&format!("user:{user}")),
+                &serde_json::json!({}),
+            )
+            .await?;
+            audit::record(
+                &mut tx,
+                &Actor::User { id: user },
+                "account.signed_in",
+                Some(&format!("user:{user}")),
+                &serde_json::json!({ "client": client }),
+            )
+            .await?;
+            SignIn::SignedIn(fresh)
+        }
+        None => {
+            sqlx::query(
+                "insert into sign_in_failures (scope, failed_at, created_at, updated_at) values ($1, $2, $2, $2)",
+            )
+            .bind(&scope)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            audit::record(
+                &mut tx,
+                &Actor::User { id: user },
+                "account.sign_in_failed",
+                Some(&format!("user:{user}")),
+                &serde_json::json!({ "reason": "second_factor" }),
+            )
+            .await?;
+            SignIn::Refused
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Recovery codes not yet used.
+pub async fn recovery_codes_left(db: &Db, user: i64) -> Result<i64> {
+    let (left,): (i64,) = sqlx::query_as(
+        "select count(*) from recovery_codes where user_id = $1 and used_at is null",
+    )
+    .bind(user)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(left)
+}
+
+/// Computes the current code for a secret, for tests that play the
+/// authenticator app.
+#[cfg(feature = "testing")]
+pub fn current_code(secret_text: &str) -> String {
+    let bytes = decode(secret_text).expect("a secret this module made");
+    totp(&bytes, "test", "test@example.com")
+        .expect("valid parameters")
+        .generate(now_u64())
+}

@@ -1,0 +1,208 @@
+//! Server-side sessions in the database, shared by every instance.
+//!
+//! The browser holds a random token; the table holds its SHA-256. A session
+//! ends after 30 idle minutes, after 12 hours whatever happens, at sign-out,
+//! when the password is reset or changed, and at the next request once the
+//! member's organisation is no longer active.
+
+use crate::clock;
+use crate::db::Db;
+use crate::error::Result;
+use crate::tokens;
+use domain::account::{Role, Viewer, session_limits};
+use domain::organisation::OrgStatus;
+use sqlx::{Any, Transaction};
+
+/// How far a session has got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The password was right; the second factor is still due.
+    SecondFactor,
+    /// Fully signed in.
+    SignedIn,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::SecondFactor => "second_factor",
+            Stage::SignedIn => "signed_in",
+        }
+    }
+}
+
+/// A session token as the browser holds it. `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
+impl SessionToken {
+    pub fn from_cookie(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn hash(&self) -> String {
+        tokens::hash(&self.0)
+    }
+}
+
+/// A live session and whose it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub token: SessionToken,
+    pub stage: Stage,
+    pub viewer: Viewer,
+    pub organisation_id: Option<i64>,
+}
+
+/// Sessions waiting for a second factor end sooner than signed-in ones.
+const SECOND_FACTOR_IDLE: i64 = 10 * 60;
+
+/// Only write `last_seen_at` when it is this stale, so browsing a page of
+/// links does not turn every request into a write.
+const TOUCH_EVERY: i64 = 60;
+
+/// Starts a session for `user`, returning the token for the cookie.
+pub async fn start(
+    tx: &mut Transaction<'static, Any>,
+    user: i64,
+    stage: Stage,
+) -> Result<SessionToken> {
+    let token = SessionToken(tokens::new_token());
+    let now = clock::now();
+    sqlx::query(
+        "insert into sessions (token_hash, user_id, stage, created_at, last_seen_at, updated_at) \
+         values ($1, $2, $3, $4, $4, $4)",
+    )
+    .bind(token.hash())
+    .bind(user)
+    .bind(stage.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    stage: String,
+    created_at: i64,
+    last_seen_at: i64,
+    user_id: i64,
+    full_name: String,
+    email: String,
+    role: String,
+    totp_enabled_at: Option<i64>,
+    organisation_id: Option<i64>,
+    organisation_name: Option<String>,
+    organisation_status: Option<String>,
+}
+
+/// The live session for `token`, or `None`. A session past its limits, or
+/// of a member whose organisation is no longer active, is deleted here.
+pub async fn resolve(db: &Db, token: &SessionToken) -> Result<Option<Session>> {
+    let hash = token.hash();
+    let row: Option<Row> = sqlx::query_as(
+        "select s.stage, s.created_at, s.last_seen_at, u.id as user_id, u.full_name, u.email, u.role, \
+                u.totp_enabled_at, u.organisation_id, o.name as organisation_name, o.status as organisation_status \
+         from sessions s join users u on u.id = s.user_id \
+         left join organisations o on o.id = u.organisation_id \
+         where s.token_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let now = clock::now();
+    let stage = if row.stage == Stage::SecondFactor.as_str() {
+        Stage::SecondFactor
+    } else {
+        Stage::SignedIn
+    };
+    let idle_limit = match stage {
+        Stage::SecondFactor => SECOND_FACTOR_IDLE,
+        Stage::SignedIn => session_limits::IDLE,
+    };
+    let role = Role::parse(&row.role).unwrap_or(Role::Member);
+    let organisation_active =
+        row.organisation_status.as_deref() == Some(OrgStatus::Active.as_str());
+    let expired = now - row.last_seen_at > idle_limit
+        || now - row.created_at > session_limits::ABSOLUTE
+        || (role == Role::Member && !organisation_active);
+    if expired {
+        sqlx::query("delete from sessions where token_hash = $1")
+            .bind(&hash)
+            .execute(db.pool())
+            .await?;
+        return Ok(None);
+    }
+    if now - row.last_seen_at >= TOUCH_EVERY {
+        sqlx::query("update sessions set last_seen_at = $1, updated_at = $1 where token_hash = $2")
+            .bind(now)
+            .bind(&hash)
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(Some(Session {
+        token: token.clone(),
+        stage,
+        organisation_id: row.organisation_id,
+        viewer: Viewer {
+            id: row.user_id,
+            full_name: row.full_name,
+            email: row.email,
+            role,
+            organisation: row.organisation_name,
+            second_factor: row.totp_enabled_at.is_some(),
+        },
+    }))
+}
+
+/// Ends one session.
+pub async fn end(tx: &mut Transaction<'static, Any>, token: &SessionToken) -> Result<()> {
+    sqlx::query("delete from sessions where token_hash = $1")
+        .bind(token.hash())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of `user` except `keep` (the one making the change).
+pub async fn end_all(
+    tx: &mut Transaction<'static, Any>,
+    user: i64,
+    keep: Option<&SessionToken>,
+) -> Result<()> {
+    let keep = keep.map(SessionToken::hash).unwrap_or_default();
+    sqlx::query("delete from sessions where user_id = $1 and token_hash <> $2")
+        .bind(user)
+        .bind(keep)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Deletes sessions past their absolute limit or idle for longer than the
+/// idle limit. Returns how many went.
+pub async fn sweep(db: &Db) -> Result<u64> {
+    let now = clock::now();
+    Ok(
+        sqlx::query("delete from sessions where created_at < $1 or last_seen_at < $2")
+            .bind(now - session_limits::ABSOLUTE)
+            .bind(now - session_limits::IDLE)
+            .execute(db.pool())
+            .await?
+            .rows_affected(),
+    )
+}
