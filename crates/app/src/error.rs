@@ -13,6 +13,10 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("{0}")]
     Throttled(String),
+    #[error("Sign in to continue.")]
+    SignInRequired,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
     #[error("Something went wrong on our side. Please try again in a few minutes.")]
     Internal,
     #[error("We could not reach the server. Check your connection and try again.")]

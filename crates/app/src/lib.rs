@@ -3,6 +3,9 @@
 //! beside the feature it serves and stays thin: authorise, validate with
 //! `domain`, make one `backend` call, map the result.
 #![forbid(unsafe_code)]
+// Deeply nested views (forms inside pages inside the layout) need more
+// room than the default when the compiler works out their types.
+#![recursion_limit = "256"]
 
 /// Server functions, one small module per resource.
 pub mod api;
@@ -29,7 +32,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
-use pages::public;
+use pages::{auth, portal, public};
 
 /// The HTML document around the app. Runs on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -64,6 +67,22 @@ pub fn App() -> impl IntoView {
     let site = leptos::server::SharedValue::new(|| use_context::<SiteInfo>().unwrap_or_default())
         .into_inner();
     provide_context(site);
+    // Who is signed in, read from the session on the server and carried
+    // into the page the same way.
+    let viewer = leptos::server::SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            state::current_session()
+                .filter(|s| s.stage == backend::sessions::Stage::SignedIn)
+                .map(|s| s.viewer)
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None::<domain::account::Viewer>
+        }
+    })
+    .into_inner();
+    provide_context(components::layout::SignedIn(viewer));
     let hydrated = RwSignal::new(false);
     Effect::new(move || hydrated.set(true));
 
@@ -81,6 +100,22 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/page/:slug") view=public::page::ContentPage ssr=SsrMode::Async />
                         <Route path=path!("/contact") view=public::contact::Contact ssr=SsrMode::Async />
                         <Route path=path!("/contact/thanks") view=public::contact::ContactThanks ssr=SsrMode::Async />
+                        <Route path=path!("/register") view=auth::register::Register ssr=SsrMode::Async />
+                        <Route path=path!("/register/check-email") view=auth::register::CheckEmail ssr=SsrMode::Async />
+                        <Route path=path!("/verify-email") view=auth::links::VerifyEmail ssr=SsrMode::Async />
+                        <Route path=path!("/confirm-email") view=auth::links::ConfirmEmail ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=auth::login::Login ssr=SsrMode::Async />
+                        <Route path=path!("/login/two-factor") view=auth::login::TwoFactor ssr=SsrMode::Async />
+                        <Route path=path!("/logout") view=auth::login::SignOut ssr=SsrMode::Async />
+                        <Route path=path!("/forgot-password") view=auth::password::ForgotPassword ssr=SsrMode::Async />
+                        <Route path=path!("/forgot-password/sent") view=auth::password::ResetSent ssr=SsrMode::Async />
+                        <Route path=path!("/reset-password") view=auth::password::ResetPassword ssr=SsrMode::Async />
+                        <Route path=path!("/account") view=auth::account::Account ssr=SsrMode::Async />
+                        <Route path=path!("/account/password") view=auth::account::ChangePassword ssr=SsrMode::Async />
+                        <Route path=path!("/account/email") view=auth::account::ChangeEmail ssr=SsrMode::Async />
+                        <Route path=path!("/account/two-factor") view=auth::two_factor::Enrol ssr=SsrMode::Async />
+                        <Route path=path!("/portal") view=portal::home::PortalHome ssr=SsrMode::Async />
+                        <Route path=path!("/forbidden") view=public::not_found::Forbidden ssr=SsrMode::Async />
                     </Routes>
                 </div>
                 <Footer />

@@ -12,6 +12,53 @@ pub struct AppState {
     pub placeholders: Vec<(String, String)>,
     /// Secret that keys the pseudonymous client hashes in audit and throttles.
     pub client_key_secret: std::sync::Arc<[u8]>,
+    /// Keys the stored hashes of authorisation codes.
+    pub code_key: backend::orgs::CodeKey,
+    /// Whether the site is served over HTTPS, so cookies are `Secure` and
+    /// `__Host-` prefixed (plain-HTTP localhost is the only exception).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// The session cookie's name.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.secure_cookies {
+            "__Host-pp_session"
+        } else {
+            "pp_session"
+        }
+    }
+
+    /// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, whole site,
+    /// gone when the browser closes (the server ends it sooner anyway).
+    pub fn session_cookie(&self, token: &backend::sessions::SessionToken) -> String {
+        format!(
+            "{}={}; Path=/; HttpOnly; SameSite=Lax{}",
+            self.session_cookie_name(),
+            token.as_str(),
+            if self.secure_cookies { "; Secure" } else { "" }
+        )
+    }
+
+    /// `Set-Cookie` that removes the session cookie.
+    pub fn clear_session_cookie(&self) -> String {
+        format!(
+            "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+            self.session_cookie_name(),
+            if self.secure_cookies { "; Secure" } else { "" }
+        )
+    }
+}
+
+/// The request's session, attached by the server's session middleware.
+#[derive(Clone, Debug, Default)]
+pub struct CurrentSession(pub Option<backend::sessions::Session>);
+
+/// The current request's session, if someone is signed in (or half way).
+pub fn current_session() -> Option<backend::sessions::Session> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentSession>().cloned())
+        .and_then(|current| current.0)
 }
 
 /// The state, or an internal error if the server forgot to provide it.

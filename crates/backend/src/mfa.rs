@@ -49,25 +49,14 @@ fn decode(secret: &str) -> Result<Vec<u8>> {
         .map_err(|e| Error::Mfa(format!("{e:?}")))
 }
 
-/// Makes a new secret for `session`'s user (replacing any unconfirmed
-/// one) and returns what the enrolment page shows.
-pub async fn begin_enrolment(db: &Db, issuer: &str, session: &Session) -> Result<Enrolment> {
+/// A new secret for `account`, and what the enrolment page shows. Nothing
+/// is stored until [`enrol`] confirms it with a code from the app, so
+/// showing the page changes nothing.
+pub fn new_secret(issuer: &str, account: &str) -> Result<Enrolment> {
     let mut secret = [0u8; 20];
     rand::fill(&mut secret);
     let encoded = Secret::Raw(secret.to_vec()).to_encoded().to_string();
-    let totp = totp(&secret, issuer, &session.viewer.email)?;
-    let updated = sqlx::query(
-        "update users set totp_secret = $1, updated_at = $2 where id = $3 and totp_enabled_at is null",
-    )
-    .bind(&encoded)
-    .bind(clock::now())
-    .bind(session.viewer.id)
-    .execute(db.pool())
-    .await?
-    .rows_affected();
-    if updated != 1 {
-        return Err(Error::NotFound);
-    }
+    let totp = totp(&secret, issuer, account)?;
     let qr =
         qrcode::QrCode::new(totp.get_url().as_bytes()).map_err(|e| Error::Mfa(e.to_string()))?;
     let svg = qr
@@ -105,27 +94,22 @@ fn code_problem(field: &str, message: &str) -> Error {
     Error::Invalid(errors)
 }
 
-/// Confirms enrolment with a code from the app, switches the second factor
-/// on and returns ten recovery codes to show once.
-pub async fn confirm_enrolment(
+/// Switches the second factor on for `session`'s user with the secret the
+/// enrolment page showed and a code from the app proving it was saved.
+/// Returns ten recovery codes to show once.
+pub async fn enrol(
     db: &Db,
     issuer: &str,
     session: &Session,
+    secret_text: &str,
     code: &str,
 ) -> Result<Vec<String>> {
     let user = session.viewer.id;
-    let row: Option<(Option<String>,)> =
-        sqlx::query_as("select totp_secret from users where id = $1 and totp_enabled_at is null")
-            .bind(user)
-            .fetch_optional(db.pool())
-            .await?;
-    let Some((Some(secret),)) = row else {
-        return Err(code_problem(
-            "code",
-            "Start again: scan the new QR code with your app",
-        ));
-    };
-    let totp = totp(&decode(&secret)?, issuer, &session.viewer.email)?;
+    let secret = decode(secret_text.trim())
+        .ok()
+        .filter(|bytes| bytes.len() >= 20)
+        .ok_or_else(|| code_problem("code", "Start again: scan the new QR code with your app"))?;
+    let totp = totp(&secret, issuer, &session.viewer.email)?;
     let Some(step) = matching_step(&totp, code, now_u64()) else {
         return Err(code_problem(
             "code",
@@ -135,14 +119,20 @@ pub async fn confirm_enrolment(
     let codes = new_recovery_codes();
     let mut tx = db.begin_write().await?;
     let now = clock::now();
-    sqlx::query(
-        "update users set totp_enabled_at = $1, totp_last_step = $2, updated_at = $1 where id = $3",
+    let enabled = sqlx::query(
+        "update users set totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 \
+         where id = $4 and totp_enabled_at is null",
     )
+    .bind(secret_text.trim())
     .bind(now)
     .bind(step)
     .bind(user)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if enabled != 1 {
+        return Err(code_problem("code", "A second factor is already set up"));
+    }
     sqlx::query("delete from recovery_codes where user_id = $1")
         .bind(user)
         .execute(&mut *tx)

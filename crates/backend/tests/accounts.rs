@@ -519,19 +519,24 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
         .expect("resolve")
         .expect("live");
 
-    let enrolment = mfa::begin_enrolment(&db, "PrimaryPoint", &session)
-        .await
-        .expect("begin");
+    let enrolment = mfa::new_secret("PrimaryPoint", &session.viewer.email).expect("secret");
     assert!(enrolment.qr_svg.starts_with("<svg"), "QR drawn as SVG here");
     assert!(
-        mfa::confirm_enrolment(&db, "PrimaryPoint", &session, "000000")
-            .await
-            .is_err()
+        mfa::enrol(
+            &db,
+            "PrimaryPoint",
+            &session,
+            &enrolment.secret_text,
+            "000000"
+        )
+        .await
+        .is_err()
     );
-    let recovery = mfa::confirm_enrolment(
+    let recovery = mfa::enrol(
         &db,
         "PrimaryPoint",
         &session,
+        &enrolment.secret_text,
         &mfa::current_code(&enrolment.secret_text),
     )
     .await

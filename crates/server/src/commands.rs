@@ -111,6 +111,8 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         site: config.site_info(),
         placeholders: config.placeholders(),
         client_key_secret: secret.clone(),
+        code_key: backend::orgs::CodeKey::new(secret.clone()),
+        secure_cookies: config.public_url().starts_with("https://"),
     };
     let leptos = LeptosOptions::builder()
         .output_name("primarypoint")
@@ -130,9 +132,26 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
     Ok((state, settings))
 }
 
+/// Where mail goes: SMTP if configured, otherwise files in DATA_DIR/outbox.
+pub fn mailer(config: &Config) -> anyhow::Result<backend::mail::Mailer> {
+    Ok(match &config.smtp_url {
+        Some(url) => backend::mail::Mailer::smtp(url.expose(), &config.mail_from)?,
+        None => {
+            backend::mail::Mailer::to_directory(&config.data_dir.join("outbox"), &config.mail_from)
+                .with_context(|| {
+                    format!(
+                        "creating the mail outbox in DATA_DIR {}",
+                        config.data_dir.display()
+                    )
+                })?
+        }
+    })
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let (state, settings) = prepare(&config).await?;
     let db = state.db.clone();
+    let jobs = tokio::spawn(backend::jobs::run(db.clone(), mailer(&config)?));
     let app = router::build(state, settings);
     let signals = shutdown::listen().context("installing signal handlers")?;
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
@@ -167,6 +186,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::warn!("grace period over: closing remaining connections");
         }
     }
+    jobs.abort();
     if tokio::time::timeout(Duration::from_millis(500), db.close())
         .await
         .is_err()

@@ -172,6 +172,23 @@ pub struct Config {
     )]
     pub dpo_email: String,
 
+    /// Where mail goes: `smtps://user:pass@host:465` (TLS),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtp://host:25`. Unset: one `.eml` file per message in
+    /// DATA_DIR/outbox, and a log line.
+    #[arg(long, env = "SMTP_URL", value_parser = parse_smtp_url, global = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// The sender of every email, as `Name <address>`.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "PrimaryPoint <no-reply@primarypoint.invalid>",
+        value_parser = parse_mailbox,
+        global = true
+    )]
+    pub mail_from: String,
+
     /// How long members of an ended organisation are kept, in months (P9).
     #[arg(long, env = "MEMBER_RETENTION_MONTHS", default_value_t = 6, global = true,
           value_parser = clap::value_parser!(u32).range(1..=120))]
@@ -226,6 +243,23 @@ fn parse_logo_path(raw: &str) -> Result<String, String> {
     } else {
         Err("expected a path on this site, like /brand/logo.svg (pages load nothing from other hosts)".to_owned())
     }
+}
+
+fn parse_smtp_url(raw: &str) -> Result<Secret, String> {
+    if raw.starts_with("smtp://") || raw.starts_with("smtps://") {
+        Ok(Secret(raw.to_owned()))
+    } else {
+        Err("must start with smtp:// or smtps://".to_owned())
+    }
+}
+
+fn parse_mailbox(raw: &str) -> Result<String, String> {
+    let address = raw
+        .rsplit_once('<')
+        .map_or(raw, |(_, rest)| rest.trim_end_matches('>'));
+    domain::Email::parse(address.trim())
+        .map(|_| raw.to_owned())
+        .map_err(|_| "must be an email address, optionally as Name <address>".to_owned())
 }
 
 fn parse_secret_key(raw: &str) -> Result<Secret, String> {

@@ -1,5 +1,6 @@
+use app::api::account::Caller;
 use app::api::forms::{self, Posted};
-use app::state::{AppState, ClientKey};
+use app::state::{AppState, ClientKey, CurrentSession};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
@@ -35,6 +36,10 @@ pub async fn post(route: FormRoute, request: Request) -> Response {
         tracing::error!("ClientKey missing from form post");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
+    let session = request
+        .extensions()
+        .get::<CurrentSession>()
+        .and_then(|current| current.0.clone());
     let (mut parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, route.max_body_bytes).await else {
         return (
@@ -50,9 +55,22 @@ pub async fn post(route: FormRoute, request: Request) -> Response {
         )
             .into_response();
     };
-    match forms::post(&path, &route.state, &client, fields).await {
-        Some(Posted::Redirect(to)) => Redirect::to(to).into_response(),
-        Some(Posted::Echo(echo)) => {
+    let caller = Caller {
+        state: route.state.clone(),
+        client,
+        session,
+    };
+    match forms::post(&path, &caller, fields).await {
+        Some(Posted::Redirect(done)) => {
+            let mut response = Redirect::to(&done.to).into_response();
+            if let Some(cookie) = done.set_cookie
+                && let Ok(value) = header::HeaderValue::from_str(&cookie)
+            {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Some(Posted::Echo { echo, accepted }) => {
             // Render the page as for a GET, with the echo attached.
             parts.method = Method::GET;
             parts.extensions.insert(echo);
@@ -64,7 +82,7 @@ pub async fn post(route: FormRoute, request: Request) -> Response {
             let mut response = render(Request::from_parts(parts, Body::empty()))
                 .await
                 .into_response();
-            if response.status() == StatusCode::OK {
+            if response.status() == StatusCode::OK && !accepted {
                 *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             }
             response

@@ -19,6 +19,9 @@ pub mod security;
 /// Forms posted without JavaScript: checked here, re-rendered on failure.
 pub mod forms;
 
+/// The session cookie, and who may see which pages.
+pub mod session;
+
 /// `robots.txt` and `sitemap.xml`.
 pub mod seo;
 

@@ -68,6 +68,7 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         // handlers, tracing wraps everything.
         .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
         .layer(middleware::map_response(explain_too_large))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::session::session))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(middleware::from_fn_with_state(settings.security.clone(), security::client_key))
         .layer(middleware::from_fn_with_state(settings.security.clone(), security::same_origin))

@@ -192,7 +192,45 @@ fn ensure_tools(ctx: &Context) -> Result {
         ))?;
     }
 
+    ensure_smtp_peer(ctx)?;
     ensure_npm_packages(ctx)
+}
+
+/// The pinned aiosmtpd, a real SMTP server the mail tests deliver to.
+const AIOSMTPD_VERSION: &str = "1.4.6";
+
+impl Context {
+    /// The Python that has aiosmtpd, in a virtual environment of our own.
+    fn smtp_python(&self) -> PathBuf {
+        self.tools.join("venv/bin/python")
+    }
+}
+
+fn ensure_smtp_peer(ctx: &Context) -> Result {
+    let python = ctx.smtp_python();
+    let python = python.to_string_lossy();
+    let version = output(ctx.cmd(
+        &python,
+        &["-c", "import aiosmtpd; print(aiosmtpd.__version__)"],
+    ))
+    .unwrap_or_default();
+    if version.trim() == AIOSMTPD_VERSION {
+        println!("aiosmtpd {AIOSMTPD_VERSION} (SMTP server for mail tests): present");
+        return Ok(());
+    }
+    println!("installing aiosmtpd {AIOSMTPD_VERSION} from PyPI into a virtual environment");
+    let venv = ctx.tools.join("venv");
+    exec(ctx.cmd("python3", &["-m", "venv", &venv.to_string_lossy()]))?;
+    exec(ctx.cmd(
+        &python,
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            &format!("aiosmtpd=={AIOSMTPD_VERSION}"),
+        ],
+    ))
 }
 
 /// Playwright, axe-core and wasm-opt (binaryen) come from end2end/package.json.
@@ -359,6 +397,7 @@ fn test(ctx: &Context) -> Result {
                         "app/ssr,backend/testing",
                     ],
                 );
+                cmd.env("PRIMARYPOINT_TEST_PYTHON", ctx.smtp_python());
                 let skipped = match &postgres {
                     Ok(pg) => {
                         cmd.env("PRIMARYPOINT_TEST_POSTGRES", &pg.url)

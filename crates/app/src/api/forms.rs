@@ -2,28 +2,48 @@
 //! address; the server's form middleware hands the fields here. Success is
 //! a redirect; failure re-renders the page with a [`FormEcho`].
 
+use super::account::{self, Caller, Done};
 use crate::components::form::FormEcho;
-use crate::state::{AppState, ClientKey};
+use crate::error::AppError;
 
 /// What became of a posted form.
 #[derive(Debug)]
 pub enum Posted {
-    /// Accepted: go here (303 See Other).
-    Redirect(&'static str),
-    /// Not accepted: render the page again with this.
-    Echo(FormEcho),
+    /// Accepted: go here (303 See Other), setting or clearing the session
+    /// cookie on the way.
+    Redirect(Done),
+    /// Not accepted (or accepted with something to show): render the page
+    /// again with this. `accepted` says which, for the status code.
+    Echo { echo: FormEcho, accepted: bool },
 }
 
 /// Pages whose forms also work without JavaScript.
-pub const FORM_PATHS: &[&str] = &["/contact"];
+pub const FORM_PATHS: &[&str] = &[
+    "/contact",
+    "/register",
+    "/login",
+    "/login/two-factor",
+    "/logout",
+    "/verify-email",
+    "/forgot-password",
+    "/reset-password",
+    "/account/password",
+    "/account/email",
+    "/confirm-email",
+    "/account/two-factor",
+];
+
+/// Fields never sent back to the page: secrets and the honeypot.
+const NEVER_ECHOED: &[&str] = &[
+    "password",
+    "current_password",
+    "new_password",
+    "code",
+    "website",
+];
 
 /// Handles a form posted to `path`, or `None` if no form lives there.
-pub async fn post(
-    path: &str,
-    state: &AppState,
-    client: &ClientKey,
-    fields: Vec<(String, String)>,
-) -> Option<Posted> {
+pub async fn post(path: &str, caller: &Caller, fields: Vec<(String, String)>) -> Option<Posted> {
     let field = |name: &str| {
         fields
             .iter()
@@ -31,7 +51,7 @@ pub async fn post(
             .map(|(_, value)| value.clone())
             .unwrap_or_default()
     };
-    match path {
+    let outcome: Result<Done, AppError> = match path {
         "/contact" => {
             let input = domain::enquiry::EnquiryInput {
                 name: field("name"),
@@ -40,17 +60,87 @@ pub async fn post(
                 telephone: field("telephone"),
                 message: field("message"),
             };
-            let outcome =
-                super::contact::accept_enquiry(state, client, &input, &field("website")).await;
-            Some(match outcome {
-                Ok(()) => Posted::Redirect(super::contact::THANKS_PATH),
-                Err(error) => {
-                    // Never echo the honeypot back.
-                    let values = fields.into_iter().filter(|(k, _)| k != "website").collect();
-                    Posted::Echo(FormEcho::from_error(values, &error))
-                }
-            })
+            super::contact::accept_enquiry(&caller.state, &caller.client, &input, &field("website"))
+                .await
+                .map(|()| Done {
+                    to: super::contact::THANKS_PATH.to_owned(),
+                    set_cookie: None,
+                })
         }
-        _ => None,
-    }
+        "/register" => {
+            let input = domain::account::RegistrationInput {
+                // The code is kept in the echo below: it is not a secret
+                // from the person who typed it, and retyping it is tedious.
+                code: field("code"),
+                full_name: field("full_name"),
+                email: field("email"),
+                password: field("password"),
+                privacy: fields.iter().any(|(k, _)| k == "privacy"),
+            };
+            account::accept_registration(caller, &input).await
+        }
+        "/login" => {
+            account::accept_sign_in(caller, &field("email"), &field("password"), &field("next"))
+                .await
+        }
+        "/login/two-factor" => {
+            account::accept_second_factor(caller, &field("code"), &field("next")).await
+        }
+        "/logout" => account::accept_sign_out(caller).await,
+        "/verify-email" => account::accept_verify_email(caller, &field("token")).await,
+        "/forgot-password" => account::accept_forgot_password(caller, &field("email")).await,
+        "/reset-password" => {
+            account::accept_reset_password(caller, &field("token"), &field("password")).await
+        }
+        "/account/password" => {
+            account::accept_change_password(
+                caller,
+                &field("current_password"),
+                &field("new_password"),
+            )
+            .await
+        }
+        "/account/email" => {
+            account::accept_change_email(caller, &field("password"), &field("new_email")).await
+        }
+        "/confirm-email" => account::accept_confirm_email(caller, &field("token")).await,
+        "/account/two-factor" => {
+            return Some(
+                match account::accept_enrolment(caller, &field("secret"), &field("code")).await {
+                    Ok(codes) => Posted::Echo {
+                        echo: FormEcho {
+                            values: codes
+                                .into_iter()
+                                .map(|code| ("recovery_code".to_owned(), code))
+                                .collect(),
+                            ..FormEcho::default()
+                        },
+                        accepted: true,
+                    },
+                    Err(error) => Posted::Echo {
+                        echo: echo(fields, &error, path),
+                        accepted: false,
+                    },
+                },
+            );
+        }
+        _ => return None,
+    };
+    Some(match outcome {
+        Ok(done) => Posted::Redirect(done),
+        Err(error) => Posted::Echo {
+            echo: echo(fields, &error, path),
+            accepted: false,
+        },
+    })
+}
+
+fn echo(fields: Vec<(String, String)>, error: &AppError, path: &str) -> FormEcho {
+    let values = fields
+        .into_iter()
+        .filter(|(k, _)| {
+            !NEVER_ECHOED.contains(&k.as_str()) || (path == "/register" && k == "code")
+        })
+        .collect();
+    FormEcho::from_error(values, error)
 }

@@ -7,6 +7,9 @@ pub mod content;
 /// The public enquiry form.
 pub mod contact;
 
+/// Registration, sign-in and account security.
+pub mod account;
+
 /// The same forms, posted without JavaScript.
 #[cfg(feature = "ssr")]
 pub mod forms;

@@ -227,3 +227,174 @@ pub fn Field(
         </div>
     }
 }
+
+/// The problems to show for a form driven by `action`: from its latest
+/// result if it ran, otherwise from the no-JavaScript echo.
+pub fn action_problems<S, O>(action: ServerAction<S>, echo: Option<FormEcho>) -> Signal<Problems>
+where
+    S: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || match action.value().get() {
+        Some(Err(error)) => Problems::from_error(&error),
+        Some(Ok(_)) => Problems::default(),
+        None => echo.as_ref().map(Problems::from_echo).unwrap_or_default(),
+    })
+}
+
+/// A submit handler that sends the form to `action` instead of posting it.
+/// If the fields cannot be read, the browser posts the form itself.
+pub fn submit_to<S>(action: ServerAction<S>) -> impl Fn(leptos::ev::SubmitEvent) + Copy + 'static
+where
+    S: leptos::server_fn::ServerFn<Error = AppError>
+        + leptos::form::FromFormData
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    move |ev: leptos::ev::SubmitEvent| {
+        if let Ok(input) = S::from_event(&ev) {
+            ev.prevent_default();
+            action.dispatch(input);
+        }
+    }
+}
+
+/// Once `action` succeeds with a path, loads that page in full, so a new
+/// or ended session applies to the whole page (header included).
+pub fn load_on_success<S>(action: ServerAction<S>)
+where
+    S: leptos::server_fn::ServerFn<Output = String, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    Effect::new(move || {
+        if let Some(Ok(to)) = action.value().get() {
+            let _ = window().location().set_href(&to);
+        }
+    });
+}
+
+/// A password input with a show/hide button. The button appears only once
+/// the page is interactive; without JavaScript the input still works.
+#[component]
+pub fn PasswordField(
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    /// `new-password` when choosing one, `current-password` when signing in.
+    autocomplete: &'static str,
+    problems: Signal<Problems>,
+) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let interactive = RwSignal::new(false);
+    Effect::new(move || interactive.set(true));
+    let error = Memo::new(move |_| problems.with(|p| p.errors.get(name).map(str::to_owned)));
+    let hint_id = hint.map(|_| format!("{name}-hint"));
+    let error_id = format!("{name}-error");
+    let described_by = {
+        let hint_id = hint_id.clone();
+        let error_id = error_id.clone();
+        move || {
+            let mut ids: Vec<String> = hint_id.iter().cloned().collect();
+            if error.with(Option::is_some) {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class=move || {
+            if error.with(Option::is_some) { "nhsuk-form-group nhsuk-form-group--error" } else { "nhsuk-form-group" }
+        }>
+            <label class="nhsuk-label" for=name>
+                {label}
+            </label>
+            {hint.map(|hint| view! { <div class="nhsuk-hint" id=hint_id.clone()>{hint}</div> })}
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <span class="nhsuk-error-message" id=error_id.clone()>
+                                <span class="nhsuk-u-visually-hidden">"Error: "</span>
+                                {message}
+                            </span>
+                        }
+                    })
+            }}
+            <div class="pp-password">
+                <input
+                    class=move || {
+                        if error.with(Option::is_some) {
+                            "nhsuk-input nhsuk-input--error"
+                        } else {
+                            "nhsuk-input"
+                        }
+                    }
+                    id=name
+                    name=name
+                    type=move || if shown.get() { "text" } else { "password" }
+                    autocomplete=autocomplete
+                    spellcheck="false"
+                    autocapitalize="none"
+                    aria-describedby=described_by
+                />
+                <Show when=move || interactive.get()>
+                    <button
+                        type="button"
+                        class="nhsuk-button nhsuk-button--secondary pp-password__toggle"
+                        aria-controls=name
+                        aria-pressed=move || if shown.get() { "true" } else { "false" }
+                        on:click=move |_| shown.update(|s| *s = !*s)
+                    >
+                        {move || if shown.get() { "Hide" } else { "Show" }}
+                        <span class="nhsuk-u-visually-hidden">" password"</span>
+                    </button>
+                </Show>
+            </div>
+        </div>
+    }
+}
+
+/// A single checkbox that must be ticked (a confirmation).
+#[component]
+pub fn Confirmation(
+    name: &'static str,
+    problems: Signal<Problems>,
+    #[prop(optional)] checked: bool,
+    children: Children,
+) -> impl IntoView {
+    let error = Memo::new(move |_| problems.with(|p| p.errors.get(name).map(str::to_owned)));
+    let error_id = format!("{name}-error");
+    view! {
+        <div class=move || {
+            if error.with(Option::is_some) { "nhsuk-form-group nhsuk-form-group--error" } else { "nhsuk-form-group" }
+        }>
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <span class="nhsuk-error-message" id=error_id.clone()>
+                                <span class="nhsuk-u-visually-hidden">"Error: "</span>
+                                {message}
+                            </span>
+                        }
+                    })
+            }}
+            <div class="nhsuk-checkboxes">
+                <div class="nhsuk-checkboxes__item">
+                    <input class="nhsuk-checkboxes__input" id=name name=name type="checkbox" value="yes" checked=checked />
+                    <label class="nhsuk-label nhsuk-checkboxes__label" for=name>
+                        {children()}
+                    </label>
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -12,6 +12,15 @@ pub fn SkipLink() -> impl IntoView {
     }
 }
 
+/// The signed-in person, if any (from the session, on every page).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedIn(pub Option<domain::account::Viewer>);
+
+/// The signed-in person on this page, if any.
+pub fn viewer() -> Option<domain::account::Viewer> {
+    use_context::<SignedIn>().and_then(|s| s.0)
+}
+
 /// The NHS.UK-style header: service name, account links and main menu.
 /// The help link sits in the same place on every page.
 #[component]
@@ -31,11 +40,39 @@ pub fn Header() -> impl IntoView {
                 </div>
                 <nav class="nhsuk-header__account" aria-label="Account">
                     <ul class="nhsuk-header__account-list">
-                        <li class="nhsuk-header__account-item">
-                            <a class="nhsuk-header__account-link" href="/contact">
-                                "Help and contact"
-                            </a>
-                        </li>
+                        {match viewer() {
+                            Some(viewer) => view! {
+                                <li class="nhsuk-header__account-item">
+                                    <a class="nhsuk-header__account-link" href="/account">
+                                        {viewer.full_name.clone()}
+                                    </a>
+                                </li>
+                                <li class="nhsuk-header__account-item">
+                                    <a class="nhsuk-header__account-link" href=if viewer.is_admin() { "/admin" } else { "/portal" }>
+                                        {if viewer.is_admin() { "Administration" } else { "Member portal" }}
+                                    </a>
+                                </li>
+                                <li class="nhsuk-header__account-item">
+                                    <form method="post" action="/logout" class="pp-inline-form">
+                                        <button class="nhsuk-header__account-button" type="submit">"Sign out"</button>
+                                    </form>
+                                </li>
+                            }
+                            .into_any(),
+                            None => view! {
+                                <li class="nhsuk-header__account-item">
+                                    <a class="nhsuk-header__account-link" href="/login">
+                                        "Sign in"
+                                    </a>
+                                </li>
+                                <li class="nhsuk-header__account-item">
+                                    <a class="nhsuk-header__account-link" href="/contact">
+                                        "Help and contact"
+                                    </a>
+                                </li>
+                            }
+                            .into_any(),
+                        }}
                     </ul>
                 </nav>
             </div>

@@ -21,3 +21,18 @@ pub fn NotFound() -> impl IntoView {
         </Main>
     }
 }
+
+/// The 403 page: signed in, but this area is not for this account.
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::state::set_status(http::StatusCode::FORBIDDEN);
+    view! {
+        <PageHead title="You cannot see this page" description="This page is for administrators." />
+        <Main>
+            <h1>"You cannot see this page"</h1>
+            <p>"This part of the site is for the service team's administrators."</p>
+            <p>"Go to the "<a href="/portal">"member portal"</a>" instead."</p>
+        </Main>
+    }
+}

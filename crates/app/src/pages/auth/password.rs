@@ -1,0 +1,99 @@
+use crate::api::account::{ForgotPassword as ForgotPasswordFn, ResetPassword as ResetPasswordFn};
+use crate::components::form::{
+    Control, ErrorSummary, Field, PasswordField, action_problems, load_on_success,
+    posted_form_echo, submit_to,
+};
+use crate::components::head::PageHead;
+use crate::components::layout::Main;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// `/forgot-password`: ask for a reset link.
+#[component]
+pub fn ForgotPassword() -> impl IntoView {
+    let echo = posted_form_echo();
+    let action = ServerAction::<ForgotPasswordFn>::new();
+    let problems = action_problems(action, echo.clone());
+    load_on_success(action);
+    let typed = move |field: &str| echo.as_ref().map(|e| e.value(field)).unwrap_or_default();
+    view! {
+        <PageHead title="Reset your password" description="Get a link to choose a new password." />
+        <Main>
+            <div class="nhsuk-grid-row">
+                <div class="nhsuk-grid-column-two-thirds">
+                    <ErrorSummary problems />
+                    <h1>"Reset your password"</h1>
+                    <p>"Enter the email address you sign in with. If it has an account, we will send a link to choose a new password."</p>
+                    <form method="post" action="/forgot-password" novalidate on:submit=submit_to(action)>
+                        <Field
+                            name="email"
+                            label="Email address"
+                            control=Control::Email
+                            autocomplete="username"
+                            value=typed("email")
+                            problems
+                        />
+                        <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
+                            "Send the link"
+                        </button>
+                    </form>
+                </div>
+            </div>
+        </Main>
+    }
+}
+
+/// `/forgot-password/sent`: the same whether or not the address exists.
+#[component]
+pub fn ResetSent() -> impl IntoView {
+    view! {
+        <PageHead title="Check your email" description="If the address has an account, a reset link is on its way." />
+        <Main>
+            <div class="nhsuk-grid-row">
+                <div class="nhsuk-grid-column-two-thirds">
+                    <h1>"Check your email"</h1>
+                    <p>"If that address has an account, we have sent it a link to choose a new password. The link works for 30 minutes."</p>
+                    <p><a href="/login">"Back to sign in"</a></p>
+                </div>
+            </div>
+        </Main>
+    }
+}
+
+/// `/reset-password?token=…`: choose a new password.
+#[component]
+pub fn ResetPassword() -> impl IntoView {
+    let echo = posted_form_echo();
+    let action = ServerAction::<ResetPasswordFn>::new();
+    let problems = action_problems(action, echo.clone());
+    load_on_success(action);
+    let token = echo
+        .as_ref()
+        .map(|e| e.value("token"))
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| use_query_map().with_untracked(|q| q.get("token").unwrap_or_default()));
+    view! {
+        <PageHead title="Choose a new password" description="Set a new password for your account." />
+        <Main>
+            <div class="nhsuk-grid-row">
+                <div class="nhsuk-grid-column-two-thirds">
+                    <ErrorSummary problems />
+                    <h1>"Choose a new password"</h1>
+                    <form method="post" action="/reset-password" novalidate on:submit=submit_to(action)>
+                        <input type="hidden" name="token" value=token />
+                        <PasswordField
+                            name="password"
+                            label="New password"
+                            hint="At least 12 characters. A few random words together make a strong password."
+                            autocomplete="new-password"
+                            problems
+                        />
+                        <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
+                            "Save the new password"
+                        </button>
+                    </form>
+                </div>
+            </div>
+        </Main>
+    }
+}

@@ -1,0 +1,96 @@
+use crate::api::account::{EnrolSecondFactor, second_factor_setup};
+use crate::components::form::{ErrorSummary, Field, action_problems, posted_form_echo, submit_to};
+use crate::components::head::PageHead;
+use crate::components::layout::Main;
+use crate::pages::public::problem::Problem;
+use leptos::prelude::*;
+
+/// `/account/two-factor`: scan a QR code (drawn here, as SVG) with an
+/// authenticator app and confirm with a code; then the recovery codes,
+/// shown once. Administrators must do this before anything else.
+#[component]
+pub fn Enrol() -> impl IntoView {
+    let echo = posted_form_echo();
+    let action = ServerAction::<EnrolSecondFactor>::new();
+    let problems = action_problems(action, echo.clone());
+    // Without JavaScript, the accepted form comes back carrying the codes.
+    let posted_codes: Vec<String> = echo
+        .as_ref()
+        .map(|e| {
+            e.values
+                .iter()
+                .filter(|(k, _)| k == "recovery_code")
+                .map(|(_, v)| v.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let codes = Signal::derive(move || match action.value().get() {
+        Some(Ok(codes)) => codes,
+        _ => posted_codes.clone(),
+    });
+    let setup = Resource::new(|| (), |_| second_factor_setup());
+
+    view! {
+        <PageHead title="Set up an authenticator app" description="Add a second step to signing in." />
+        <Main>
+            <div class="nhsuk-grid-row">
+                <div class="nhsuk-grid-column-two-thirds">
+                    {move || {
+                        let codes = codes.get();
+                        if codes.is_empty() {
+                            view! {
+                                <ErrorSummary problems />
+                                <h1>"Set up an authenticator app"</h1>
+                                <p>
+                                    "Each time you sign in you will also give a 6-digit code from an app on your \
+                                     phone, such as Microsoft Authenticator or Google Authenticator."
+                                </p>
+                                <Suspense fallback=|| view! { <p>"Making your QR code…"</p> }>
+                                    {move || Suspend::new(async move {
+                                        match setup.await {
+                                            Ok(setup) => view! {
+                                                <h2>"1. Scan this QR code with the app"</h2>
+                                                <div class="pp-qr" inner_html=setup.qr_svg.clone() role="img" aria-label="QR code for your authenticator app"></div>
+                                                <p>"If you cannot scan it, type this key into the app instead:"</p>
+                                                <p><code class="pp-secret">{setup.secret.clone()}</code></p>
+                                                <h2>"2. Enter the code the app shows"</h2>
+                                                <form method="post" action="/account/two-factor" novalidate on:submit=submit_to(action)>
+                                                    <input type="hidden" name="secret" value=setup.secret.clone() />
+                                                    <Field
+                                                        name="code"
+                                                        label="6-digit code"
+                                                        autocomplete="one-time-code"
+                                                        width="nhsuk-input--width-10"
+                                                        value=""
+                                                        problems
+                                                    />
+                                                    <button class="nhsuk-button" type="submit">"Turn on"</button>
+                                                </form>
+                                            }
+                                            .into_any(),
+                                            Err(error) => view! { <Problem error /> }.into_any(),
+                                        }
+                                    })}
+                                </Suspense>
+                            }
+                            .into_any()
+                        } else {
+                            view! {
+                                <h1>"Your authenticator app is set up"</h1>
+                                <p>
+                                    "Keep these recovery codes somewhere safe. Each one signs you in once if you \
+                                     lose your phone. They will not be shown again."
+                                </p>
+                                <ul class="pp-recovery-codes">
+                                    {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
+                                </ul>
+                                <p><a class="nhsuk-button" href="/account" role="button">"I have saved my recovery codes"</a></p>
+                            }
+                            .into_any()
+                        }
+                    }}
+                </div>
+            </div>
+        </Main>
+    }
+}

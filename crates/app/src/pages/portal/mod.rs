@@ -1,0 +1,2 @@
+/// `/portal`: the member's home.
+pub mod home;

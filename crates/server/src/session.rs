@@ -1,0 +1,186 @@
+//! Reads the session cookie on every request, attaches the live session
+//! (if any) for pages and server functions, and keeps signed-out people
+//! out of the member and administrator areas before anything renders.
+//! Server functions check roles again themselves.
+
+use app::state::{AppState, CurrentSession};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use backend::sessions::{Session, SessionToken, Stage};
+
+/// The session cookie's value, if the request carries one.
+fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+pub async fn session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let token = cookie(&request, state.session_cookie_name()).map(SessionToken::from_cookie);
+    let session = match &token {
+        Some(token) => match backend::sessions::resolve(&state.db, token).await {
+            Ok(session) => session,
+            Err(error) => {
+                tracing::error!(%error, "could not read the session");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Something went wrong on our side. Please try again in a few minutes.",
+                )
+                    .into_response();
+            }
+        },
+        None => None,
+    };
+    let stale_cookie = token.is_some() && session.is_none();
+
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        match guard(request.uri(), session.as_ref()) {
+            Guard::Pass => {}
+            Guard::Redirect(to) => {
+                let mut response = Redirect::to(&to).into_response();
+                if stale_cookie {
+                    clear(&state, &mut response);
+                }
+                return response;
+            }
+            Guard::Forbidden => {
+                *request.uri_mut() = Uri::from_static("/forbidden");
+            }
+        }
+    }
+
+    request.extensions_mut().insert(CurrentSession(session));
+    let mut response = next.run(request).await;
+    if stale_cookie && !response.headers().contains_key(header::SET_COOKIE) {
+        clear(&state, &mut response);
+    }
+    response
+}
+
+fn clear(state: &AppState, response: &mut Response) {
+    if let Ok(value) = HeaderValue::from_str(&state.clear_session_cookie()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Guard {
+    Pass,
+    Redirect(String),
+    /// Signed in, but not allowed: the 403 page.
+    Forbidden,
+}
+
+fn under(path: &str, area: &str) -> bool {
+    path == area
+        || path
+            .strip_prefix(area)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Who may see which pages.
+fn guard(uri: &Uri, session: Option<&Session>) -> Guard {
+    let path = uri.path();
+    let signed_in = session.filter(|s| s.stage == Stage::SignedIn);
+    let protected = ["/portal", "/account", "/admin"]
+        .iter()
+        .any(|area| under(path, area));
+    if path == "/login/two-factor" {
+        return match session {
+            Some(s) if s.stage == Stage::SecondFactor => Guard::Pass,
+            _ => Guard::Redirect("/login".to_owned()),
+        };
+    }
+    if !protected {
+        return Guard::Pass;
+    }
+    let Some(session) = signed_in else {
+        let here = uri.path_and_query().map_or(path, |pq| pq.as_str());
+        let next: String = form_urlencoded_component(here);
+        return Guard::Redirect(format!("/login?next={next}"));
+    };
+    let viewer = &session.viewer;
+    if viewer.must_enrol_second_factor() && !under(path, "/account") {
+        return Guard::Redirect("/account/two-factor".to_owned());
+    }
+    if under(path, "/admin") && !viewer.is_admin() {
+        return Guard::Forbidden;
+    }
+    Guard::Pass
+}
+
+fn form_urlencoded_component(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)])
+        .map(|encoded| encoded.trim_start_matches("v=").to_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::account::{Role, Viewer};
+
+    fn session(role: Role, second_factor: bool, stage: Stage) -> Session {
+        Session {
+            token: SessionToken::from_cookie("t"),
+            stage,
+            organisation_id: None,
+            viewer: Viewer {
+                id: 1,
+                full_name: "A".into(),
+                email: "a@example.nhs.uk".into(),
+                role,
+                organisation: None,
+                second_factor,
+            },
+        }
+    }
+
+    fn check(path: &'static str, s: Option<&Session>) -> Guard {
+        guard(&Uri::from_static(path), s)
+    }
+
+    #[test]
+    fn signed_out_people_are_sent_to_sign_in_and_back() {
+        assert_eq!(
+            check("/portal?q=x", None),
+            Guard::Redirect("/login?next=%2Fportal%3Fq%3Dx".into())
+        );
+        assert_eq!(check("/services", None), Guard::Pass);
+        assert_eq!(check("/portalx", None), Guard::Pass);
+        let half = session(Role::Member, true, Stage::SecondFactor);
+        assert!(matches!(check("/account", Some(&half)), Guard::Redirect(_)));
+        assert_eq!(check("/login/two-factor", Some(&half)), Guard::Pass);
+        assert!(matches!(
+            check("/login/two-factor", None),
+            Guard::Redirect(_)
+        ));
+    }
+
+    #[test]
+    fn members_are_refused_admin_pages_and_admins_must_enrol_first() {
+        let member = session(Role::Member, false, Stage::SignedIn);
+        assert_eq!(check("/portal", Some(&member)), Guard::Pass);
+        assert_eq!(
+            check("/admin/organisations", Some(&member)),
+            Guard::Forbidden
+        );
+        let new_admin = session(Role::Admin, false, Stage::SignedIn);
+        assert_eq!(
+            check("/admin", Some(&new_admin)),
+            Guard::Redirect("/account/two-factor".into())
+        );
+        assert_eq!(check("/account/two-factor", Some(&new_admin)), Guard::Pass);
+        let admin = session(Role::Admin, true, Stage::SignedIn);
+        assert_eq!(check("/admin", Some(&admin)), Guard::Pass);
+    }
+}
