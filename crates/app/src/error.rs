@@ -33,6 +33,20 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The HTTP status that goes with this error.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::NotFound => 404,
+            AppError::Invalid(_) => 422,
+            AppError::Throttled(_) => 429,
+            AppError::SignInRequired => 401,
+            AppError::Forbidden => 403,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

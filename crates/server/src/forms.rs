@@ -70,7 +70,7 @@ pub async fn post(route: FormRoute, request: Request) -> Response {
             }
             response
         }
-        Some(Posted::Echo { echo, accepted }) => {
+        Some(Posted::Echo { echo, status }) => {
             // Render the page as for a GET, with the echo attached.
             parts.method = Method::GET;
             parts.extensions.insert(echo);
@@ -82,8 +82,8 @@ pub async fn post(route: FormRoute, request: Request) -> Response {
             let mut response = render(Request::from_parts(parts, Body::empty()))
                 .await
                 .into_response();
-            if response.status() == StatusCode::OK && !accepted {
-                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            if response.status() == StatusCode::OK {
+                *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             }
             response
         }

@@ -13,8 +13,8 @@ pub enum Posted {
     /// cookie on the way.
     Redirect(Done),
     /// Not accepted (or accepted with something to show): render the page
-    /// again with this. `accepted` says which, for the status code.
-    Echo { echo: FormEcho, accepted: bool },
+    /// again with this, answering with `status`.
+    Echo { echo: FormEcho, status: u16 },
 }
 
 /// Pages whose forms also work without JavaScript.
@@ -115,11 +115,11 @@ pub async fn post(path: &str, caller: &Caller, fields: Vec<(String, String)>) ->
                                 .collect(),
                             ..FormEcho::default()
                         },
-                        accepted: true,
+                        status: 200,
                     },
                     Err(error) => Posted::Echo {
+                        status: error.status_code(),
                         echo: echo(fields, &error, path),
-                        accepted: false,
                     },
                 },
             );
@@ -129,8 +129,8 @@ pub async fn post(path: &str, caller: &Caller, fields: Vec<(String, String)>) ->
     Some(match outcome {
         Ok(done) => Posted::Redirect(done),
         Err(error) => Posted::Echo {
+            status: error.status_code(),
             echo: echo(fields, &error, path),
-            accepted: false,
         },
     })
 }

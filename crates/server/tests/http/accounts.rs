@@ -1,0 +1,416 @@
+//! Registration, sign-in and sessions over HTTP (P2, P3, P12).
+
+use super::{TestServer, launch, launch_with};
+use backend::audit::Actor;
+use backend::orgs::{self, CodeKey};
+use domain::authcode::AuthCode;
+use domain::organisation::{ContactInput, OrgStatus, OrganisationInput};
+use reqwest::StatusCode;
+use reqwest::header::{LOCATION, ORIGIN, SET_COOKIE};
+use std::sync::Arc;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+http_stories!(
+    a_member_registers_verifies_signs_in_and_out_without_javascript,
+    known_and_unknown_emails_get_the_same_answers,
+    failed_sign_ins_are_throttled_and_the_throttle_lifts,
+    the_session_id_changes_at_sign_in_and_the_cookie_is_locked_down,
+    cross_origin_sign_ins_are_refused,
+    next_is_followed_only_to_a_local_path,
+    a_suspended_organisations_member_is_refused_at_the_next_request,
+    signed_out_people_are_sent_to_sign_in,
+);
+
+fn key() -> CodeKey {
+    CodeKey::new(Arc::from(super::SECRET.as_bytes()))
+}
+
+async fn organisation(server: &TestServer) -> (i64, AuthCode) {
+    let org = OrganisationInput {
+        name: "Riverside Surgery".into(),
+        ods_code: String::new(),
+        address_line1: "1 High Street".into(),
+        address_line2: String::new(),
+        town: "Exampletown".into(),
+        postcode: "EX1 1AA".into(),
+        telephone: "01632 960 111".into(),
+        email: "reception@example.nhs.uk".into(),
+        website: String::new(),
+        contacts: vec![ContactInput {
+            name: "Pat Manager".into(),
+            role: "Practice manager".into(),
+            email: "pat@example.nhs.uk".into(),
+            telephone: String::new(),
+        }],
+        email_domains: String::new(),
+    }
+    .validate()
+    .expect("valid");
+    orgs::create(&server.db, &key(), &Actor::Operator, &org)
+        .await
+        .expect("organisation")
+}
+
+/// The token in the newest mail to `to`.
+async fn mailed_token(server: &TestServer, to: &str) -> String {
+    let (body,): (String,) =
+        sqlx::query_as("select body from outbox where recipient = $1 order by id desc limit 1")
+            .bind(to)
+            .fetch_one(server.db.pool())
+            .await
+            .expect("a mail");
+    let start = body.find("token=").expect("a link") + "token=".len();
+    body[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
+}
+
+/// A verified member, registered through the backend.
+async fn member(server: &TestServer, email: &str) -> i64 {
+    let (org, code) = organisation(server).await;
+    let site = domain::site::SiteInfo::default();
+    backend::auth::register(
+        &server.db,
+        &key(),
+        &site,
+        "setup",
+        &domain::account::RegistrationInput {
+            code: code.to_string(),
+            full_name: "Sam Member".into(),
+            email: email.into(),
+            password: PASSWORD.into(),
+            privacy: true,
+        },
+    )
+    .await
+    .expect("registered");
+    let token = mailed_token(server, email).await;
+    assert!(
+        backend::auth::verify_email(&server.db, &token)
+            .await
+            .expect("verify")
+    );
+    org
+}
+
+fn location(response: &reqwest::Response) -> &str {
+    response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("pp_session="))
+        .map(str::to_owned)
+}
+
+async fn sign_in_form(
+    server: &TestServer,
+    email: &str,
+    password: &str,
+    next: &str,
+) -> reqwest::Response {
+    server
+        .post_form("/login")
+        .body(
+            serde_urlencoded::to_string([("email", email), ("password", password), ("next", next)])
+                .expect("form"),
+        )
+        .send()
+        .await
+        .expect("sign in")
+}
+
+async fn a_member_registers_verifies_signs_in_and_out_without_javascript(server: TestServer) {
+    let (_, code) = organisation(&server).await;
+    let form = serde_urlencoded::to_string([
+        ("code", code.to_string().to_lowercase().as_str()),
+        ("full_name", "Robin Reception"),
+        ("email", "robin@riverside.example"),
+        ("password", PASSWORD),
+        ("privacy", "yes"),
+    ])
+    .expect("form");
+    let registered = server
+        .post_form("/register")
+        .body(form)
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(registered.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&registered), "/register/check-email");
+
+    let token = mailed_token(&server, "robin@riverside.example").await;
+    // Opening the link changes nothing (mail scanners follow links).
+    let page = server
+        .client
+        .get(server.url(&format!("/verify-email?token={token}")))
+        .send()
+        .await
+        .expect("link");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(
+        sign_in_form(&server, "robin@riverside.example", PASSWORD, "")
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not usable before the address is confirmed"
+    );
+    let verified = server
+        .post_form("/verify-email")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(location(&verified), "/login?verified=1");
+
+    let signed_in = sign_in_form(&server, "robin@riverside.example", PASSWORD, "").await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&signed_in), "/portal");
+    let portal = server
+        .client
+        .get(server.url("/portal"))
+        .send()
+        .await
+        .expect("portal");
+    assert_eq!(portal.status(), StatusCode::OK);
+    let html = portal.text().await.expect("html");
+    assert!(html.contains("Welcome, Robin Reception"));
+    assert!(html.contains("Riverside Surgery"));
+    assert!(!html.contains(PASSWORD), "P12");
+
+    let signed_out = server
+        .post_form("/logout")
+        .body("")
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(location(&signed_out), "/login?signed-out=1");
+    assert!(session_cookie(&signed_out).is_some_and(|c| c.contains("Max-Age=0")));
+    let after = server
+        .client
+        .get(server.url("/portal"))
+        .send()
+        .await
+        .expect("portal");
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+}
+
+async fn known_and_unknown_emails_get_the_same_answers(server: TestServer) {
+    member(&server, "sam@riverside.example").await;
+    let (_, code) = organisation(&server).await;
+
+    let api = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let request = server
+            .client
+            .post(server.url(path))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(serde_urlencoded::to_string(form).expect("form"));
+        async move {
+            let response = request.send().await.expect("call");
+            (response.status(), response.text().await.expect("body"))
+        }
+    };
+    let sign_in = |email: &str| {
+        vec![
+            ("email", email.to_owned()),
+            ("password", "not the password".to_owned()),
+        ]
+    };
+    let known = api("/api/account/sign-in", sign_in("sam@riverside.example")).await;
+    let unknown = api("/api/account/sign-in", sign_in("nobody@riverside.example")).await;
+    assert_eq!(known.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(known, unknown, "sign-in");
+    assert!(known.1.contains(domain::account::SIGN_IN_REFUSED));
+
+    let register = |email: &str| {
+        vec![
+            ("code", code.to_string()),
+            ("full_name", "Someone".to_owned()),
+            ("email", email.to_owned()),
+            ("password", PASSWORD.to_owned()),
+            ("privacy", "yes".to_owned()),
+        ]
+    };
+    let known = api("/api/account/register", register("sam@riverside.example")).await;
+    let unknown = api("/api/account/register", register("new@riverside.example")).await;
+    assert_eq!(known.0, StatusCode::OK);
+    assert_eq!(known, unknown, "registration");
+
+    let reset = |email: &str| vec![("email", email.to_owned())];
+    let known = api(
+        "/api/account/forgot-password",
+        reset("sam@riverside.example"),
+    )
+    .await;
+    let unknown = api(
+        "/api/account/forgot-password",
+        reset("nobody@riverside.example"),
+    )
+    .await;
+    assert_eq!(known.0, StatusCode::OK);
+    assert_eq!(known, unknown, "reset");
+}
+
+async fn failed_sign_ins_are_throttled_and_the_throttle_lifts(server: TestServer) {
+    member(&server, "sam@riverside.example").await;
+    for _ in 0..10 {
+        let refused = sign_in_form(&server, "sam@riverside.example", "wrong password!", "").await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let waiting = sign_in_form(&server, "sam@riverside.example", PASSWORD, "").await;
+    assert_eq!(waiting.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        waiting
+            .text()
+            .await
+            .expect("page")
+            .contains("Too many attempts to sign in")
+    );
+
+    sqlx::query("update sign_in_failures set failed_at = failed_at - 301")
+        .execute(server.db.pool())
+        .await
+        .expect("age");
+    let signed_in = sign_in_form(&server, "sam@riverside.example", PASSWORD, "").await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+}
+
+async fn the_session_id_changes_at_sign_in_and_the_cookie_is_locked_down(server: TestServer) {
+    member(&server, "sam@riverside.example").await;
+    let first = session_cookie(&sign_in_form(&server, "sam@riverside.example", PASSWORD, "").await)
+        .expect("a session cookie");
+    let second =
+        session_cookie(&sign_in_form(&server, "sam@riverside.example", PASSWORD, "").await)
+            .expect("a session cookie");
+    let value = |cookie: &str| cookie.split(';').next().unwrap_or_default().to_owned();
+    assert_ne!(value(&first), value(&second), "a new id at every sign-in");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(first.contains(attribute), "{attribute} in {first}");
+    }
+    assert!(!first.contains("Max-Age") && !first.contains("Expires"));
+    // The old session ended when the new one began in this browser.
+    let (live,): (i64,) = sqlx::query_as("select count(*) from sessions")
+        .fetch_one(server.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(live, 1);
+
+    // Served over HTTPS (here: PUBLIC_URL says so), the cookie is Secure
+    // and __Host- prefixed.
+    let https = launch_with(&server.test_db_url, "https://portal.example").await;
+    let response = sign_in_form(&https, "sam@riverside.example", PASSWORD, "").await;
+    let cookie = session_cookie(&response).expect("a session cookie");
+    assert!(cookie.starts_with("__Host-pp_session="), "{cookie}");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    assert!(!cookie.contains("Domain="));
+}
+
+async fn cross_origin_sign_ins_are_refused(server: TestServer) {
+    member(&server, "sam@riverside.example").await;
+    let response = server
+        .client
+        .post(server.url("/api/account/sign-in"))
+        .header(ORIGIN, "https://evil.example")
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(format!(
+            "email=sam%40riverside.example&password={}",
+            PASSWORD.replace(' ', "+")
+        ))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(session_cookie(&response).is_none());
+}
+
+async fn next_is_followed_only_to_a_local_path(server: TestServer) {
+    member(&server, "sam@riverside.example").await;
+    for (next, expected) in [
+        ("//evil.example", "/portal"),
+        ("https://evil.example/", "/portal"),
+        ("/\\evil.example", "/portal"),
+        ("/account", "/account"),
+    ] {
+        let response = sign_in_form(&server, "sam@riverside.example", PASSWORD, next).await;
+        assert_eq!(location(&response), expected, "next={next}");
+    }
+}
+
+async fn a_suspended_organisations_member_is_refused_at_the_next_request(server: TestServer) {
+    let org = member(&server, "sam@riverside.example").await;
+    sign_in_form(&server, "sam@riverside.example", PASSWORD, "").await;
+    let portal = server
+        .client
+        .get(server.url("/portal"))
+        .send()
+        .await
+        .expect("portal");
+    assert_eq!(portal.status(), StatusCode::OK);
+
+    orgs::change_status(
+        &server.db,
+        &Actor::Operator,
+        org,
+        OrgStatus::Suspended,
+        "Contract ended",
+    )
+    .await
+    .expect("suspend");
+    let portal = server
+        .client
+        .get(server.url("/portal"))
+        .send()
+        .await
+        .expect("portal");
+    assert_eq!(portal.status(), StatusCode::SEE_OTHER);
+    assert!(location(&portal).starts_with("/login"));
+    assert_eq!(
+        sign_in_form(&server, "sam@riverside.example", PASSWORD, "")
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+async fn signed_out_people_are_sent_to_sign_in(server: TestServer) {
+    for (path, next) in [
+        ("/portal", "%2Fportal"),
+        ("/account", "%2Faccount"),
+        ("/account/two-factor", "%2Faccount%2Ftwo-factor"),
+        ("/admin", "%2Fadmin"),
+    ] {
+        let response = server
+            .client
+            .get(server.url(path))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&response), format!("/login?next={next}"));
+    }
+    let change = server
+        .post_form("/api/account/change-password")
+        .body("current_password=x&new_password=y")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(change.status(), StatusCode::UNAUTHORIZED);
+}
