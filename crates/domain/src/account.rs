@@ -268,7 +268,7 @@ mod tests {
 
     #[test]
     fn registration_reports_every_problem_in_form_order() {
-        let errors = RegistrationInput::default().validate().unwrap_err();
+        let errors = RegistrationInput::default().validate().expect_err("empty form");
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -282,7 +282,7 @@ mod tests {
             code: "not-a-code".into(),
             ..RegistrationInput::default()
         };
-        let errors = input.validate().unwrap_err();
+        let errors = input.validate().expect_err("malformed code");
         assert_eq!(errors.get("code"), Some(CODE_REFUSED));
     }
 
