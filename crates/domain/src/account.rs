@@ -268,7 +268,9 @@ mod tests {
 
     #[test]
     fn registration_reports_every_problem_in_form_order() {
-        let errors = RegistrationInput::default().validate().expect_err("empty form");
+        let errors = RegistrationInput::default()
+            .validate()
+            .expect_err("empty form");
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,

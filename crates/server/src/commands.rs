@@ -1,4 +1,4 @@
-use crate::config::{AdminCommand, Cli, Command, Config};
+use crate::config::{AdminCommand, Cli, Command, Config, OrganisationArgs, OrganisationCommand};
 use crate::router::{self, RouterSettings};
 use crate::security::SecuritySettings;
 use crate::shutdown::{self, Shutdown};
@@ -8,6 +8,7 @@ use app::state::AppState;
 use backend::Db;
 use backend::db::PoolSettings;
 use leptos::prelude::LeptosOptions;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -33,6 +34,9 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Migrate => migrate(&cli.config).await,
             Command::Admin(AdminCommand::Create { email, name }) => {
                 admin_create(&cli.config, &email, &name).await
+            }
+            Command::Organisation(OrganisationCommand::Create(args)) => {
+                organisation_create(&cli.config, &args).await
             }
         }
     });
@@ -199,6 +203,54 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 /// Environment variable holding the new administrator's password.
 pub const ADMIN_PASSWORD_ENV: &str = "ADMIN_PASSWORD";
+
+async fn organisation_create(config: &Config, args: &OrganisationArgs) -> anyhow::Result<()> {
+    let input = domain::organisation::OrganisationInput {
+        name: args.name.clone(),
+        ods_code: args.ods_code.clone(),
+        address_line1: args.address_line1.clone(),
+        address_line2: args.address_line2.clone(),
+        town: args.town.clone(),
+        postcode: args.postcode.clone(),
+        telephone: args.telephone.clone(),
+        email: args.email.clone(),
+        website: args.website.clone(),
+        contacts: vec![domain::organisation::ContactInput {
+            name: args.contact_name.clone(),
+            role: args.contact_role.clone(),
+            email: args.contact_email.clone(),
+            telephone: String::new(),
+        }],
+        email_domains: args.email_domains.clone(),
+    };
+    let organisation = input.validate().map_err(|errors| {
+        let problems: Vec<_> = errors
+            .iter()
+            .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+            .collect();
+        anyhow::anyhow!("{}", problems.join("; "))
+    })?;
+    let key = backend::orgs::CodeKey::new(secret_key(config)?);
+    let db = open_database(config).await?;
+    let created =
+        backend::orgs::create(&db, &key, &backend::audit::Actor::Operator, &organisation).await;
+    db.close().await;
+    match created {
+        Ok((id, code)) => {
+            tracing::info!(id, "organisation created");
+            // The code goes to standard output, for the operator (or a
+            // script) to hand to the practice manager.
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{code}").context("printing the code")?;
+            Ok(())
+        }
+        Err(backend::Error::Invalid(errors)) => {
+            let problems: Vec<_> = errors.iter().map(|e| e.message.clone()).collect();
+            bail!("{}", problems.join("; "))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
 
 async fn admin_create(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
     use backend::accounts::{self, Password};

@@ -31,6 +31,49 @@ pub enum Command {
     /// Administrative tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Customer organisations.
+    #[command(subcommand)]
+    Organisation(OrganisationCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrganisationCommand {
+    /// Create a customer organisation and print its authorisation code
+    /// (shown this once; only its keyed hash is stored).
+    Create(Box<OrganisationArgs>),
+}
+
+/// An organisation's details as command-line flags.
+#[derive(Debug, clap::Args)]
+pub struct OrganisationArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "")]
+    pub ods_code: String,
+    #[arg(long)]
+    pub address_line1: String,
+    #[arg(long, default_value = "")]
+    pub address_line2: String,
+    #[arg(long)]
+    pub town: String,
+    #[arg(long)]
+    pub postcode: String,
+    #[arg(long)]
+    pub telephone: String,
+    #[arg(long)]
+    pub email: String,
+    #[arg(long, default_value = "")]
+    pub website: String,
+    /// The key contact's name.
+    #[arg(long)]
+    pub contact_name: String,
+    #[arg(long)]
+    pub contact_role: String,
+    #[arg(long)]
+    pub contact_email: String,
+    /// Email domains registrations must use, separated by commas.
+    #[arg(long, default_value = "")]
+    pub email_domains: String,
 }
 
 #[derive(Debug, Subcommand)]
