@@ -39,9 +39,10 @@ export const test = base.extend<{ foreign: string[]; consoleErrors: string[]; cl
     const errors: string[] = [];
     page.on("console", (message) => {
       // Chromium reports every 4xx answer as a console error. A 404 page,
-      // a form's 422 (bad input) and a 429 (throttled) are the app speaking
-      // deliberately; 5xx, CSP violations and script errors are faults.
-      const deliberate = /status of (404|422|429)\b/.test(message.text());
+      // a 401/403 refusal, a form's 422 (bad input) and a 429 (throttled)
+      // are the app speaking deliberately; 5xx, CSP violations and script
+      // errors are faults.
+      const deliberate = /status of (401|403|404|422|429)\b/.test(message.text());
       if (message.type() === "error" && !deliberate) errors.push(message.text());
     });
     page.on("pageerror", (error) => errors.push(error.message));
@@ -75,6 +76,16 @@ export async function expectAccessible(page: Page) {
     (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
   );
   expect(summary).toEqual([]);
+}
+
+/** Whether this test runs with JavaScript on. */
+export function withJavaScript(): boolean {
+  return test.info().project.use.javaScriptEnabled !== false;
+}
+
+/** Resolves once the wasm has hydrated the page (at once without JavaScript). */
+export async function ready(page: Page) {
+  if (withJavaScript()) await hydrated(page);
 }
 
 /** Resolves once the wasm has hydrated the page. */

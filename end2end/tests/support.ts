@@ -1,0 +1,89 @@
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { simpleParser, type ParsedMail } from "mailparser";
+import * as OTPAuth from "otpauth";
+import { expect, type Page } from "@playwright/test";
+
+// The same settings playwright.config.ts gives the server under test.
+const port = Number(process.env.PRIMARYPOINT_PORT ?? 3900);
+const dataDir = process.env.DATA_DIR ?? `/tmp/primarypoint-e2e-${port}`;
+const bin = process.env.PRIMARYPOINT_BIN ?? `${process.env.HOME}/.cache/primarypoint/target/release/primarypoint`;
+
+export const PASSWORD = "correct horse battery staple";
+
+/** A suffix no other test run uses, for names and email addresses. */
+export function unique(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+/** Runs the server's own command line against the test server's data. */
+function cli(args: string[], env: Record<string, string> = {}): string {
+  return execFileSync(bin, args, {
+    env: { ...process.env, DATA_DIR: dataDir, RUST_LOG: "warn", ...env },
+    encoding: "utf8",
+  }).trim();
+}
+
+/** A customer organisation, made by the operator command; returns its code. */
+export function createOrganisation(name: string): string {
+  return cli([
+    "organisation", "create",
+    "--name", name,
+    "--address-line1", "1 High Street",
+    "--town", "Exampletown",
+    "--postcode", "ex1 1aa",
+    "--telephone", "01632 960 111",
+    "--email", "reception@riverside.example",
+    "--contact-name", "Pat Manager",
+    "--contact-role", "Practice manager",
+    "--contact-email", "pat@riverside.example",
+  ]);
+}
+
+/** An administrator account, made by the operator command. */
+export function createAdmin(email: string, name: string) {
+  cli(["admin", "create", "--email", email, "--name", name], { ADMIN_PASSWORD: PASSWORD });
+}
+
+/** The newest message to `to` in the server's mail outbox (waits for the worker). */
+export async function latestMail(to: string): Promise<ParsedMail> {
+  const outbox = join(dataDir, "outbox");
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const files = readdirSync(outbox, { withFileTypes: true })
+      .filter((f) => f.isFile() && f.name.endsWith(".eml"))
+      .map((f) => join(outbox, f.name))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    for (const file of files) {
+      const mail = await simpleParser(readFileSync(file));
+      const recipients = [mail.to].flat().flatMap((a) => a?.value ?? []).map((a) => a.address);
+      if (recipients.includes(to)) return mail;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no mail to ${to} in ${outbox}`);
+}
+
+/** The first link in `mail` to `path` on the site, as a path with its query. */
+export function linkIn(mail: ParsedMail, path: string): string {
+  const match = (mail.text ?? "").match(new RegExp(`https?://\\S+${path}\\?token=[0-9a-f]+`));
+  expect(match, `a ${path} link in the mail`).not.toBeNull();
+  const url = new URL(match![0]);
+  return `${url.pathname}${url.search}`;
+}
+
+/** The current code of an authenticator app holding `secret` (base32). */
+export function totp(secret: string): string {
+  return new OTPAuth.TOTP({
+    secret: OTPAuth.Secret.fromBase32(secret),
+    algorithm: "SHA1",
+    digits: 6,
+    period: 30,
+  }).generate();
+}
+
+/** Waits until the authenticator shows a code it has not shown before. */
+export async function nextTotpWindow() {
+  const intoWindow = (Date.now() / 1000) % 30;
+  await new Promise((resolve) => setTimeout(resolve, (30 - intoWindow + 1) * 1000));
+}
