@@ -32,7 +32,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
-use pages::{auth, portal, public};
+use pages::{admin, auth, portal, public};
 
 /// The HTML document around the app. Runs on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -115,7 +115,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/account/email") view=auth::account::ChangeEmail ssr=SsrMode::Async />
                         <Route path=path!("/account/two-factor") view=auth::two_factor::Enrol ssr=SsrMode::Async />
                         <Route path=path!("/portal") view=portal::home::PortalHome ssr=SsrMode::Async />
-                        <Route path=path!("/forbidden") view=public::not_found::Forbidden ssr=SsrMode::Async />
+                        <Route path=path!("/admin") view=admin::home::AdminHome ssr=SsrMode::Async />
+                        <Route path=path!("/admin/organisations") view=admin::organisations::Organisations ssr=SsrMode::Async />
+                        <Route path=path!("/admin/organisations/new") view=admin::organisations::NewOrganisation ssr=SsrMode::Async />
+                        <Route path=path!("/admin/organisations/:id") view=admin::organisations::OrganisationPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/organisations/:id/edit") view=admin::organisations::EditOrganisation ssr=SsrMode::Async />
                     </Routes>
                 </div>
                 <Footer />

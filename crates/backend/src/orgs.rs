@@ -606,3 +606,191 @@ fn escape_like(text: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+/// A Unix time as a date people read: "23 November 2026".
+fn date(at: i64) -> String {
+    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+/// A page of the organisation list for administrators.
+pub async fn list(
+    db: &Db,
+    query: &str,
+    status: Option<OrgStatus>,
+    page: i64,
+) -> Result<domain::organisation::OrganisationPage> {
+    const PER_PAGE: i64 = 20;
+    let page = page.max(1);
+    let (rows, total) = search(db, query, status, page, PER_PAGE).await?;
+    Ok(domain::organisation::OrganisationPage {
+        rows: rows
+            .into_iter()
+            .map(|r| domain::organisation::OrganisationRow {
+                id: r.id,
+                name: r.name,
+                ods_code: r.ods_code,
+                postcode: r.postcode,
+                status: OrgStatus::parse(&r.status).unwrap_or(OrgStatus::Suspended),
+            })
+            .collect(),
+        total,
+        page,
+        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    name: String,
+    ods_code: Option<String>,
+    address_line1: String,
+    address_line2: Option<String>,
+    town: String,
+    postcode: String,
+    telephone: String,
+    email: String,
+    website: Option<String>,
+    status: String,
+}
+
+/// Everything an administrator sees about organisation `id`.
+pub async fn detail(db: &Db, id: i64) -> Result<domain::organisation::OrganisationDetail> {
+    use domain::organisation::{
+        CodeInfo, ContactInput, OrganisationDetail, OrganisationInput, StatusChange, Subscription,
+    };
+    let row: DetailRow = sqlx::query_as(
+        "select name, ods_code, address_line1, address_line2, town, postcode, telephone, email, website, status \
+         from organisations where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let contacts: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+        "select name, role, email, telephone from organisation_contacts where organisation_id = $1 order by position",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let domains: Vec<(String,)> = sqlx::query_as(
+        "select domain from organisation_domains where organisation_id = $1 order by domain",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let history: Vec<(String, String, i64)> = sqlx::query_as(
+        "select status, reason, created_at from organisation_status_changes \
+         where organisation_id = $1 order by created_at desc, id desc",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let code: Option<(i64, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+        "select created_at, expires_at, max_uses, uses from authorisation_codes \
+         where organisation_id = $1 and revoked_at is null",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    let services: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+        "select s.id, s.name, os.organisation_id from services s \
+         left join organisation_services os on os.service_id = s.id and os.organisation_id = $1 \
+         order by s.position, s.name",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(OrganisationDetail {
+        id,
+        status: OrgStatus::parse(&row.status).unwrap_or(OrgStatus::Suspended),
+        record: OrganisationInput {
+            name: row.name,
+            ods_code: row.ods_code.unwrap_or_default(),
+            address_line1: row.address_line1,
+            address_line2: row.address_line2.unwrap_or_default(),
+            town: row.town,
+            postcode: row.postcode,
+            telephone: row.telephone,
+            email: row.email,
+            website: row.website.unwrap_or_default(),
+            contacts: contacts
+                .into_iter()
+                .map(|(name, role, email, telephone)| ContactInput {
+                    name,
+                    role,
+                    email,
+                    telephone: telephone.unwrap_or_default(),
+                })
+                .collect(),
+            email_domains: domains
+                .into_iter()
+                .map(|(d,)| d)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        },
+        history: history
+            .into_iter()
+            .map(|(status, reason, at)| StatusChange {
+                status: OrgStatus::parse(&status).unwrap_or(OrgStatus::Suspended),
+                reason,
+                date: date(at),
+            })
+            .collect(),
+        code: code.map(|(issued, expires, max_uses, uses)| CodeInfo {
+            issued: date(issued),
+            expires: expires.map(date),
+            max_uses,
+            uses,
+        }),
+        services: services
+            .into_iter()
+            .map(|(service_id, title, subscribed)| Subscription {
+                service_id,
+                title,
+                subscribed: subscribed.is_some(),
+            })
+            .collect(),
+    })
+}
+
+/// Sets the services organisation `id` subscribes to.
+pub async fn set_services(db: &Db, actor: &Actor, id: i64, services: &[i64]) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    load(&mut tx, id).await?;
+    let now = clock::now();
+    sqlx::query("delete from organisation_services where organisation_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let mut kept = Vec::new();
+    for &service in services {
+        let inserted = sqlx::query(
+            "insert into organisation_services (organisation_id, service_id, created_at, updated_at) \
+             select $1, id, $3, $3 from services where id = $2 \
+             on conflict do nothing",
+        )
+        .bind(id)
+        .bind(service)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            kept.push(service);
+        }
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "organisation.services_changed",
+        Some(&format!("organisation:{id}")),
+        &serde_json::json!({ "services": kept }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

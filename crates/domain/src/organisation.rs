@@ -465,3 +465,74 @@ mod input_tests {
         );
     }
 }
+
+impl OrgStatus {
+    /// The word people see.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgStatus::Active => "Active",
+            OrgStatus::Suspended => "Suspended",
+            OrgStatus::Ended => "Ended",
+        }
+    }
+
+    pub const ALL: [OrgStatus; 3] = [OrgStatus::Active, OrgStatus::Suspended, OrgStatus::Ended];
+}
+
+/// One line of the administrators' organisation list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationRow {
+    pub id: i64,
+    pub name: String,
+    pub ods_code: Option<String>,
+    pub postcode: String,
+    pub status: OrgStatus,
+}
+
+/// A page of the organisation list and where it sits in the whole.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationPage {
+    pub rows: Vec<OrganisationRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// One change of status, for the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub status: OrgStatus,
+    pub reason: String,
+    /// When, as a date people read ("23 November 2026").
+    pub date: String,
+}
+
+/// The live authorisation code's limits and use (never the code itself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeInfo {
+    pub issued: String,
+    pub expires: Option<String>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+}
+
+/// A service an organisation may subscribe to, and whether it does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub service_id: i64,
+    pub title: String,
+    pub subscribed: bool,
+}
+
+/// Everything an administrator sees about one organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationDetail {
+    pub id: i64,
+    /// The record as stored, in the shape the edit form uses.
+    pub record: OrganisationInput,
+    pub status: OrgStatus,
+    pub history: Vec<StatusChange>,
+    /// `None` when the code has been revoked and no new one issued.
+    pub code: Option<CodeInfo>,
+    pub services: Vec<Subscription>,
+}

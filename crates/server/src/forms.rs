@@ -82,8 +82,12 @@ pub async fn post(route: FormRoute, request: Request) -> Response {
             let mut response = render(Request::from_parts(parts, Body::empty()))
                 .await
                 .into_response();
-            if response.status() == StatusCode::OK {
-                *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            // A refused form answers with the refusal's status, whatever the
+            // page itself would have said.
+            if status != 200
+                && let Ok(status) = StatusCode::from_u16(status)
+            {
+                *response.status_mut() = status;
             }
             response
         }

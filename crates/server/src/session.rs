@@ -52,9 +52,9 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
                 }
                 return response;
             }
-            Guard::Forbidden => {
-                *request.uri_mut() = Uri::from_static("/forbidden");
-            }
+            // The page itself says no (with a 403), so the server's render
+            // and the browser's hydration agree.
+            Guard::Forbidden => {}
         }
     }
 

@@ -150,6 +150,10 @@ macro_rules! http_stories {
 #[path = "http/accounts.rs"]
 mod accounts;
 
+/// The administrators' area: who gets in.
+#[path = "http/admin.rs"]
+mod admin;
+
 http_stories!(
     health_and_readiness_answer_with_small_json,
     the_home_page_is_server_rendered_under_a_strict_nonce_csp,

@@ -70,9 +70,76 @@ pub fn run(ctx: &Context) -> Result {
     let _warm = wrk(ctx, &format!("{base}/"), "3s")?;
     let page = wrk(ctx, &format!("{base}/"), DURATION)?;
     let file = wrk(ctx, &format!("{base}/same-size.html"), DURATION)?;
+
+    section("Sign-ins against raw Argon2id verifies");
+    let email = "bench@csu.example";
+    let mut admin = ctx.cmd(
+        &ctx.target_dir
+            .join("release/primarypoint")
+            .display()
+            .to_string(),
+        &["admin", "create", "--email", email, "--name", "Bench Admin"],
+    );
+    admin
+        .env("DATA_DIR", &data)
+        .env("ADMIN_PASSWORD", SIGN_IN_PASSWORD)
+        .env("RUST_LOG", "warn")
+        .env_remove("DATABASE_URL");
+    exec(admin)?;
+    let script = data.join("sign-in.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\n\
+             wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n\
+             wrk.body = \"email={}&password={}\"\n",
+            email.replace('@', "%40"),
+            SIGN_IN_PASSWORD.replace(' ', "+")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let sign_ins = wrk_script(ctx, &format!("{base}/login"), "10", DURATION, &script)?;
+    let raw = argon2_verifies(ctx)?;
+
+    // The home page while a sign-in flood runs alongside.
+    let flood = ctx
+        .cmd(
+            "wrk",
+            &[
+                "-t1",
+                "-c20",
+                "-d20s",
+                "-s",
+                &script.display().to_string(),
+                &format!("{base}/login"),
+            ],
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting the sign-in flood: {e}"))?;
+    std::thread::sleep(Duration::from_secs(2));
+    let busy = wrk(ctx, &format!("{base}/"), DURATION)?;
+    let mut flood = flood;
+    let _ = flood.wait();
+
     server.stop();
     let _ = std::fs::remove_dir_all(&site);
     let _ = std::fs::remove_dir_all(&data);
+
+    println!(
+        "\n| measure | value |\n|---|---:|\n\
+         | raw Argon2id verifies/s (all cores) | {raw:.1} |\n\
+         | sign-ins/s (`POST /login`, 10 connections) | {:.1} |\n\
+         | **ratio** (sign-ins ÷ verifies) | **{:.2}** |\n\
+         | home page p99 at rest | {:.2} ms |\n\
+         | home page p99 during a sign-in flood | {:.2} ms |\n\
+         | **ratio** (flood ÷ rest) | **{:.2}×** |",
+        sign_ins.rps,
+        sign_ins.rps / raw,
+        page.p99_ms,
+        busy.p99_ms,
+        busy.p99_ms / page.p99_ms
+    );
 
     println!(
         "\n| {CONNECTIONS} connections, {DURATION} | requests/s | p99 latency |\n|---|---:|---:|\n\
@@ -86,6 +153,28 @@ pub fn run(ctx: &Context) -> Result {
         page.p99_ms / file.p99_ms
     );
     Ok(())
+}
+
+const SIGN_IN_PASSWORD: &str = "benchmark horse battery staple";
+
+/// Raw verifies per second from the backend's own benchmark binary.
+fn argon2_verifies(ctx: &Context) -> Result<f64> {
+    let out = output(ctx.cmd(
+        "cargo",
+        &[
+            "bench",
+            "--locked",
+            "-p",
+            "backend",
+            "--bench",
+            "argon2_verify",
+        ],
+    ))
+    .ok_or("the Argon2 benchmark failed")?;
+    out.lines()
+        .find_map(|l| l.strip_prefix("argon2id verifies/s: "))
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| format!("no figure in the Argon2 benchmark's output: {out}"))
 }
 
 fn kib(bytes: u64) -> String {
@@ -156,12 +245,41 @@ struct Load {
     p99_ms: f64,
 }
 
+fn wrk_script(
+    ctx: &Context,
+    url: &str,
+    connections: &str,
+    duration: &str,
+    script: &Path,
+) -> Result<Load> {
+    let text = output(ctx.cmd(
+        "wrk",
+        &[
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{duration}"),
+            "--latency",
+            "-s",
+            &script.display().to_string(),
+            url,
+        ],
+    ))
+    .ok_or_else(|| format!("wrk against {url} failed"))?;
+    parse_wrk(&text)
+}
+
 fn wrk(ctx: &Context, url: &str, duration: &str) -> Result<Load> {
     let out = output(ctx.cmd(
         "wrk",
         &["-t2", "-c", CONNECTIONS, "-d", duration, "--latency", url],
     ))
     .ok_or_else(|| format!("wrk against {url} failed"))?;
+    parse_wrk(&out).map_err(|e| format!("{url}: {e}"))
+}
+
+/// Requests per second and p99 latency from wrk's report. Any answer of
+/// 400 or more under load is a failure, not a figure.
+fn parse_wrk(out: &str) -> Result<Load> {
     let rps = out
         .lines()
         .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
@@ -173,7 +291,7 @@ fn wrk(ctx: &Context, url: &str, duration: &str) -> Result<Load> {
         .map(str::trim)
         .ok_or("no 99% latency in wrk output")?;
     if out.contains("Non-2xx") {
-        return Err(format!("{url} answered with errors under load:\n{out}"));
+        return Err(format!("answered with errors under load:\n{out}"));
     }
     Ok(Load {
         rps,

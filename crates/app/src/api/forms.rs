@@ -31,6 +31,9 @@ pub const FORM_PATHS: &[&str] = &[
     "/account/email",
     "/confirm-email",
     "/account/two-factor",
+    "/admin/organisations/new",
+    "/admin/organisations/{id}",
+    "/admin/organisations/{id}/edit",
 ];
 
 /// Fields never sent back to the page: secrets and the honeypot.
@@ -124,10 +127,106 @@ pub async fn post(path: &str, caller: &Caller, fields: Vec<(String, String)>) ->
                 },
             );
         }
+        other if other.starts_with("/admin/organisations/") => {
+            return admin_post(other, caller, fields).await;
+        }
         _ => return None,
     };
     Some(match outcome {
         Ok(done) => Posted::Redirect(done),
+        Err(error) => Posted::Echo {
+            status: error.status_code(),
+            echo: echo(fields, &error, path),
+        },
+    })
+}
+
+/// The administrators' organisation forms.
+async fn admin_post(path: &str, caller: &Caller, fields: Vec<(String, String)>) -> Option<Posted> {
+    use super::admin::{self, OrganisationFields};
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    };
+    let organisation_fields = || OrganisationFields {
+        name: field("name"),
+        ods_code: field("ods_code"),
+        address_line1: field("address_line1"),
+        address_line2: field("address_line2"),
+        town: field("town"),
+        postcode: field("postcode"),
+        telephone: field("telephone"),
+        email: field("email"),
+        website: field("website"),
+        contact_name: field("contact_name"),
+        contact_role: field("contact_role"),
+        contact_email: field("contact_email"),
+        contact_telephone: field("contact_telephone"),
+        email_domains: field("email_domains"),
+    };
+    let shown = |values: Vec<(&str, String)>| Posted::Echo {
+        echo: FormEcho {
+            values: values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            ..FormEcho::default()
+        },
+        status: 200,
+    };
+    let rest = path.strip_prefix("/admin/organisations/")?;
+    let outcome: Result<Posted, AppError> = if rest == "new" {
+        admin::accept_create(caller, &organisation_fields())
+            .await
+            .map(|created| {
+                shown(vec![
+                    ("created_id", created.id.to_string()),
+                    ("created_code", created.code),
+                ])
+            })
+    } else {
+        let (id, edit) = match rest.strip_suffix("/edit") {
+            Some(id) => (id, true),
+            None => (rest, false),
+        };
+        let id: i64 = id.parse().ok()?;
+        let back = |what: &str| {
+            Posted::Redirect(Done {
+                to: format!("/admin/organisations/{id}?updated={what}"),
+                set_cookie: None,
+            })
+        };
+        if edit {
+            admin::accept_update(caller, id, &organisation_fields())
+                .await
+                .map(|()| back("details"))
+        } else {
+            match field("action").as_str() {
+                "status" => admin::accept_status(caller, id, &field("status"), &field("reason"))
+                    .await
+                    .map(|()| back("status")),
+                "rotate" => admin::accept_rotate(caller, id)
+                    .await
+                    .map(|code| shown(vec![("new_code", code)])),
+                "revoke" => admin::accept_revoke(caller, id)
+                    .await
+                    .map(|()| back("revoked")),
+                "services" => {
+                    let services: Vec<i64> = fields
+                        .iter()
+                        .filter(|(k, _)| k == "services")
+                        .filter_map(|(_, v)| v.parse().ok())
+                        .collect();
+                    admin::accept_services(caller, id, &services)
+                        .await
+                        .map(|()| back("services"))
+                }
+                _ => return None,
+            }
+        }
+    };
+    Some(match outcome {
+        Ok(posted) => posted,
         Err(error) => Posted::Echo {
             status: error.status_code(),
             echo: echo(fields, &error, path),

@@ -10,6 +10,9 @@ pub mod contact;
 /// Registration, sign-in and account security.
 pub mod account;
 
+/// Organisations and codes, for administrators.
+pub mod admin;
+
 /// The same forms, posted without JavaScript.
 #[cfg(feature = "ssr")]
 pub mod forms;

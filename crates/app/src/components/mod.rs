@@ -6,3 +6,6 @@ pub mod head;
 
 /// Error summary, fields and the no-JavaScript echo of a failed form.
 pub mod form;
+
+/// A one-time code with a copy button.
+pub mod copy;

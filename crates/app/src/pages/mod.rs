@@ -6,3 +6,6 @@ pub mod auth;
 
 /// The member portal.
 pub mod portal;
+
+/// The administrators' area.
+pub mod admin;

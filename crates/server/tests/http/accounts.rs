@@ -22,11 +22,11 @@ http_stories!(
     signed_out_people_are_sent_to_sign_in,
 );
 
-fn key() -> CodeKey {
+pub(super) fn key() -> CodeKey {
     CodeKey::new(Arc::from(super::SECRET.as_bytes()))
 }
 
-async fn organisation(server: &TestServer) -> (i64, AuthCode) {
+pub(super) async fn organisation(server: &TestServer) -> (i64, AuthCode) {
     let org = OrganisationInput {
         name: "Riverside Surgery".into(),
         ods_code: String::new(),
@@ -53,7 +53,7 @@ async fn organisation(server: &TestServer) -> (i64, AuthCode) {
 }
 
 /// The token in the newest mail to `to`.
-async fn mailed_token(server: &TestServer, to: &str) -> String {
+pub(super) async fn mailed_token(server: &TestServer, to: &str) -> String {
     let (body,): (String,) =
         sqlx::query_as("select body from outbox where recipient = $1 order by id desc limit 1")
             .bind(to)

@@ -36,6 +36,12 @@ pub fn Home() -> impl IntoView {
                             "Already a customer? Your practice manager has an authorisation code that lets \
                              everyone on your staff join the member portal."
                         </p>
+                        <p>
+                            <a href="/register">"Register with your code"</a>
+                            " or "
+                            <a href="/login">"sign in"</a>
+                            "."
+                        </p>
                     </div>
                     <p>
                         <a class="nhsuk-button" href="/contact" role="button" draggable="false">

@@ -1,0 +1,5 @@
+/// `/admin`: the administrators' home.
+pub mod home;
+
+/// `/admin/organisations`: list, create, view, edit, status and codes.
+pub mod organisations;

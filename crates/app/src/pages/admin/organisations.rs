@@ -1,0 +1,469 @@
+use crate::api::admin::{OrganisationFields, list_organisations, organisation};
+use crate::components::copy::OneTimeCode;
+use crate::components::form::{Control, ErrorSummary, Field, FormEcho, Problems, posted_form_echo};
+use crate::components::head::PageHead;
+use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
+use crate::pages::auth::login::Notice;
+use crate::pages::public::not_found::Forbidden;
+use crate::pages::public::problem::Problem;
+use domain::organisation::{OrgStatus, OrganisationDetail, OrganisationPage};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn is_admin() -> bool {
+    viewer().is_some_and(|v| v.is_admin())
+}
+
+fn query(name: &'static str) -> Option<String> {
+    use_query_map().with_untracked(|q| q.get(name))
+}
+
+/// `/admin/organisations`: search by name, ODS code or postcode, filter by
+/// status, a page at a time. The search is a GET form, so every result
+/// page has its own address.
+#[component]
+pub fn Organisations() -> impl IntoView {
+    if !is_admin() {
+        return view! { <Forbidden /> }.into_any();
+    }
+    let q = query("q").unwrap_or_default();
+    let status = query("status").unwrap_or_default();
+    let page: i64 = query("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let list = {
+        let (q, status) = (q.clone(), status.clone());
+        Resource::new(
+            move || (q.clone(), status.clone(), page),
+            |(q, status, page)| list_organisations(Some(q), Some(status), Some(page)),
+        )
+    };
+    view! {
+        <PageHead title="Organisations" description="Customer organisations and their authorisation codes." />
+        <Breadcrumbs crumbs=vec![Crumb { href: "/admin", label: "Administration" }] />
+        <Main>
+            <h1>"Organisations"</h1>
+            <p><a class="nhsuk-button" href="/admin/organisations/new" role="button">"Add an organisation"</a></p>
+            <form method="get" action="/admin/organisations" class="pp-search">
+                <div class="nhsuk-form-group">
+                    <label class="nhsuk-label" for="q">"Name, ODS code or postcode"</label>
+                    <input class="nhsuk-input nhsuk-input--width-20" id="q" name="q" type="search" value=q.clone() />
+                </div>
+                <div class="nhsuk-form-group">
+                    <label class="nhsuk-label" for="status">"Status"</label>
+                    <select class="nhsuk-select" id="status" name="status">
+                        <option value="" selected=status.is_empty()>"Any"</option>
+                        {OrgStatus::ALL
+                            .into_iter()
+                            .map(|s| view! { <option value=s.as_str() selected=status == s.as_str()>{s.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Search"</button>
+            </form>
+            <Suspense fallback=|| view! { <p>"Loading organisations…"</p> }>
+                {move || {
+                    let (q, status) = (q.clone(), status.clone());
+                    Suspend::new(async move {
+                        match list.await {
+                            Ok(found) => view! { <OrganisationTable found q status /> }.into_any(),
+                            Err(error) => view! { <Problem error /> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </Main>
+    }
+    .into_any()
+}
+
+#[component]
+fn OrganisationTable(found: OrganisationPage, q: String, status: String) -> impl IntoView {
+    if found.rows.is_empty() {
+        return view! { <p>"No organisations match."</p> }.into_any();
+    }
+    let link = move |page: i64| {
+        let query =
+            serde_urlencoded_pairs(&[("q", &q), ("status", &status), ("page", &page.to_string())]);
+        format!("/admin/organisations?{query}")
+    };
+    view! {
+        <table class="nhsuk-table">
+            <caption class="nhsuk-table__caption">
+                {format!("{} organisation{}", found.total, if found.total == 1 { "" } else { "s" })}
+            </caption>
+            <thead class="nhsuk-table__head">
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"ODS code"</th>
+                    <th scope="col">"Postcode"</th>
+                    <th scope="col">"Status"</th>
+                </tr>
+            </thead>
+            <tbody class="nhsuk-table__body">
+                {found
+                    .rows
+                    .into_iter()
+                    .map(|row| view! {
+                        <tr>
+                            <td><a href=format!("/admin/organisations/{}", row.id)>{row.name}</a></td>
+                            <td>{row.ods_code.unwrap_or_default()}</td>
+                            <td>{row.postcode}</td>
+                            <td>{row.status.label()}</td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        <nav class="nhsuk-pagination" role="navigation" aria-label="Pages of organisations">
+            <ul class="nhsuk-list nhsuk-pagination__list">
+                {(found.page > 1).then(|| view! {
+                    <li class="nhsuk-pagination-item--previous">
+                        <a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href=link(found.page - 1)>
+                            <span class="nhsuk-pagination__title">"Previous"</span>
+                        </a>
+                    </li>
+                })}
+                {(found.page < found.pages).then(|| view! {
+                    <li class="nhsuk-pagination-item--next">
+                        <a class="nhsuk-pagination__link nhsuk-pagination__link--next" href=link(found.page + 1)>
+                            <span class="nhsuk-pagination__title">"Next"</span>
+                        </a>
+                    </li>
+                })}
+            </ul>
+            <p class="nhsuk-body-s">{format!("Page {} of {}", found.page, found.pages)}</p>
+        </nav>
+    }
+    .into_any()
+}
+
+/// `a=1&b=2` with each value percent-encoded.
+fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let v: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    other => format!("%{other:02X}"),
+                })
+                .collect();
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The organisation form, filled from `start` (what was typed or stored).
+#[component]
+fn OrganisationForm(
+    action: String,
+    start: OrganisationFields,
+    problems: Signal<Problems>,
+    submit: &'static str,
+) -> impl IntoView {
+    view! {
+        <form method="post" action=action novalidate>
+            <Field name="name" label="Name" autocomplete="organization" value=start.name problems />
+            <Field name="ods_code" label="ODS code (optional)" hint="For example, A81001" width="nhsuk-input--width-10" value=start.ods_code problems />
+            <Field name="address_line1" label="Address line 1" autocomplete="address-line1" value=start.address_line1 problems />
+            <Field name="address_line2" label="Address line 2 (optional)" autocomplete="address-line2" value=start.address_line2 problems />
+            <Field name="town" label="Town or city" autocomplete="address-level2" width="nhsuk-input--width-20" value=start.town problems />
+            <Field name="postcode" label="Postcode" autocomplete="postal-code" width="nhsuk-input--width-10" value=start.postcode problems />
+            <Field name="telephone" label="Telephone" control=Control::Tel autocomplete="tel" width="nhsuk-input--width-20" value=start.telephone problems />
+            <Field name="email" label="Email address" control=Control::Email value=start.email problems />
+            <Field name="website" label="Website (optional)" hint="Starting https://" value=start.website problems />
+            <h2>"Key contact"</h2>
+            <Field name="contact_name" label="Contact's full name" value=start.contact_name problems />
+            <Field name="contact_role" label="Contact's role" hint="For example, Practice manager" value=start.contact_role problems />
+            <Field name="contact_email" label="Contact's email address" control=Control::Email value=start.contact_email problems />
+            <Field name="contact_telephone" label="Contact's telephone (optional)" control=Control::Tel width="nhsuk-input--width-20" value=start.contact_telephone problems />
+            <h2>"Registration"</h2>
+            <Field
+                name="email_domains"
+                label="Allowed email domains (optional)"
+                hint="One per line, for example riverside.nhs.uk. Staff must register with an address at one of them. Leave empty to allow any."
+                control=Control::TextArea
+                value=start.email_domains
+                problems
+            />
+            <button class="nhsuk-button" type="submit">{submit}</button>
+        </form>
+    }
+}
+
+fn fields_from_echo(echo: &FormEcho) -> OrganisationFields {
+    OrganisationFields {
+        name: echo.value("name"),
+        ods_code: echo.value("ods_code"),
+        address_line1: echo.value("address_line1"),
+        address_line2: echo.value("address_line2"),
+        town: echo.value("town"),
+        postcode: echo.value("postcode"),
+        telephone: echo.value("telephone"),
+        email: echo.value("email"),
+        website: echo.value("website"),
+        contact_name: echo.value("contact_name"),
+        contact_role: echo.value("contact_role"),
+        contact_email: echo.value("contact_email"),
+        contact_telephone: echo.value("contact_telephone"),
+        email_domains: echo.value("email_domains"),
+    }
+}
+
+/// `/admin/organisations/new`: the form, then the new code, shown once.
+#[component]
+pub fn NewOrganisation() -> impl IntoView {
+    if !is_admin() {
+        return view! { <Forbidden /> }.into_any();
+    }
+    let echo = posted_form_echo().unwrap_or_default();
+    let created = Some(echo.value("created_id")).filter(|id| !id.is_empty());
+    let problems = Signal::stored(Problems::from_echo(&echo));
+    let body = match created {
+        Some(id) => view! {
+            <h1>"Organisation added"</h1>
+            <OneTimeCode code=echo.value("created_code") label="Its authorisation code" />
+            <p><a href=format!("/admin/organisations/{id}")>"Go to the organisation"</a></p>
+        }
+        .into_any(),
+        None => view! {
+            <ErrorSummary problems />
+            <h1>"Add an organisation"</h1>
+            <p>"Commercial details only: nothing about patients or staff beyond the key contact."</p>
+            <OrganisationForm action="/admin/organisations/new".into() start=fields_from_echo(&echo) problems submit="Add organisation" />
+        }
+        .into_any(),
+    };
+    view! {
+        <PageHead title="Add an organisation" description="Add a customer organisation and issue its code." />
+        <Breadcrumbs crumbs=vec![Crumb { href: "/admin", label: "Administration" }, Crumb { href: "/admin/organisations", label: "Organisations" }] />
+        <Main>
+            <div class="nhsuk-grid-row">
+                <div class="nhsuk-grid-column-two-thirds">{body}</div>
+            </div>
+        </Main>
+    }
+    .into_any()
+}
+
+fn route_id() -> i64 {
+    use_params_map().with_untracked(|p| p.get("id").and_then(|id| id.parse().ok()).unwrap_or(0))
+}
+
+/// `/admin/organisations/:id`: the record, its code, status and services.
+#[component]
+pub fn OrganisationPage() -> impl IntoView {
+    if !is_admin() {
+        return view! { <Forbidden /> }.into_any();
+    }
+    let id = route_id();
+    let detail = Resource::new(move || id, organisation);
+    let echo = posted_form_echo().unwrap_or_default();
+    view! {
+        <Breadcrumbs crumbs=vec![Crumb { href: "/admin", label: "Administration" }, Crumb { href: "/admin/organisations", label: "Organisations" }] />
+        <Main>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    let echo = echo.clone();
+                    Suspend::new(async move {
+                        match detail.await {
+                            Ok(detail) => view! { <OrganisationView detail echo /> }.into_any(),
+                            Err(error) => view! { <Problem error /> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </Main>
+    }
+    .into_any()
+}
+
+#[component]
+fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView {
+    let id = detail.id;
+    let record = detail.record.clone();
+    let problems = Signal::stored(Problems::from_echo(&echo));
+    let new_code = Some(echo.value("new_code")).filter(|c| !c.is_empty());
+    let notice = query("updated").map(|what| match what.as_str() {
+        "status" => "The status has been changed.",
+        "revoked" => "The code has been revoked. Nobody can register with it.",
+        "services" => "The subscribed services have been saved.",
+        _ => "The details have been saved.",
+    });
+    let action = format!("/admin/organisations/{id}");
+    let row = |key: &'static str, value: String| {
+        view! {
+            <div class="nhsuk-summary-list__row">
+                <dt class="nhsuk-summary-list__key">{key}</dt>
+                <dd class="nhsuk-summary-list__value">{value}</dd>
+            </div>
+        }
+    };
+    view! {
+        <PageHead title=record.name.clone() description="A customer organisation." />
+        <ErrorSummary problems />
+        {notice.map(|text| view! { <Notice text /> })}
+        {new_code.map(|code| view! { <OneTimeCode code label="The new authorisation code" /> })}
+        <h1>{record.name.clone()}</h1>
+        <p><strong class="nhsuk-tag">{detail.status.label()}</strong></p>
+        <dl class="nhsuk-summary-list">
+            {row("ODS code", record.ods_code.clone())}
+            {row("Address", [record.address_line1.clone(), record.address_line2.clone(), record.town.clone(), record.postcode.clone()]
+                .into_iter().filter(|l| !l.is_empty()).collect::<Vec<_>>().join(", "))}
+            {row("Telephone", record.telephone.clone())}
+            {row("Email", record.email.clone())}
+            {row("Website", record.website.clone())}
+            {row("Key contacts", record.contacts.iter().map(|c| format!("{} ({}), {}", c.name, c.role, c.email)).collect::<Vec<_>>().join("; "))}
+            {row("Allowed email domains", if record.email_domains.is_empty() { "Any".to_owned() } else { record.email_domains.replace('\n', ", ") })}
+        </dl>
+        <p><a href=format!("/admin/organisations/{id}/edit")>"Change the details"</a></p>
+
+        <h2>"Authorisation code"</h2>
+        {match &detail.code {
+            Some(code) => view! {
+                <p>{format!(
+                    "Issued {}. Used {} time{}{}{}.",
+                    code.issued,
+                    code.uses,
+                    if code.uses == 1 { "" } else { "s" },
+                    code.max_uses.map(|m| format!(" of {m}")).unwrap_or_default(),
+                    code.expires.as_ref().map(|e| format!(", expires {e}")).unwrap_or_default(),
+                )}</p>
+            }.into_any(),
+            None => view! { <p>"No live code: nobody can register for this organisation."</p> }.into_any(),
+        }}
+        <div class="nhsuk-button-group">
+            <form method="post" action=action.clone()>
+                <input type="hidden" name="action" value="rotate" />
+                <button class="nhsuk-button nhsuk-button--secondary" type="submit">
+                    {if detail.code.is_some() { "Replace the code" } else { "Issue a new code" }}
+                </button>
+            </form>
+            {detail.code.is_some().then(|| view! {
+                <form method="post" action=action.clone()>
+                    <input type="hidden" name="action" value="revoke" />
+                    <button class="nhsuk-button nhsuk-button--warning" type="submit">"Revoke the code"</button>
+                </form>
+            })}
+        </div>
+
+        <h2>"Status"</h2>
+        <form method="post" action=action.clone() novalidate>
+            <input type="hidden" name="action" value="status" />
+            <div class="nhsuk-form-group">
+                <label class="nhsuk-label" for="status">"New status"</label>
+                <select class="nhsuk-select" id="status" name="status">
+                    {OrgStatus::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.as_str() selected=s == detail.status>{s.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <Field name="reason" label="Reason for the change" control=Control::TextArea value=echo.value("reason") problems />
+            <button class="nhsuk-button" type="submit">"Change status"</button>
+        </form>
+        {(!detail.history.is_empty()).then(|| view! {
+            <table class="nhsuk-table">
+                <caption class="nhsuk-table__caption">"Status history"</caption>
+                <thead><tr><th scope="col">"Date"</th><th scope="col">"Status"</th><th scope="col">"Reason"</th></tr></thead>
+                <tbody>
+                    {detail.history.iter().map(|h| view! {
+                        <tr><td>{h.date.clone()}</td><td>{h.status.label()}</td><td>{h.reason.clone()}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
+
+        <h2>"Subscribed services"</h2>
+        <form method="post" action=action>
+            <input type="hidden" name="action" value="services" />
+            <div class="nhsuk-form-group">
+                <fieldset class="nhsuk-fieldset">
+                    <legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">"Services this organisation subscribes to"</legend>
+                    <div class="nhsuk-checkboxes">
+                        {detail.services.iter().map(|s| {
+                            let input_id = format!("service-{}", s.service_id);
+                            view! {
+                                <div class="nhsuk-checkboxes__item">
+                                    <input class="nhsuk-checkboxes__input" id=input_id.clone() name="services" type="checkbox"
+                                        value=s.service_id.to_string() checked=s.subscribed />
+                                    <label class="nhsuk-label nhsuk-checkboxes__label" for=input_id>{s.title.clone()}</label>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+            </div>
+            <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Save services"</button>
+        </form>
+    }
+}
+
+/// `/admin/organisations/:id/edit`: change the details.
+#[component]
+pub fn EditOrganisation() -> impl IntoView {
+    if !is_admin() {
+        return view! { <Forbidden /> }.into_any();
+    }
+    let id = route_id();
+    let detail = Resource::new(move || id, organisation);
+    let echo = posted_form_echo();
+    view! {
+        <PageHead title="Change an organisation's details" description="Edit a customer organisation." />
+        <Breadcrumbs crumbs=vec![Crumb { href: "/admin", label: "Administration" }, Crumb { href: "/admin/organisations", label: "Organisations" }] />
+        <Main>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    let echo = echo.clone();
+                    Suspend::new(async move {
+                        match detail.await {
+                            Ok(detail) => {
+                                let problems = Signal::stored(echo.as_ref().map(Problems::from_echo).unwrap_or_default());
+                                let start = match &echo {
+                                    Some(echo) => fields_from_echo(echo),
+                                    None => stored_fields(&detail),
+                                };
+                                view! {
+                                    <div class="nhsuk-grid-row">
+                                        <div class="nhsuk-grid-column-two-thirds">
+                                            <ErrorSummary problems />
+                                            <h1>{format!("Change {}", detail.record.name)}</h1>
+                                            <OrganisationForm action=format!("/admin/organisations/{}/edit", detail.id) start problems submit="Save changes" />
+                                        </div>
+                                    </div>
+                                }
+                                .into_any()
+                            }
+                            Err(error) => view! { <Problem error /> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </Main>
+    }
+    .into_any()
+}
+
+fn stored_fields(detail: &OrganisationDetail) -> OrganisationFields {
+    let record = &detail.record;
+    let contact = record.contacts.first().cloned().unwrap_or_default();
+    OrganisationFields {
+        name: record.name.clone(),
+        ods_code: record.ods_code.clone(),
+        address_line1: record.address_line1.clone(),
+        address_line2: record.address_line2.clone(),
+        town: record.town.clone(),
+        postcode: record.postcode.clone(),
+        telephone: record.telephone.clone(),
+        email: record.email.clone(),
+        website: record.website.clone(),
+        contact_name: contact.name,
+        contact_role: contact.role,
+        contact_email: contact.email,
+        contact_telephone: contact.telephone,
+        email_domains: record.email_domains.clone(),
+    }
+}

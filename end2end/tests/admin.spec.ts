@@ -1,0 +1,72 @@
+import { test, expect, expectAccessible, ready, withJavaScript } from "./fixtures";
+import { PASSWORD, createAdmin, totp, unique } from "./support";
+import type { Page } from "@playwright/test";
+
+/** A new administrator, signed in with a freshly enrolled authenticator. */
+async function signedInAdmin(page: Page) {
+  const email = `admin.${unique()}@csu.example`;
+  createAdmin(email, "Alex Admin");
+  await page.goto("/login");
+  await ready(page);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account\/two-factor$/);
+  const secret = (await page.locator("code.pp-secret").textContent())!.trim();
+  await ready(page);
+  await page.getByLabel("6-digit code").fill(totp(secret));
+  await page.getByRole("button", { name: "Turn on" }).click();
+  await expect(page.getByRole("heading", { name: "Your authenticator app is set up" })).toBeVisible();
+}
+
+test("an administrator adds an organisation, sees its code once, replaces it and suspends it", async ({ page }) => {
+  await signedInAdmin(page);
+  const name = `Riverside Surgery ${unique()}`;
+
+  await page.goto("/admin/organisations/new");
+  await ready(page);
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Address line 1").fill("1 High Street");
+  await page.getByLabel("Town or city").fill("Exampletown");
+  await page.getByLabel("Postcode").fill("not a postcode");
+  await page.getByLabel("Telephone", { exact: true }).fill("01632 960 111");
+  await page.getByLabel("Email address", { exact: true }).fill("reception@riverside.example");
+  await page.getByLabel("Contact's full name").fill("Pat Manager");
+  await page.getByLabel("Contact's role").fill("Practice manager");
+  await page.getByLabel("Contact's email address").fill("pat@riverside.example");
+  await page.getByRole("button", { name: "Add organisation" }).click();
+
+  // The problem is on its field and nothing typed is lost.
+  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue(name);
+  await expectAccessible(page);
+  await page.getByLabel("Postcode").fill("ex1 1aa");
+  await page.getByRole("button", { name: "Add organisation" }).click();
+
+  await expect(page.getByRole("heading", { name: "Organisation added" })).toBeVisible();
+  const code = (await page.getByTestId("authorisation-code").textContent())!.trim();
+  expect(code).toMatch(/^[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}$/);
+  if (withJavaScript()) {
+    await expect(page.getByRole("button", { name: "Copy the code" })).toBeVisible();
+  }
+  await expectAccessible(page);
+
+  await page.getByRole("link", { name: "Go to the organisation" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page.getByText("EX1 1AA")).toBeVisible();
+  await expect(page.getByText(code)).toHaveCount(0);
+  await expectAccessible(page);
+
+  await page.getByRole("button", { name: "Replace the code" }).click();
+  const fresh = (await page.getByTestId("authorisation-code").textContent())!.trim();
+  expect(fresh).not.toEqual(code);
+
+  await page.getByLabel("New status").selectOption("suspended");
+  await page.getByLabel("Reason for the change").fill("Contract paused while it is renewed");
+  await page.getByRole("button", { name: "Change status" }).click();
+  await expect(page.getByText("The status has been changed.")).toBeVisible();
+  await expect(page.getByRole("cell", { name: "Contract paused while it is renewed" })).toBeVisible();
+
+  await page.goto(`/admin/organisations?q=${encodeURIComponent(name)}&status=suspended`);
+  await expect(page.getByRole("link", { name })).toBeVisible();
+});
