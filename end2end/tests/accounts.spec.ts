@@ -1,4 +1,4 @@
-import { test, expect, expectAccessible, ready } from "./fixtures";
+import { test, expect, expectAccessible, ready, withJavaScript } from "./fixtures";
 import {
   PASSWORD, createAdmin, createOrganisation, latestMail, linkIn, nextTotpWindow, totp, unique,
 } from "./support";
@@ -21,8 +21,7 @@ async function register(page: Page, code: string, name: string, email: string) {
 }
 
 async function confirmEmail(page: Page, email: string) {
-  const mail = await latestMail(email);
-  expect(mail.subject).toContain("Confirm your email address");
+  const mail = await latestMail(email, "Confirm your email address");
   expect(mail.text).not.toContain(PASSWORD);
   await page.goto(linkIn(mail, "/verify-email"));
   await ready(page);
@@ -69,7 +68,10 @@ test("a wrong code gets one plain message and what was typed is kept", async ({ 
   const summary = page.getByRole("alert");
   await expect(summary).toContainText("That code isn't valid. Check it with your practice manager.");
   await expect(page.getByLabel("Full name")).toHaveValue("Kim Nurse");
-  await expect(page.getByLabel("Create a password")).toHaveValue("");
+  if (!withJavaScript()) {
+    // The server never writes a password back into a page (P12).
+    await expect(page.getByLabel("Create a password")).toHaveValue("");
+  }
   await expectAccessible(page);
 });
 
@@ -86,8 +88,7 @@ test("a forgotten password is reset from the emailed link", async ({ page }) => 
   await page.getByRole("button", { name: "Send the link" }).click();
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
 
-  const mail = await latestMail(email);
-  expect(mail.subject).toContain("Reset your");
+  const mail = await latestMail(email, "Reset your");
   await page.goto(linkIn(mail, "/reset-password"));
   await ready(page);
   const fresh = "violet umbrella quietly sings";

@@ -46,8 +46,11 @@ export function createAdmin(email: string, name: string) {
   cli(["admin", "create", "--email", email, "--name", name], { ADMIN_PASSWORD: PASSWORD });
 }
 
-/** The newest message to `to` in the server's mail outbox (waits for the worker). */
-export async function latestMail(to: string): Promise<ParsedMail> {
+/**
+ * The newest message to `to` whose subject contains `subject`, from the
+ * server's mail outbox (waits for the background worker to write it).
+ */
+export async function latestMail(to: string, subject: string): Promise<ParsedMail> {
   const outbox = join(dataDir, "outbox");
   for (let attempt = 0; attempt < 50; attempt++) {
     const files = readdirSync(outbox, { withFileTypes: true })
@@ -57,11 +60,11 @@ export async function latestMail(to: string): Promise<ParsedMail> {
     for (const file of files) {
       const mail = await simpleParser(readFileSync(file));
       const recipients = [mail.to].flat().flatMap((a) => a?.value ?? []).map((a) => a.address);
-      if (recipients.includes(to)) return mail;
+      if (recipients.includes(to) && (mail.subject ?? "").includes(subject)) return mail;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`no mail to ${to} in ${outbox}`);
+  throw new Error(`no mail to ${to} about "${subject}" in ${outbox}`);
 }
 
 /** The first link in `mail` to `path` on the site, as a path with its query. */

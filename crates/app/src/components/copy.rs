@@ -24,7 +24,7 @@ pub fn OneTimeCode(#[prop(into)] code: String, #[prop(into)] label: String) -> i
             <p class="pp-code" data-testid="authorisation-code">{code}</p>
             <p>"Give it to the organisation's practice manager now: it will not be shown again."</p>
             <Show when=move || interactive.get()>
-                <button type="button" class="nhsuk-button nhsuk-button--secondary" on:click=copy.clone()>
+                <button type="button" class="nhsuk-button nhsuk-button--reverse" on:click=copy.clone()>
                     {move || if copied.get() { "Copied" } else { "Copy the code" }}
                 </button>
             </Show>
