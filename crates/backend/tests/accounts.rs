@@ -197,6 +197,42 @@ async fn a_member_registers_verifies_and_signs_in(db: Db) {
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains(PASSWORD));
 
+    // The only personal data an account holds: name and work email (P3).
+    let columns: Vec<(String,)> = match db.backend() {
+        backend::Backend::Sqlite => {
+            sqlx::query_as("select name from pragma_table_info('users') order by cid")
+                .fetch_all(db.pool())
+                .await
+        }
+        backend::Backend::Postgres => {
+            sqlx::query_as(
+                "select column_name::text from information_schema.columns \
+                 where table_name = 'users' order by ordinal_position",
+            )
+            .fetch_all(db.pool())
+            .await
+        }
+    }
+    .expect("columns");
+    let columns: Vec<&str> = columns.iter().map(|(c,)| c.as_str()).collect();
+    assert_eq!(
+        columns,
+        [
+            "id",
+            "email",
+            "full_name",
+            "password_hash",
+            "role",
+            "email_verified_at",
+            "created_at",
+            "updated_at",
+            "organisation_id",
+            "totp_secret",
+            "totp_enabled_at",
+            "totp_last_step",
+        ]
+    );
+
     // The code's use was counted.
     let (uses,): (i64,) =
         sqlx::query_as("select uses from authorisation_codes where organisation_id = $1")
