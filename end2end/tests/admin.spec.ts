@@ -31,9 +31,9 @@ test("an administrator adds an organisation, sees its code once, replaces it and
   await page.getByLabel("Postcode").fill("not a postcode");
   await page.getByLabel("Telephone", { exact: true }).fill("01632 960 111");
   await page.getByLabel("Email address", { exact: true }).fill("reception@riverside.example");
-  await page.getByLabel("Contact's full name").fill("Pat Manager");
-  await page.getByLabel("Contact's role").fill("Practice manager");
-  await page.getByLabel("Contact's email address").fill("pat@riverside.example");
+  await page.getByLabel("Contact's full name", { exact: true }).fill("Pat Manager");
+  await page.getByLabel("Contact's role", { exact: true }).fill("Practice manager");
+  await page.getByLabel("Contact's email address", { exact: true }).fill("pat@riverside.example");
   await page.getByRole("button", { name: "Add organisation" }).click();
 
   // The problem is on its field and nothing typed is lost.
@@ -56,6 +56,11 @@ test("an administrator adds an organisation, sees its code once, replaces it and
   await expect(page.getByText("EX1 1AA")).toBeVisible();
   await expect(page.getByText(code)).toHaveCount(0);
   await expectAccessible(page);
+
+  await page.getByLabel("Most registrations (optional)").fill("25");
+  await page.getByRole("button", { name: "Save the code's limits" }).click();
+  await expect(page.getByText("The code's limits have been saved.")).toBeVisible();
+  await expect(page.getByText(/Used 0 times of 25/)).toBeVisible();
 
   await page.getByRole("button", { name: "Replace the code" }).click();
   const fresh = (await page.getByTestId("authorisation-code").textContent())!.trim();

@@ -217,7 +217,8 @@ mod tests {
         assert_eq!(backoff_secs(1), 60);
         assert_eq!(backoff_secs(2), 120);
         assert_eq!(backoff_secs(3), 240);
-        assert_eq!(backoff_secs(9), 6 * 60 * 60);
+        assert_eq!(backoff_secs(9), 15_360);
+        assert_eq!(backoff_secs(10), 6 * 60 * 60);
         assert_eq!(backoff_secs(1000), 6 * 60 * 60);
     }
 }

@@ -536,3 +536,88 @@ pub struct OrganisationDetail {
     pub code: Option<CodeInfo>,
     pub services: Vec<Subscription>,
 }
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// A code's expiry as typed (`2027-03-31`, or empty for none): the last
+/// second of that day, UTC, in Unix seconds.
+pub fn parse_code_expiry(raw: &str) -> Result<Option<i64>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let problem = || "Enter the expiry date as year-month-day, for example 2027-03-31".to_owned();
+    let parts: Vec<&str> = raw.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return Err(problem());
+    };
+    let (Ok(year), Ok(month), Ok(day)) = (
+        year.parse::<i64>(),
+        month.parse::<i64>(),
+        day.parse::<i64>(),
+    ) else {
+        return Err(problem());
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(problem()),
+    };
+    if !(2000..=9999).contains(&year) || !(1..=days_in_month).contains(&day) {
+        return Err(problem());
+    }
+    Ok(Some(days_from_civil(year, month, day) * 86_400 + 86_399))
+}
+
+/// A code's maximum number of registrations as typed (empty for no limit).
+pub fn parse_max_uses(raw: &str) -> Result<Option<i64>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match raw.parse::<i64>() {
+        Ok(n) if (1..=100_000).contains(&n) => Ok(Some(n)),
+        _ => Err("Enter the most registrations as a whole number, such as 25".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod code_limit_tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("", Ok(None))]
+    #[case("2000-01-01", Ok(Some(946_771_199)))]
+    #[case("2026-11-23", Ok(Some(1_795_478_399)))]
+    #[case("2028-02-29", Ok(Some(1_835_481_599)))]
+    #[case("2027-02-29", Err(()))]
+    #[case("2027-13-01", Err(()))]
+    #[case("31/03/2027", Err(()))]
+    #[case("soon", Err(()))]
+    fn expiry_dates(#[case] raw: &str, #[case] expected: Result<Option<i64>, ()>) {
+        assert_eq!(parse_code_expiry(raw).map_err(|_| ()), expected, "{raw}");
+    }
+
+    #[rstest]
+    #[case("", Ok(None))]
+    #[case(" 25 ", Ok(Some(25)))]
+    #[case("0", Err(()))]
+    #[case("-3", Err(()))]
+    #[case("ten", Err(()))]
+    fn maximum_uses(#[case] raw: &str, #[case] expected: Result<Option<i64>, ()>) {
+        assert_eq!(parse_max_uses(raw).map_err(|_| ()), expected, "{raw}");
+    }
+}

@@ -7,8 +7,8 @@ use domain::organisation::{OrganisationDetail, OrganisationPage};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// The organisation form's fields, flat as the form posts them (one key
-/// contact; more can be added on the edit page in a later version).
+/// The organisation form's fields, flat as the form posts them: one key
+/// contact, and a second if the administrator fills it in.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganisationFields {
     pub name: String,
@@ -28,6 +28,14 @@ pub struct OrganisationFields {
     pub contact_email: String,
     #[serde(default)]
     pub contact_telephone: String,
+    #[serde(default)]
+    pub contact2_name: String,
+    #[serde(default)]
+    pub contact2_role: String,
+    #[serde(default)]
+    pub contact2_email: String,
+    #[serde(default)]
+    pub contact2_telephone: String,
     #[serde(default)]
     pub email_domains: String,
 }
@@ -118,6 +126,22 @@ pub async fn set_organisation_services(id: i64, services: Vec<i64>) -> Result<()
     accept_services(&caller, id, &services).await
 }
 
+/// Sets when the live code expires (`2027-03-31`, empty for never) and how
+/// many registrations it admits (empty for no limit). Administrators only.
+#[server(endpoint = "admin/organisation-code-limits")]
+pub async fn set_code_limits(id: i64, expires: String, max_uses: String) -> Result<(), AppError> {
+    let caller = super::account::Caller::current()?;
+    accept_limits(&caller, id, &expires, &max_uses).await
+}
+
+/// Marks an email domain (such as nhs.net) as shared, so that several
+/// organisations may list it. Administrators only.
+#[server(endpoint = "admin/shared-domain")]
+pub async fn share_domain(domain: String) -> Result<(), AppError> {
+    let caller = super::account::Caller::current()?;
+    accept_share_domain(&caller, &domain).await
+}
+
 #[cfg(feature = "ssr")]
 pub use work::*;
 
@@ -149,12 +173,7 @@ mod work {
             telephone: fields.telephone.clone(),
             email: fields.email.clone(),
             website: fields.website.clone(),
-            contacts: vec![ContactInput {
-                name: fields.contact_name.clone(),
-                role: fields.contact_role.clone(),
-                email: fields.contact_email.clone(),
-                telephone: fields.contact_telephone.clone(),
-            }],
+            contacts: contacts(fields),
             email_domains: fields.email_domains.clone(),
         };
         input.validate().map_err(|errors| {
@@ -163,13 +182,40 @@ mod work {
         })
     }
 
+    fn contacts(fields: &OrganisationFields) -> Vec<ContactInput> {
+        let first = ContactInput {
+            name: fields.contact_name.clone(),
+            role: fields.contact_role.clone(),
+            email: fields.contact_email.clone(),
+            telephone: fields.contact_telephone.clone(),
+        };
+        let second = ContactInput {
+            name: fields.contact2_name.clone(),
+            role: fields.contact2_role.clone(),
+            email: fields.contact2_email.clone(),
+            telephone: fields.contact2_telephone.clone(),
+        };
+        let second_given = [&second.name, &second.role, &second.email, &second.telephone]
+            .iter()
+            .any(|v| !v.trim().is_empty());
+        if second_given {
+            vec![first, second]
+        } else {
+            vec![first]
+        }
+    }
+
     fn flat_errors(errors: &FieldErrors) -> FieldErrors {
         let mut flat = FieldErrors::new();
         for error in errors.iter() {
-            let field = match error.field.strip_prefix("contacts[0].") {
-                Some(part) => format!("contact_{part}"),
-                None if error.field == "contacts" => "contact_name".to_owned(),
-                None => error.field.clone(),
+            let field = if let Some(part) = error.field.strip_prefix("contacts[0].") {
+                format!("contact_{part}")
+            } else if let Some(part) = error.field.strip_prefix("contacts[1].") {
+                format!("contact2_{part}")
+            } else if error.field == "contacts" {
+                "contact_name".to_owned()
+            } else {
+                error.field.clone()
             };
             flat.add(&field, error.message.clone());
         }
@@ -239,6 +285,28 @@ mod work {
     pub async fn accept_revoke(caller: &Caller, id: i64) -> Result<(), AppError> {
         let actor = actor(caller)?;
         Ok(backend::orgs::revoke_code(&caller.state.db, &actor, id).await?)
+    }
+
+    pub async fn accept_limits(
+        caller: &Caller,
+        id: i64,
+        expires: &str,
+        max_uses: &str,
+    ) -> Result<(), AppError> {
+        let actor = actor(caller)?;
+        let mut errors = FieldErrors::new();
+        let expires = errors.check("expires", domain::organisation::parse_code_expiry(expires));
+        let max_uses = errors.check("max_uses", domain::organisation::parse_max_uses(max_uses));
+        let (Some(expires), Some(max_uses)) = (expires, max_uses) else {
+            crate::state::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+            return Err(AppError::Invalid(errors));
+        };
+        Ok(backend::orgs::set_code_limits(&caller.state.db, &actor, id, expires, max_uses).await?)
+    }
+
+    pub async fn accept_share_domain(caller: &Caller, domain: &str) -> Result<(), AppError> {
+        let actor = actor(caller)?;
+        Ok(backend::orgs::mark_domain_shared(&caller.state.db, &actor, domain).await?)
     }
 
     pub async fn accept_services(

@@ -31,6 +31,7 @@ pub const FORM_PATHS: &[&str] = &[
     "/account/email",
     "/confirm-email",
     "/account/two-factor",
+    "/admin/organisations",
     "/admin/organisations/new",
     "/admin/organisations/{id}",
     "/admin/organisations/{id}/edit",
@@ -127,7 +128,7 @@ pub async fn post(path: &str, caller: &Caller, fields: Vec<(String, String)>) ->
                 },
             );
         }
-        other if other.starts_with("/admin/organisations/") => {
+        other if other.starts_with("/admin/organisations") => {
             return admin_post(other, caller, fields).await;
         }
         _ => return None,
@@ -165,6 +166,10 @@ async fn admin_post(path: &str, caller: &Caller, fields: Vec<(String, String)>) 
         contact_role: field("contact_role"),
         contact_email: field("contact_email"),
         contact_telephone: field("contact_telephone"),
+        contact2_name: field("contact2_name"),
+        contact2_role: field("contact2_role"),
+        contact2_email: field("contact2_email"),
+        contact2_telephone: field("contact2_telephone"),
         email_domains: field("email_domains"),
     };
     let shown = |values: Vec<(&str, String)>| Posted::Echo {
@@ -174,6 +179,20 @@ async fn admin_post(path: &str, caller: &Caller, fields: Vec<(String, String)>) 
         },
         status: 200,
     };
+    if path == "/admin/organisations" {
+        let outcome = admin::accept_share_domain(caller, &field("domain"))
+            .await
+            .map(|()| {
+                Posted::Redirect(Done {
+                    to: "/admin/organisations?shared=1".to_owned(),
+                    set_cookie: None,
+                })
+            });
+        return Some(outcome.unwrap_or_else(|error| Posted::Echo {
+            status: error.status_code(),
+            echo: echo(fields.clone(), &error, path),
+        }));
+    }
     let rest = path.strip_prefix("/admin/organisations/")?;
     let outcome: Result<Posted, AppError> = if rest == "new" {
         admin::accept_create(caller, &organisation_fields())
@@ -208,6 +227,9 @@ async fn admin_post(path: &str, caller: &Caller, fields: Vec<(String, String)>) 
                 "rotate" => admin::accept_rotate(caller, id)
                     .await
                     .map(|code| shown(vec![("new_code", code)])),
+                "limits" => admin::accept_limits(caller, id, &field("expires"), &field("max_uses"))
+                    .await
+                    .map(|()| back("limits")),
                 "revoke" => admin::accept_revoke(caller, id)
                     .await
                     .map(|()| back("revoked")),

@@ -39,6 +39,11 @@ const SERVER_FUNCTIONS: &[(&str, &str)] = &[
     ("/api/admin/organisation-rotate-code", "id=1"),
     ("/api/admin/organisation-revoke-code", "id=1"),
     ("/api/admin/organisation-services", "id=1&services[0]=1"),
+    (
+        "/api/admin/organisation-code-limits",
+        "id=1&expires=&max_uses=5",
+    ),
+    ("/api/admin/shared-domain", "domain=nhs.net"),
 ];
 
 const FORMS: &[(&str, &str)] = &[
@@ -50,6 +55,8 @@ const FORMS: &[(&str, &str)] = &[
         "action=status&status=ended&reason=x",
     ),
     ("/admin/organisations/1/edit", "name=X"),
+    ("/admin/organisations/1", "action=limits&max_uses=5"),
+    ("/admin/organisations", "domain=nhs.net"),
 ];
 
 /// Signs in through the form and returns the session cookie's value.
@@ -208,6 +215,14 @@ async fn only_administrators_get_into_the_admin_area(server: TestServer) {
     .await
     .expect("count");
     assert_eq!((organisations, codes), (1, 1));
+    let (shared, limited): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from shared_domains), \
+                (select count(*) from authorisation_codes where max_uses is not null)",
+    )
+    .fetch_one(server.db.pool())
+    .await
+    .expect("count");
+    assert_eq!((shared, limited), (0, 0));
 }
 
 async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: TestServer) {
@@ -294,6 +309,47 @@ async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: T
     assert_eq!(rotated.status(), StatusCode::OK);
     let fresh = code_on(&rotated.text().await.expect("page"));
     assert_ne!(fresh, code);
+
+    // Limits on the new code: a bad date is shown on its field.
+    let bad = send(
+        &format!("/admin/organisations/{id}"),
+        "action=limits&expires=31%2F03%2F2027&max_uses=25".into(),
+    )
+    .await
+    .expect("limits");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text()
+            .await
+            .expect("page")
+            .contains("id=\"expires-error\"")
+    );
+    let limited = send(
+        &format!("/admin/organisations/{id}"),
+        "action=limits&expires=2027-03-31&max_uses=25".into(),
+    )
+    .await
+    .expect("limits");
+    assert_eq!(limited.status(), StatusCode::SEE_OTHER);
+    let (max_uses, expires): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "select max_uses, expires_at from authorisation_codes where organisation_id = $1 and revoked_at is null",
+    )
+    .bind(id)
+    .fetch_one(server.db.pool())
+    .await
+    .expect("limits");
+    assert_eq!((max_uses, expires), (Some(25), Some(1_806_537_599)));
+
+    // A shared domain may then be listed by a second organisation.
+    let shared = send("/admin/organisations", "domain=NHS.net".into())
+        .await
+        .expect("share");
+    assert_eq!(shared.status(), StatusCode::SEE_OTHER);
+    let (domain,): (String,) = sqlx::query_as("select domain from shared_domains")
+        .fetch_one(server.db.pool())
+        .await
+        .expect("shared");
+    assert_eq!(domain, "nhs.net");
 
     let suspended = send(
         &format!("/admin/organisations/{id}"),

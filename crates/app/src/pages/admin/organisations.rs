@@ -59,6 +59,7 @@ pub fn Organisations() -> impl IntoView {
                 </div>
                 <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Search"</button>
             </form>
+            {query("shared").map(|_| view! { <Notice text="The domain is now shared: several organisations may list it." /> })}
             <Suspense fallback=|| view! { <p>"Loading organisations…"</p> }>
                 {move || {
                     let (q, status) = (q.clone(), status.clone());
@@ -70,9 +71,29 @@ pub fn Organisations() -> impl IntoView {
                     })
                 }}
             </Suspense>
+            <SharedDomainForm />
         </Main>
     }
     .into_any()
+}
+
+/// Marks a domain (such as nhs.net) as shared by many organisations.
+#[component]
+fn SharedDomainForm() -> impl IntoView {
+    let echo = posted_form_echo().unwrap_or_default();
+    let problems = Signal::stored(Problems::from_echo(&echo));
+    view! {
+        <h2>"Shared email domains"</h2>
+        <p>
+            "A domain listed by one organisation cannot be listed by another, so its code is useless \
+             elsewhere. Domains that many organisations use, such as nhs.net, must be marked as shared first."
+        </p>
+        <ErrorSummary problems />
+        <form method="post" action="/admin/organisations" novalidate>
+            <Field name="domain" label="Domain to share" hint="For example, nhs.net" width="nhsuk-input--width-20" value=echo.value("domain") problems />
+            <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Mark as shared"</button>
+        </form>
+    }
 }
 
 #[component]
@@ -180,6 +201,11 @@ fn OrganisationForm(
             <Field name="contact_role" label="Contact's role" hint="For example, Practice manager" value=start.contact_role problems />
             <Field name="contact_email" label="Contact's email address" control=Control::Email value=start.contact_email problems />
             <Field name="contact_telephone" label="Contact's telephone (optional)" control=Control::Tel width="nhsuk-input--width-20" value=start.contact_telephone problems />
+            <h2>"Second key contact (optional)"</h2>
+            <Field name="contact2_name" label="Second contact's full name" value=start.contact2_name problems />
+            <Field name="contact2_role" label="Second contact's role" value=start.contact2_role problems />
+            <Field name="contact2_email" label="Second contact's email address" control=Control::Email value=start.contact2_email problems />
+            <Field name="contact2_telephone" label="Second contact's telephone (optional)" control=Control::Tel width="nhsuk-input--width-20" value=start.contact2_telephone problems />
             <h2>"Registration"</h2>
             <Field
                 name="email_domains"
@@ -209,6 +235,10 @@ fn fields_from_echo(echo: &FormEcho) -> OrganisationFields {
         contact_role: echo.value("contact_role"),
         contact_email: echo.value("contact_email"),
         contact_telephone: echo.value("contact_telephone"),
+        contact2_name: echo.value("contact2_name"),
+        contact2_role: echo.value("contact2_role"),
+        contact2_email: echo.value("contact2_email"),
+        contact2_telephone: echo.value("contact2_telephone"),
         email_domains: echo.value("email_domains"),
     }
 }
@@ -291,6 +321,7 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
         "status" => "The status has been changed.",
         "revoked" => "The code has been revoked. Nobody can register with it.",
         "services" => "The subscribed services have been saved.",
+        "limits" => "The code's limits have been saved.",
         _ => "The details have been saved.",
     });
     let action = format!("/admin/organisations/{id}");
@@ -349,6 +380,29 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
                 </form>
             })}
         </div>
+
+        {detail.code.is_some().then(|| view! {
+            <form method="post" action=action.clone() novalidate>
+                <input type="hidden" name="action" value="limits" />
+                <Field
+                    name="expires"
+                    label="Code expires on (optional)"
+                    hint="Year-month-day, for example 2027-03-31. Leave empty for no expiry."
+                    width="nhsuk-input--width-10"
+                    value=echo.value("expires")
+                    problems
+                />
+                <Field
+                    name="max_uses"
+                    label="Most registrations (optional)"
+                    hint="Leave empty for no limit"
+                    width="nhsuk-input--width-5"
+                    value=echo.value("max_uses")
+                    problems
+                />
+                <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Save the code's limits"</button>
+            </form>
+        })}
 
         <h2>"Status"</h2>
         <form method="post" action=action.clone() novalidate>
@@ -450,6 +504,7 @@ pub fn EditOrganisation() -> impl IntoView {
 fn stored_fields(detail: &OrganisationDetail) -> OrganisationFields {
     let record = &detail.record;
     let contact = record.contacts.first().cloned().unwrap_or_default();
+    let second = record.contacts.get(1).cloned().unwrap_or_default();
     OrganisationFields {
         name: record.name.clone(),
         ods_code: record.ods_code.clone(),
@@ -464,6 +519,10 @@ fn stored_fields(detail: &OrganisationDetail) -> OrganisationFields {
         contact_role: contact.role,
         contact_email: contact.email,
         contact_telephone: contact.telephone,
+        contact2_name: second.name,
+        contact2_role: second.role,
+        contact2_email: second.email,
+        contact2_telephone: second.telephone,
         email_domains: record.email_domains.clone(),
     }
 }
