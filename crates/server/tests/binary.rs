@@ -213,3 +213,75 @@ fn sigterm_stops_the_server_cleanly_within_five_seconds() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
 }
+
+/// P12 and one-time links: request logs carry the path, never the query
+/// string (where email links put their tokens) or anything from a body.
+#[cfg(unix)]
+#[test]
+fn request_logs_carry_paths_but_never_tokens_or_passwords() {
+    use std::io::{Read, Write};
+    let data = tempfile::tempdir().expect("dir");
+    let mut child = primarypoint()
+        .env("DATA_DIR", data.path())
+        .env("SITE_ROOT", data.path())
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info,tower_http=debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .expect("read");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest
+                .split(|c: char| c.is_whitespace() || c == '"')
+                .next()
+                .expect("address")
+                .to_owned();
+        }
+    };
+    let token = "5ec7e7a0ken5ec7e7a0ken";
+    let password = "hunter2 is my passphrase";
+    let body = format!(
+        "email=sam%40riverside.example&password={}",
+        password.replace(' ', "+")
+    );
+    for request in [
+        format!(
+            "GET /verify-email?token={token} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        ),
+        format!(
+            "POST /login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    ] {
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        stream.write_all(request.as_bytes()).expect("request");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let log: Vec<String> = lines.map_while(Result::ok).collect();
+    let _ = child.wait();
+    let log = log.join("\n");
+    assert!(log.contains("/verify-email"), "requests are logged: {log}");
+    assert!(log.contains("/login"), "requests are logged: {log}");
+    assert!(
+        !log.contains(token),
+        "a link's token reached the log: {log}"
+    );
+    assert!(
+        !log.contains("hunter2"),
+        "a password reached the log: {log}"
+    );
+}
