@@ -36,9 +36,7 @@ const RESET_LIMIT: Limit = Limit {
 };
 
 fn invalid(field: &str, message: &str) -> Error {
-    let mut errors = FieldErrors::new();
-    errors.add(field, message);
-    Error::Invalid(errors)
+    Error::on_field(field, message)
 }
 
 /// Registers a member. `Ok(())` means "check your email" whether the
@@ -291,24 +289,44 @@ fn scopes(client: &str, email: &str) -> [(String, i64); 2] {
     ]
 }
 
+/// Seconds still to wait before another attempt in `scope`, which has
+/// `free` failures before waits begin.
+pub(crate) async fn wait_in(db: &Db, scope: &str, free: i64) -> Result<i64> {
+    let now = clock::now();
+    let (failures, last): (i64, Option<i64>) = sqlx::query_as(
+        "select count(*), max(failed_at) from sign_in_failures where scope = $1 and failed_at > $2",
+    )
+    .bind(scope)
+    .bind(now - sign_in_throttle::WINDOW_SECS)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(last.map_or(0, |last| {
+        (last + sign_in_throttle::wait_secs(failures, free) - now).max(0)
+    }))
+}
+
 /// Seconds the client must still wait before trying `email` again.
 async fn wait_before_attempt(db: &Db, client: &str, email: &str) -> Result<i64> {
-    let now = clock::now();
     let mut wait = 0;
     for (scope, free) in scopes(client, email) {
-        let (failures, last): (i64, Option<i64>) = sqlx::query_as(
-            "select count(*), max(failed_at) from sign_in_failures where scope = $1 and failed_at > $2",
-        )
-        .bind(&scope)
-        .bind(now - sign_in_throttle::WINDOW_SECS)
-        .fetch_one(db.pool())
-        .await?;
-        let delay = sign_in_throttle::wait_secs(failures, free);
-        if let Some(last) = last {
-            wait = wait.max(last + delay - now);
-        }
+        wait = wait.max(wait_in(db, &scope, free).await?);
     }
-    Ok(wait.max(0))
+    Ok(wait)
+}
+
+/// Counts one failed attempt in `scope`.
+pub(crate) async fn record_failure_in(
+    tx: &mut Transaction<'static, Any>,
+    scope: &str,
+) -> Result<()> {
+    sqlx::query(
+        "insert into sign_in_failures (scope, failed_at, created_at, updated_at) values ($1, $2, $2, $2)",
+    )
+    .bind(scope)
+    .bind(clock::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn record_failure(
@@ -316,15 +334,8 @@ async fn record_failure(
     client: &str,
     email: &str,
 ) -> Result<()> {
-    let now = clock::now();
     for (scope, _) in scopes(client, email) {
-        sqlx::query(
-            "insert into sign_in_failures (scope, failed_at, created_at, updated_at) values ($1, $2, $2, $2)",
-        )
-        .bind(scope)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+        record_failure_in(tx, &scope).await?;
     }
     Ok(())
 }

@@ -49,6 +49,13 @@ impl Error {
         }
     }
 
+    /// One problem with one form field.
+    pub fn on_field(field: &str, message: &str) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        Error::Invalid(errors)
+    }
+
     /// Maps a unique-constraint violation on `constraint_hint` to a message on
     /// `field`, leaving every other error as it was.
     pub fn on_unique(self, constraint_hint: &str, field: &str, message: &str) -> Self {

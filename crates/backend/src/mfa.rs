@@ -9,7 +9,6 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::sessions::{self, Session, SessionToken, Stage};
 use crate::tokens;
-use domain::FieldErrors;
 use domain::account::sign_in_throttle;
 use domain::authcode::ALPHABET;
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -89,9 +88,7 @@ fn now_u64() -> u64 {
 }
 
 fn code_problem(field: &str, message: &str) -> Error {
-    let mut errors = FieldErrors::new();
-    errors.add(field, message);
-    Error::Invalid(errors)
+    Error::on_field(field, message)
 }
 
 /// Switches the second factor on for `session`'s user with the secret the
@@ -209,16 +206,7 @@ pub async fn complete_sign_in(
     }
     let scope = format!("second_factor:{}|client:{client}", session.viewer.id);
     let now = clock::now();
-    let (failures, last): (i64, Option<i64>) = sqlx::query_as(
-        "select count(*), max(failed_at) from sign_in_failures where scope = $1 and failed_at > $2",
-    )
-    .bind(&scope)
-    .bind(now - sign_in_throttle::WINDOW_SECS)
-    .fetch_one(db.pool())
-    .await?;
-    let wait = last.map_or(0, |last| {
-        last + sign_in_throttle::wait_secs(failures, sign_in_throttle::FREE_FAILURES) - now
-    });
+    let wait = crate::auth::wait_in(db, &scope, sign_in_throttle::FREE_FAILURES).await?;
     if wait > 0 {
         return Ok(SignIn::Wait(wait));
     }
@@ -288,13 +276,7 @@ pub async fn complete_sign_in(
             SignIn::SignedIn(fresh)
         }
         None => {
-            sqlx::query(
-                "insert into sign_in_failures (scope, failed_at, created_at, updated_at) values ($1, $2, $2, $2)",
-            )
-            .bind(&scope)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            crate::auth::record_failure_in(&mut tx, &scope).await?;
             audit::record(
                 &mut tx,
                 &Actor::User { id: user },
