@@ -10,13 +10,14 @@ use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::failures::{self, Reservation, Rule, Scope};
 use crate::mail;
 use crate::orgs::{self, CodeKey, CodeRefusal};
 use crate::sessions::{self, SessionToken, Stage};
 use crate::throttle::{self, Limit};
 use crate::tokens;
 use domain::account::{
-    CODE_REFUSED, DOMAIN_REFUSED, Registration, RegistrationInput, sign_in_throttle, token_lifetime,
+    CODE_REFUSED, DOMAIN_REFUSED, Registration, RegistrationInput, account_throttle, token_lifetime,
 };
 use domain::site::SiteInfo;
 use domain::{Email, FieldErrors};
@@ -276,91 +277,87 @@ struct Candidate {
     organisation_status: Option<String>,
 }
 
-fn scopes(client: &str, email: &str) -> [(String, i64); 2] {
+/// The scopes a password attempt on `email` from `client` counts in: the
+/// account on this client, the client, and the account from every client.
+fn sign_in_scopes(client: &str, email: &str) -> [Scope; 3] {
     [
-        (
+        Scope::new(
             format!("account:{email}|client:{client}"),
-            sign_in_throttle::FREE_FAILURES,
+            Rule::AccountOnClient,
         ),
-        (
-            format!("client:{client}"),
-            sign_in_throttle::FREE_FAILURES_PER_CLIENT,
-        ),
+        Scope::new(format!("client:{client}"), Rule::Client),
+        account_scope(email),
     ]
 }
 
-/// Seconds still to wait before another attempt in `scope`, which has
-/// `free` failures before waits begin.
-pub(crate) async fn wait_in(db: &Db, scope: &str, free: i64) -> Result<i64> {
-    let now = clock::now();
-    let (failures, last): (i64, Option<i64>) = sqlx::query_as(
-        "select count(*), max(failed_at) from sign_in_failures where scope = $1 and failed_at > $2",
-    )
-    .bind(scope)
-    .bind(now - sign_in_throttle::WINDOW_SECS)
-    .fetch_one(db.pool())
-    .await?;
-    Ok(last.map_or(0, |last| {
-        (last + sign_in_throttle::wait_secs(failures, free) - now).max(0)
-    }))
+fn account_scope(email: &str) -> Scope {
+    Scope::new(format!("account:{email}"), Rule::Account)
 }
 
-/// Seconds the client must still wait before trying `email` again.
-async fn wait_before_attempt(db: &Db, client: &str, email: &str) -> Result<i64> {
-    let mut wait = 0;
-    for (scope, free) in scopes(client, email) {
-        wait = wait.max(wait_in(db, &scope, free).await?);
-    }
-    Ok(wait)
-}
-
-/// Counts one failed attempt in `scope`.
-pub(crate) async fn record_failure_in(
+/// After a failed password on a known account: the first time in a day
+/// that failures from everywhere make every attempt wait, tell the owner.
+async fn warn_if_account_throttled(
     tx: &mut Transaction<'static, Any>,
-    scope: &str,
-) -> Result<()> {
-    sqlx::query(
-        "insert into sign_in_failures (scope, failed_at, created_at, updated_at) values ($1, $2, $2, $2)",
-    )
-    .bind(scope)
-    .bind(clock::now())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn record_failure(
-    tx: &mut Transaction<'static, Any>,
-    client: &str,
+    reservation: &Reservation,
     email: &str,
 ) -> Result<()> {
-    for (scope, _) in scopes(client, email) {
-        record_failure_in(tx, &scope).await?;
+    let scope = account_scope(email);
+    if reservation.count(&scope.key) < account_throttle::FREE_FAILURES
+        || !failures::first_warning(tx, &scope).await?
+    {
+        return Ok(());
     }
-    Ok(())
+    let Ok(to) = Email::parse(email) else {
+        return Ok(());
+    };
+    mail::enqueue(
+        tx,
+        &to,
+        "Someone is trying to sign in to your account",
+        &format!(
+            "There have been {failures} failed attempts to sign in to your account with this \
+             email address in the last day, from one or more places.\n\n\
+             To protect your account, each new attempt must now wait a little longer, \
+             whoever makes it. You can still sign in as usual; if you are asked to wait, \
+             wait and try again.\n\n\
+             If this was not you, someone may be guessing your password. Choose a new, \
+             long password that you use nowhere else: use \"Forgotten your password?\" on \
+             the sign-in page.\n\n\
+             We will never ask for your password by email.\n",
+            failures = reservation.count(&scope.key),
+        ),
+    )
+    .await
 }
 
 /// Checks an email and password. Unknown addresses cost the same Argon2
 /// verify as known ones, and every failure looks the same to the caller.
+///
+/// The attempt is counted before the password is checked, per account on this client, per client and per account
+/// from everywhere; a burst of concurrent attempts cannot exceed the limits.
 pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Result<SignIn> {
     let email = email.trim().to_lowercase();
     let actor = Actor::Public {
         client: client.to_owned(),
     };
-    let wait = wait_before_attempt(db, client, &email).await?;
-    if wait > 0 {
-        let mut tx = db.begin_write().await?;
-        audit::record(
-            &mut tx,
-            &actor,
-            "account.sign_in_throttled",
-            None,
-            &serde_json::json!({ "wait_secs": wait }),
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(SignIn::Wait(wait));
-    }
+    let scopes = sign_in_scopes(client, &email);
+    let mut tx = db.begin_write().await?;
+    let reservation = match failures::reserve(&mut tx, &scopes).await? {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            audit::record(
+                &mut tx,
+                &actor,
+                "account.sign_in_throttled",
+                None,
+                &serde_json::json!({ "wait_secs": wait }),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(SignIn::Wait(wait));
+        }
+    };
+    tx.commit().await?;
 
     let candidate: Option<Candidate> = sqlx::query_as(
         "select u.id, u.password_hash, u.email_verified_at, u.role, u.totp_enabled_at, o.status as organisation_status \
@@ -399,10 +396,8 @@ pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Resu
                 Stage::SignedIn
             };
             let token = sessions::start(&mut tx, user.id, stage).await?;
-            sqlx::query("delete from sign_in_failures where scope = $1")
-                .bind(&scopes(client, &email)[0].0)
-                .execute(&mut *tx)
-                .await?;
+            failures::release(&mut tx, reservation).await?;
+            failures::clear(&mut tx, &scopes[0].key).await?;
             let action = match stage {
                 Stage::SignedIn => "account.signed_in",
                 Stage::SecondFactor => "account.password_accepted",
@@ -421,7 +416,10 @@ pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Resu
             }
         }
         (reason, user) => {
-            record_failure(&mut tx, client, &email).await?;
+            // The attempt was counted as a failure before the check: it stays.
+            if reason == Some("wrong_password") {
+                warn_if_account_throttled(&mut tx, &reservation, &email).await?;
+            }
             audit::record(
                 &mut tx,
                 &actor,
@@ -779,10 +777,7 @@ pub async fn sweep(db: &Db) -> Result<u64> {
         )
         .await?;
     }
-    sqlx::query("delete from sign_in_failures where failed_at < $1")
-        .bind(now - sign_in_throttle::WINDOW_SECS)
-        .execute(&mut *tx)
-        .await?;
+    failures::sweep(&mut tx).await?;
     sqlx::query("delete from throttles where updated_at < $1")
         .bind(now - 24 * 60 * 60)
         .execute(&mut *tx)

@@ -18,6 +18,10 @@ pub mod audit;
 /// Fixed-window rate limits kept in the database, shared by every instance.
 pub mod throttle;
 
+/// Failed attempts at a password or second factor, counted before each
+/// check so that concurrent attempts cannot slip under a limit.
+mod failures;
+
 /// Services and content pages for the public website, and the demo seed.
 pub mod content;
 

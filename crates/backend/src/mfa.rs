@@ -7,10 +7,14 @@ use crate::auth::SignIn;
 use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::failures::{self, Rule, Scope};
+use crate::mail;
 use crate::sessions::{self, Session, SessionToken, Stage};
 use crate::tokens;
-use domain::account::sign_in_throttle;
+use domain::Email;
+use domain::account::second_factor_throttle;
 use domain::authcode::ALPHABET;
+use sqlx::{Any, Transaction};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 /// What the enrolment page shows: a QR code (SVG drawn here, nothing from
@@ -181,16 +185,15 @@ fn normalise_recovery(code: &str) -> String {
         .collect()
 }
 
-#[derive(sqlx::FromRow)]
-struct Pending {
-    user_id: i64,
-    email: String,
-    totp_secret: Option<String>,
-}
-
 /// Completes a sign-in that is waiting for its second factor: a current
 /// code from the app, or an unused recovery code. On success the session
 /// is replaced by a new one (its token changes again).
+///
+/// Wrong codes are counted per account, whatever the client, and each try
+/// is counted before the code is checked. The fifth failure in a day ends
+/// the waiting sign-in (the password is needed again, and later tries wait
+/// longer) and tells the owner that someone had their password. An ended
+/// sign-in answers [`SignIn::Refused`].
 pub async fn complete_sign_in(
     db: &Db,
     issuer: &str,
@@ -204,23 +207,39 @@ pub async fn complete_sign_in(
     if session.stage != Stage::SecondFactor {
         return Ok(SignIn::Refused);
     }
-    let scope = format!("second_factor:{}|client:{client}", session.viewer.id);
-    let now = clock::now();
-    let wait = crate::auth::wait_in(db, &scope, sign_in_throttle::FREE_FAILURES).await?;
-    if wait > 0 {
-        return Ok(SignIn::Wait(wait));
-    }
-
-    let pending: Pending =
-        sqlx::query_as("select id as user_id, email, totp_secret from users where id = $1")
-            .bind(session.viewer.id)
-            .fetch_one(db.pool())
+    let user = session.viewer.id;
+    let scope = Scope::new(format!("second_factor:{user}"), Rule::SecondFactor);
+    let mut tx = db.begin_write().await?;
+    let reservation = match failures::reserve(&mut tx, std::slice::from_ref(&scope)).await? {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            audit::record(
+                &mut tx,
+                &Actor::User { id: user },
+                "account.second_factor_throttled",
+                Some(&format!("user:{user}")),
+                &serde_json::json!({ "wait_secs": wait, "client": client }),
+            )
             .await?;
-    let user = pending.user_id;
+            tx.commit().await?;
+            return Ok(SignIn::Wait(wait));
+        }
+    };
+    // The waiting sign-in may have been ended while this try queued.
+    if !pending(&mut tx, token).await? {
+        return Ok(SignIn::Refused);
+    }
+    tx.commit().await?;
+
+    let secret: (Option<String>,) = sqlx::query_as("select totp_secret from users where id = $1")
+        .bind(user)
+        .fetch_one(db.pool())
+        .await?;
+    let now = clock::now();
     let mut tx = db.begin_write().await?;
     let mut used = None;
-    if let Some(secret) = &pending.totp_secret {
-        let totp = totp(&decode(secret)?, issuer, &pending.email)?;
+    if let (Some(secret),) = &secret {
+        let totp = totp(&decode(secret)?, issuer, &session.viewer.email)?;
         if let Some(step) = matching_step(&totp, code, now_u64()) {
             // A code works once: refuse a step already used.
             let fresh = sqlx::query(
@@ -255,7 +274,12 @@ pub async fn complete_sign_in(
     }
     let outcome = match used {
         Some(action) => {
-            sessions::end(&mut tx, token).await?;
+            // Claim the waiting sign-in; if a concurrent failure ended it,
+            // this right code comes too late (and is not spent).
+            if !end_pending(&mut tx, token).await? {
+                return Ok(SignIn::Refused);
+            }
+            failures::release(&mut tx, reservation).await?;
             let fresh = sessions::start(&mut tx, user, Stage::SignedIn).await?;
             audit::record(
                 &mut tx,
@@ -276,20 +300,80 @@ pub async fn complete_sign_in(
             SignIn::SignedIn(fresh)
         }
         None => {
-            crate::auth::record_failure_in(&mut tx, &scope).await?;
+            // The try was counted as a failure before the check: it stays.
             audit::record(
                 &mut tx,
                 &Actor::User { id: user },
                 "account.sign_in_failed",
                 Some(&format!("user:{user}")),
-                &serde_json::json!({ "reason": "second_factor" }),
+                &serde_json::json!({ "reason": "second_factor", "client": client }),
             )
             .await?;
+            if reservation.count(&scope.key) >= second_factor_throttle::MAX_FAILURES {
+                end_pending(&mut tx, token).await?;
+                audit::record(
+                    &mut tx,
+                    &Actor::User { id: user },
+                    "account.second_factor_sign_in_ended",
+                    Some(&format!("user:{user}")),
+                    &serde_json::json!({ "failures": reservation.count(&scope.key) }),
+                )
+                .await?;
+                if failures::first_warning(&mut tx, &scope).await? {
+                    warn_owner(&mut tx, issuer, &session.viewer.email).await?;
+                }
+            }
             SignIn::Refused
         }
     };
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// Whether `token` is a sign-in still waiting for its second factor.
+async fn pending(tx: &mut Transaction<'static, Any>, token: &SessionToken) -> Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "select user_id from sessions where token_hash = $1 and stage = 'second_factor'",
+    )
+    .bind(tokens::hash(token.as_str()))
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Ends a sign-in waiting for its second factor; `false` if it had ended.
+async fn end_pending(tx: &mut Transaction<'static, Any>, token: &SessionToken) -> Result<bool> {
+    let ended =
+        sqlx::query("delete from sessions where token_hash = $1 and stage = 'second_factor'")
+            .bind(tokens::hash(token.as_str()))
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    Ok(ended == 1)
+}
+
+/// Tells the owner that someone had their password but not their second
+/// factor.
+async fn warn_owner(tx: &mut Transaction<'static, Any>, product: &str, email: &str) -> Result<()> {
+    let Ok(to) = Email::parse(email) else {
+        return Ok(());
+    };
+    mail::enqueue(
+        tx,
+        &to,
+        &format!("Someone used your {product} password"),
+        &format!(
+            "Someone signed in to {product} with your email address and password, then \
+             entered {max} wrong codes for your second factor, so we stopped that sign-in.\n\n\
+             If this was you, you can sign in again.\n\n\
+             If it was not you, someone knows your password. Change it now: use \
+             \"Forgotten your password?\" on the sign-in page, and choose a long password \
+             that you use nowhere else. Resetting your password signs out every session.\n\n\
+             We will never ask for your password or your codes by email.\n",
+            max = second_factor_throttle::MAX_FAILURES,
+        ),
+    )
+    .await
 }
 
 /// Recovery codes not yet used.

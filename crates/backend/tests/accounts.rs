@@ -25,6 +25,10 @@ stories!(
     a_second_factor_is_needed_once_enrolled_and_codes_work_once,
     unverified_sign_ups_are_deleted_after_seven_days,
     mail_waits_out_an_smtp_outage_then_reaches_a_real_smtp_server,
+    a_burst_of_wrong_passwords_is_counted_before_it_is_checked,
+    failures_from_many_clients_slow_the_account_and_tell_its_owner,
+    five_wrong_second_factor_codes_from_anywhere_end_the_sign_in,
+    concurrent_second_factor_guesses_are_counted_before_they_are_checked,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -788,3 +792,320 @@ async fn mail_waits_out_an_smtp_outage_then_reaches_a_real_smtp_server(db: Db) {
     );
     assert!(received.contains("sam@riverside.example"));
 }
+
+/// How many times an audit action was recorded with `detail` containing `needle`.
+async fn audited(db: &Db, action: &str, needle: &str) -> i64 {
+    let (n,): (i64,) =
+        sqlx::query_as("select count(*) from audit_events where action = $1 and detail like $2")
+            .bind(action)
+            .bind(format!("%{needle}%"))
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+    n
+}
+
+/// Mails to `to` whose subject contains `subject`.
+async fn mails_about(db: &Db, to: &str, subject: &str) -> i64 {
+    let (n,): (i64,) =
+        sqlx::query_as("select count(*) from outbox where recipient = $1 and subject like $2")
+            .bind(to)
+            .bind(format!("%{subject}%"))
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+    n
+}
+
+async fn a_burst_of_wrong_passwords_is_counted_before_it_is_checked(db: Db) {
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    register_and_verify(&db, &code, "sam@riverside.example").await;
+
+    let attempts: Vec<_> = (0..40)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                auth::sign_in(&db, "client-a", "sam@riverside.example", "wrong password!")
+                    .await
+                    .expect("sign in")
+            })
+        })
+        .collect();
+    let mut refused = 0;
+    let mut waited = 0;
+    for attempt in attempts {
+        match attempt.await.expect("task") {
+            SignIn::Refused => refused += 1,
+            SignIn::Wait(secs) => {
+                assert!(secs > 0);
+                waited += 1;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // Only as many passwords were checked as the limit allows.
+    assert_eq!(refused, 10, "checked");
+    assert_eq!(waited, 30);
+    assert_eq!(
+        audited(&db, "account.sign_in_failed", "wrong_password").await,
+        10
+    );
+    // The member elsewhere is not held up by this client's burst.
+    assert!(matches!(
+        auth::sign_in(&db, "client-b", "sam@riverside.example", PASSWORD)
+            .await
+            .expect("sign in"),
+        SignIn::SignedIn(_)
+    ));
+}
+
+async fn failures_from_many_clients_slow_the_account_and_tell_its_owner(db: Db) {
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    register_and_verify(&db, &code, "sam@riverside.example").await;
+    let warning = "trying to sign in to your account";
+
+    // Twenty guesses, each from a different client: no client is throttled.
+    for n in 0..20 {
+        assert_eq!(
+            auth::sign_in(
+                &db,
+                &format!("guesser-{n}"),
+                "sam@riverside.example",
+                "wrong password!"
+            )
+            .await
+            .expect("sign in"),
+            SignIn::Refused
+        );
+    }
+    assert_eq!(mails_about(&db, "sam@riverside.example", warning).await, 1);
+    let (_, body) = last_mail(&db, "sam@riverside.example").await;
+    assert!(body.contains("Forgotten your password?"), "{body}");
+
+    // Now every attempt on the account waits a little, from any client,
+    // whatever it fails on or even when the password is right.
+    let waited = auth::sign_in(
+        &db,
+        "guesser-new",
+        "sam@riverside.example",
+        "wrong password!",
+    )
+    .await
+    .expect("sign in");
+    assert!(matches!(waited, SignIn::Wait(1..=5)), "{waited:?}");
+    let waited = auth::sign_in(&db, "member-desk", "sam@riverside.example", PASSWORD)
+        .await
+        .expect("sign in");
+    assert!(matches!(waited, SignIn::Wait(1..=5)), "{waited:?}");
+    // ...but only a little: after the wait the member signs in.
+    sqlx::query("update sign_in_failures set failed_at = failed_at - 6")
+        .execute(db.pool())
+        .await
+        .expect("age failures");
+    assert!(matches!(
+        auth::sign_in(&db, "member-desk", "sam@riverside.example", PASSWORD)
+            .await
+            .expect("sign in"),
+        SignIn::SignedIn(_)
+    ));
+    // One more guess later that day: the owner is not mailed again.
+    sqlx::query("update sign_in_failures set failed_at = failed_at - 600")
+        .execute(db.pool())
+        .await
+        .expect("age failures");
+    assert_eq!(
+        auth::sign_in(&db, "guesser-0", "sam@riverside.example", "wrong password!")
+            .await
+            .expect("sign in"),
+        SignIn::Refused
+    );
+    assert_eq!(mails_about(&db, "sam@riverside.example", warning).await, 1);
+
+    // A hundred failures in a day: a long wait, for every client...
+    let (failures,): (i64,) = sqlx::query_as(
+        "select count(*) from sign_in_failures where scope = 'account:sam@riverside.example'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("count");
+    assert_eq!(failures, 21, "the right password did not count");
+    for _ in failures..99 {
+        sqlx::query(
+            "insert into sign_in_failures (scope, failed_at, created_at, updated_at) \
+             values ('account:sam@riverside.example', $1, $1, $1)",
+        )
+        .bind(backend::clock::now() - 3600)
+        .execute(db.pool())
+        .await
+        .expect("insert");
+    }
+    sqlx::query("update sign_in_failures set failed_at = failed_at - 121")
+        .execute(db.pool())
+        .await
+        .expect("age failures");
+    assert_eq!(
+        auth::sign_in(&db, "guesser-1", "sam@riverside.example", "wrong password!")
+            .await
+            .expect("sign in"),
+        SignIn::Refused,
+        "the hundredth"
+    );
+    let waited = auth::sign_in(&db, "member-desk", "sam@riverside.example", PASSWORD)
+        .await
+        .expect("sign in");
+    assert!(matches!(waited, SignIn::Wait(121..=900)), "{waited:?}");
+    // ...that still ends within a quarter of an hour.
+    sqlx::query("update sign_in_failures set failed_at = failed_at - 900")
+        .execute(db.pool())
+        .await
+        .expect("age failures");
+    assert!(matches!(
+        auth::sign_in(&db, "member-desk", "sam@riverside.example", PASSWORD)
+            .await
+            .expect("sign in"),
+        SignIn::SignedIn(_)
+    ));
+}
+
+/// Registers, verifies and enrols a second factor for `email`; returns the
+/// secret (to play the authenticator app).
+async fn enrolled(db: &Db, email: &str) -> String {
+    let (_, code) = organisation(db, "Riverside Surgery", "").await;
+    register_and_verify(db, &code, email).await;
+    let token = signed_in(db, email, PASSWORD).await;
+    let session = sessions::resolve(db, &token)
+        .await
+        .expect("resolve")
+        .expect("live");
+    let enrolment = mfa::new_secret("PrimaryPoint", email).expect("secret");
+    mfa::enrol(
+        db,
+        "PrimaryPoint",
+        &session,
+        &enrolment.secret_text,
+        &mfa::current_code(&enrolment.secret_text),
+    )
+    .await
+    .expect("enrolled");
+    enrolment.secret_text
+}
+
+async fn password_accepted(db: &Db, client: &str, email: &str) -> SessionToken {
+    match auth::sign_in(db, client, email, PASSWORD)
+        .await
+        .expect("sign in")
+    {
+        SignIn::SecondFactorDue(token) => token,
+        other => panic!("expected a second factor due, got {other:?}"),
+    }
+}
+
+/// A six-digit code that is not the app's (nor a neighbouring step's).
+fn wrong_code(secret: &str) -> String {
+    let right: u32 = mfa::current_code(secret).parse().expect("digits");
+    format!("{:06}", (right + 500_000) % 1_000_000)
+}
+
+async fn five_wrong_second_factor_codes_from_anywhere_end_the_sign_in(db: Db) {
+    let email = "sam@riverside.example";
+    let secret = enrolled(&db, email).await;
+    let pending = password_accepted(&db, "client-a", email).await;
+
+    // Five guesses, each from a different client.
+    for n in 0..5 {
+        assert!(
+            sessions::resolve(&db, &pending)
+                .await
+                .expect("resolve")
+                .is_some(),
+            "still waiting for the second factor before guess {n}"
+        );
+        assert_eq!(
+            mfa::complete_sign_in(
+                &db,
+                "PrimaryPoint",
+                &format!("client-{n}"),
+                &pending,
+                &wrong_code(&secret)
+            )
+            .await
+            .expect("complete"),
+            SignIn::Refused
+        );
+    }
+    // The half-finished sign-in has ended: even the right code is refused.
+    assert!(
+        sessions::resolve(&db, &pending)
+            .await
+            .expect("resolve")
+            .is_none()
+    );
+    assert_eq!(
+        mfa::complete_sign_in(
+            &db,
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &mfa::current_code(&secret)
+        )
+        .await
+        .expect("complete"),
+        SignIn::Refused
+    );
+    // The owner hears that someone had their password.
+    let (subject, body) = last_mail(&db, email).await;
+    assert!(
+        subject.contains("used your PrimaryPoint password"),
+        "{subject}"
+    );
+    assert!(body.contains("Forgotten your password?"), "{body}");
+
+    // With the password again, the next try must wait first.
+    let again = password_accepted(&db, "client-z", email).await;
+    let waited = mfa::complete_sign_in(
+        &db,
+        "PrimaryPoint",
+        "client-z",
+        &again,
+        &mfa::current_code(&secret),
+    )
+    .await
+    .expect("complete");
+    assert!(matches!(waited, SignIn::Wait(1..=60)), "{waited:?}");
+}
+
+async fn concurrent_second_factor_guesses_are_counted_before_they_are_checked(db: Db) {
+    let email = "sam@riverside.example";
+    let secret = enrolled(&db, email).await;
+    let pending = password_accepted(&db, "client-a", email).await;
+    let guesses: Vec<_> = (0..40)
+        .map(|n| {
+            let (db, pending, code) = (db.clone(), pending.clone(), wrong_code(&secret));
+            tokio::spawn(async move {
+                mfa::complete_sign_in(&db, "PrimaryPoint", &format!("client-{n}"), &pending, &code)
+                    .await
+                    .expect("complete")
+            })
+        })
+        .collect();
+    for guess in guesses {
+        let outcome = guess.await.expect("task");
+        assert!(
+            matches!(outcome, SignIn::Refused | SignIn::Wait(_)),
+            "{outcome:?}"
+        );
+    }
+    assert_eq!(
+        audited(&db, "account.sign_in_failed", "second_factor").await,
+        5,
+        "codes checked"
+    );
+    assert!(
+        sessions::resolve(&db, &pending)
+            .await
+            .expect("resolve")
+            .is_none()
+    );
+    assert_eq!(mails_about(&db, email, "used your").await, 1);
+}
+

@@ -230,6 +230,54 @@ pub mod sign_in_throttle {
     }
 }
 
+/// Failed sign-ins on one account from every client together (NIST SP
+/// 800-63B §5.2.2: no more than 100 failures before a long wait). The waits
+/// grow slowly, so the member on their own computer is held up by minutes
+/// at most while someone elsewhere guesses.
+pub mod account_throttle {
+    /// Failures are remembered this long.
+    pub const WINDOW_SECS: i64 = 24 * 60 * 60;
+    /// Failures before any wait (the member is emailed when waits begin).
+    pub const FREE_FAILURES: i64 = 20;
+    /// Failures after which every attempt waits [`LONG_WAIT_SECS`].
+    pub const LONG_WAIT_AFTER: i64 = 100;
+    /// The longest wait before [`LONG_WAIT_AFTER`] failures.
+    pub const SHORT_WAIT_MAX_SECS: i64 = 2 * 60;
+    pub const LONG_WAIT_SECS: i64 = 15 * 60;
+
+    /// Seconds to wait after the `failures`-th failure: nothing at first,
+    /// then 5 s more for each failure up to two minutes, then a quarter of
+    /// an hour from the hundredth.
+    pub fn wait_secs(failures: i64) -> i64 {
+        if failures < FREE_FAILURES {
+            0
+        } else if failures < LONG_WAIT_AFTER {
+            ((failures - FREE_FAILURES + 1) * 5).min(SHORT_WAIT_MAX_SECS)
+        } else {
+            LONG_WAIT_SECS
+        }
+    }
+}
+
+/// Wrong second-factor codes on one account, from every client together.
+pub mod second_factor_throttle {
+    /// Failures are remembered this long.
+    pub const WINDOW_SECS: i64 = 24 * 60 * 60;
+    /// Failures after which the half-finished sign-in ends (the password is
+    /// needed again), the owner is emailed, and each further try waits.
+    pub const MAX_FAILURES: i64 = 5;
+
+    /// Seconds to wait after the `failures`-th failure: nothing before
+    /// [`MAX_FAILURES`], then one minute, doubling to a quarter of an hour.
+    pub fn wait_secs(failures: i64) -> i64 {
+        if failures < MAX_FAILURES {
+            return 0;
+        }
+        let doublings = u32::try_from((failures - MAX_FAILURES).min(4)).unwrap_or(4);
+        (60_i64 << doublings).min(15 * 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +362,48 @@ mod tests {
             sign_in_throttle::wait_secs(failures, sign_in_throttle::FREE_FAILURES),
             wait
         );
+    }
+
+    #[rstest]
+    #[case(0, 0)]
+    #[case(19, 0)]
+    #[case(20, 5)]
+    #[case(21, 10)]
+    #[case(43, 120)]
+    #[case(99, 120)]
+    #[case(100, 900)]
+    #[case(10_000, 900)]
+    fn account_waits_grow_slowly_then_long_after_a_hundred(
+        #[case] failures: i64,
+        #[case] wait: i64,
+    ) {
+        assert_eq!(account_throttle::wait_secs(failures), wait);
+    }
+
+    #[test]
+    fn no_more_than_a_hundred_failures_before_a_long_wait() {
+        // What a guesser gets in a day: attempts spaced by the waits.
+        let (mut failures, mut elapsed) = (0, 0);
+        while elapsed < account_throttle::WINDOW_SECS
+            && account_throttle::wait_secs(failures) < account_throttle::LONG_WAIT_SECS
+        {
+            elapsed += account_throttle::wait_secs(failures);
+            failures += 1;
+        }
+        assert_eq!(failures, account_throttle::LONG_WAIT_AFTER);
+        // ...and it took them hours, not seconds.
+        assert!(elapsed > 2 * 60 * 60, "{elapsed}");
+    }
+
+    #[rstest]
+    #[case(0, 0)]
+    #[case(4, 0)]
+    #[case(5, 60)]
+    #[case(6, 120)]
+    #[case(9, 900)]
+    #[case(500, 900)]
+    fn second_factor_waits(#[case] failures: i64, #[case] wait: i64) {
+        assert_eq!(second_factor_throttle::wait_secs(failures), wait);
     }
 
     #[test]
