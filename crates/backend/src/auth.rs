@@ -72,21 +72,7 @@ pub async fn register(
     let mut tx = db.begin_write().await?;
     let admitted = match orgs::check_code(&mut tx, key, &code, &email).await? {
         Ok(admitted) => admitted,
-        Err(refusal) => {
-            audit::record(
-                &mut tx,
-                &actor,
-                "account.registration_refused",
-                None,
-                &serde_json::json!({ "reason": format!("{refusal:?}") }),
-            )
-            .await?;
-            tx.commit().await?;
-            return Err(match refusal {
-                CodeRefusal::DomainNotAllowed => invalid("email", DOMAIN_REFUSED),
-                _ => invalid("code", CODE_REFUSED),
-            });
-        }
+        Err(refusal) => return refuse_registration(tx, &actor, refusal).await,
     };
 
     let existing: Option<(i64, Option<i64>)> =
@@ -94,31 +80,55 @@ pub async fn register(
             .bind(email.as_str())
             .fetch_optional(&mut *tx)
             .await?;
-    match existing {
-        Some((id, Some(_))) => {
-            mail::enqueue(
-                &mut tx,
-                &email,
-                &format!("You already have a {} account", site.product_name),
-                &already_registered_mail(site),
+    if let Some((id, Some(_))) = existing {
+        mail::enqueue(
+            &mut tx,
+            &email,
+            &format!("You already have a {} account", site.product_name),
+            &already_registered_mail(site),
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            &actor,
+            "account.registration_repeated",
+            Some(&format!("user:{id}")),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    if let Err(refusal) = orgs::count_code_use(&mut tx, &admitted).await? {
+        return refuse_registration(tx, &actor, refusal).await;
+    }
+    let now = clock::now();
+    let (id, action) = match existing {
+        Some((id, _)) => {
+            // Registered before but never verified. The address is not
+            // proven, so the earlier registration may not be its owner's:
+            // this one replaces its name, password and organisation, and the
+            // links sent for it stop working. Whoever opens the newest link
+            // (the mailbox's owner) gets the account they asked for.
+            sqlx::query(
+                "update users set full_name = $1, password_hash = $2, organisation_id = $3, \
+                 updated_at = $4 where id = $5 and email_verified_at is null",
             )
+            .bind(&full_name)
+            .bind(hash.as_phc())
+            .bind(admitted.organisation_id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
             .await?;
-            audit::record(
-                &mut tx,
-                &actor,
-                "account.registration_repeated",
-                Some(&format!("user:{id}")),
-                &serde_json::json!({}),
-            )
-            .await?;
-        }
-        Some((id, None)) => {
-            // Registered before but never verified: send a fresh link.
-            send_verification(&mut tx, site, id, &email).await?;
+            sqlx::query("delete from email_tokens where user_id = $1 and used_at is null")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            (id, "account.registration_replaced")
         }
         None => {
-            let now = clock::now();
-            let inserted: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
+            let (id,): (i64,) = sqlx::query_as(
                 "insert into users (email, full_name, password_hash, role, organisation_id, created_at, updated_at) \
                  values ($1, $2, $3, 'member', $4, $5, $5) returning id",
             )
@@ -128,22 +138,43 @@ pub async fn register(
             .bind(admitted.organisation_id)
             .bind(now)
             .fetch_one(&mut *tx)
-            .await;
-            let (id,) = inserted?;
-            orgs::count_code_use(&mut tx, &admitted).await?;
-            audit::record(
-                &mut tx,
-                &actor,
-                "account.registered",
-                Some(&format!("user:{id}")),
-                &serde_json::json!({ "organisation": admitted.organisation_id }),
-            )
             .await?;
-            send_verification(&mut tx, site, id, &email).await?;
+            (id, "account.registered")
         }
-    }
+    };
+    audit::record(
+        &mut tx,
+        &actor,
+        action,
+        Some(&format!("user:{id}")),
+        &serde_json::json!({ "organisation": admitted.organisation_id }),
+    )
+    .await?;
+    send_verification(&mut tx, site, id, &email).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Records why a code did not admit a registration and returns the plain
+/// message for the form.
+async fn refuse_registration(
+    mut tx: Transaction<'static, Any>,
+    actor: &Actor,
+    refusal: CodeRefusal,
+) -> Result<()> {
+    audit::record(
+        &mut tx,
+        actor,
+        "account.registration_refused",
+        None,
+        &serde_json::json!({ "reason": format!("{refusal:?}") }),
+    )
+    .await?;
+    tx.commit().await?;
+    Err(match refusal {
+        CodeRefusal::DomainNotAllowed => invalid("email", DOMAIN_REFUSED),
+        _ => invalid("code", CODE_REFUSED),
+    })
 }
 
 async fn new_email_token(

@@ -432,10 +432,9 @@ pub async fn redeem_code(
     email: &Email,
 ) -> Result<std::result::Result<i64, CodeRefusal>> {
     Ok(match check_code(tx, key, code, email).await? {
-        Ok(admitted) => {
-            count_code_use(tx, &admitted).await?;
-            Ok(admitted.organisation_id)
-        }
+        Ok(admitted) => count_code_use(tx, &admitted)
+            .await?
+            .map(|()| admitted.organisation_id),
         Err(refusal) => Err(refusal),
     })
 }
@@ -508,14 +507,28 @@ pub async fn email_domain_allowed(
     Ok(domains.is_empty() || domains.iter().any(|(d,)| d == email.domain()))
 }
 
-/// Counts one registration against the code that admitted it.
-pub async fn count_code_use(tx: &mut Transaction<'static, Any>, admitted: &Admitted) -> Result<()> {
-    sqlx::query("update authorisation_codes set uses = uses + 1, updated_at = $1 where id = $2")
-        .bind(clock::now())
-        .bind(admitted.code_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Counts one registration against the code that admitted it, unless the
+/// code has been used up since it was checked. The limit is checked and the
+/// use counted in one statement, so concurrent registrations (which wait
+/// for each other's row lock on PostgreSQL) can never exceed it.
+pub async fn count_code_use(
+    tx: &mut Transaction<'static, Any>,
+    admitted: &Admitted,
+) -> Result<std::result::Result<(), CodeRefusal>> {
+    let counted = sqlx::query(
+        "update authorisation_codes set uses = uses + 1, updated_at = $1 \
+         where id = $2 and (max_uses is null or uses < max_uses)",
+    )
+    .bind(clock::now())
+    .bind(admitted.code_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(if counted == 1 {
+        Ok(())
+    } else {
+        Err(CodeRefusal::UsedUp)
+    })
 }
 
 /// Marks a domain as shared by many organisations (such as nhs.net), so

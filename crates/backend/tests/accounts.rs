@@ -29,6 +29,8 @@ stories!(
     failures_from_many_clients_slow_the_account_and_tell_its_owner,
     five_wrong_second_factor_codes_from_anywhere_end_the_sign_in,
     concurrent_second_factor_guesses_are_counted_before_they_are_checked,
+    a_newer_registration_replaces_an_unverified_one,
+    a_code_for_three_admits_three_however_many_register_at_once,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1109,3 +1111,99 @@ async fn concurrent_second_factor_guesses_are_counted_before_they_are_checked(db
     assert_eq!(mails_about(&db, email, "used your").await, 1);
 }
 
+async fn a_newer_registration_replaces_an_unverified_one(db: Db) {
+    let (_, attacker_code) = organisation(&db, "Mallory Medical", "").await;
+    let (victim_org, victim_code) = organisation(&db, "Riverside Surgery", "").await;
+    let email = "victim@nhs.net";
+    let attacker_password = "mallory knows this one";
+    let victim_password = "only the victim knows this";
+
+    // Someone registers the victim's address first, with their own code
+    // and password...
+    let mut first = registration(&attacker_code, email);
+    first.full_name = "Mallory".into();
+    first.password = attacker_password.into();
+    auth::register(&db, &key(), &site(), "client-m", &first)
+        .await
+        .expect("registered");
+    let (_, body) = last_mail(&db, email).await;
+    let attacker_link = token_in(&body);
+
+    // ...then the victim registers with theirs and opens their link.
+    let mut second = registration(&victim_code, email);
+    second.full_name = "Vic Tim".into();
+    second.password = victim_password.into();
+    auth::register(&db, &key(), &site(), "client-v", &second)
+        .await
+        .expect("registered");
+    let (_, body) = last_mail(&db, email).await;
+    let victim_link = token_in(&body);
+    assert_ne!(attacker_link, victim_link);
+    assert!(
+        !auth::verify_email(&db, &attacker_link)
+            .await
+            .expect("verify"),
+        "the older link no longer works"
+    );
+    assert!(auth::verify_email(&db, &victim_link).await.expect("verify"));
+
+    let token = signed_in(&db, email, victim_password).await;
+    let session = sessions::resolve(&db, &token)
+        .await
+        .expect("resolve")
+        .expect("live");
+    assert_eq!(session.organisation_id, Some(victim_org));
+    assert_eq!(session.viewer.full_name, "Vic Tim");
+    assert_eq!(
+        auth::sign_in(&db, "client-m", email, attacker_password)
+            .await
+            .expect("sign in"),
+        SignIn::Refused
+    );
+    assert!(
+        !auth::verify_email(&db, &attacker_link)
+            .await
+            .expect("verify")
+    );
+    let (users,): (i64,) = sqlx::query_as("select count(*) from users")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(users, 1);
+}
+
+async fn a_code_for_three_admits_three_however_many_register_at_once(db: Db) {
+    let (org, code) = organisation(&db, "Riverside Surgery", "").await;
+    orgs::set_code_limits(&db, &Actor::Operator, org, None, Some(3))
+        .await
+        .expect("limit");
+    let attempts: Vec<_> = (0..10)
+        .map(|n| {
+            let db = db.clone();
+            let input = registration(&code, &format!("member{n}@riverside.example"));
+            tokio::spawn(async move {
+                auth::register(&db, &key(), &site(), &format!("client-{n}"), &input).await
+            })
+        })
+        .collect();
+    let mut admitted = 0;
+    for attempt in attempts {
+        match attempt.await.expect("task") {
+            Ok(()) => admitted += 1,
+            Err(error) => assert_eq!(field_error(error, "code"), CODE_REFUSED),
+        }
+    }
+    assert_eq!(admitted, 3);
+    let (uses,): (i64,) =
+        sqlx::query_as("select uses from authorisation_codes where organisation_id = $1")
+            .bind(org)
+            .fetch_one(db.pool())
+            .await
+            .expect("uses");
+    assert_eq!(uses, 3);
+    let (users,): (i64,) = sqlx::query_as("select count(*) from users")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(users, 3);
+}
