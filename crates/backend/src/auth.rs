@@ -81,7 +81,7 @@ pub async fn register(
             .fetch_optional(&mut *tx)
             .await?;
     if let Some((id, Some(_))) = existing {
-        mail::enqueue(
+        mail::enqueue_capped(
             &mut tx,
             &email,
             &format!("You already have a {} account", site.product_name),
@@ -216,13 +216,14 @@ async fn send_verification(
         product = site.product_name,
         url = site.public_url,
     );
-    mail::enqueue(
+    mail::enqueue_capped(
         tx,
         email,
         &format!("Confirm your email address for {}", site.product_name),
         &body,
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 fn already_registered_mail(site: &SiteInfo) -> String {
@@ -511,7 +512,7 @@ pub async fn request_reset(db: &Db, site: &SiteInfo, client: &str, email: &str) 
             product = site.product_name,
             url = site.public_url,
         );
-        mail::enqueue(
+        mail::enqueue_capped(
             &mut tx,
             &email,
             &format!("Reset your {} password", site.product_name),
@@ -547,27 +548,64 @@ pub async fn reset_token_usable(db: &Db, token: &str) -> Result<bool> {
     Ok(row.is_some())
 }
 
-/// Sets a new password from a reset link and ends every session.
+/// Reset attempts (setting the new password) per client.
+const RESET_PASSWORD_LIMIT: Limit = Limit {
+    max_hits: 10,
+    window_secs: 15 * 60,
+};
+
+const RESET_LINK_DEAD: &str = "This reset link has expired or has been used. Ask for a new one.";
+
+/// Sets a new password from a reset link and ends every session. The link
+/// is checked, and then used up, before the new password is hashed, so a
+/// dead or guessed link costs no hashing, and one link is hashed for once.
+///
+/// Prefer [`reset_password_from`], which also limits attempts per client.
 pub async fn reset_password(db: &Db, token: &str, new_password: &str) -> Result<()> {
+    reset(db, token, new_password).await
+}
+
+/// [`reset_password`], limited to a few attempts per client.
+pub async fn reset_password_from(
+    db: &Db,
+    client: &str,
+    token: &str,
+    new_password: &str,
+) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    throttle::hit(
+        &mut tx,
+        &format!("reset_password:{client}"),
+        RESET_PASSWORD_LIMIT,
+    )
+    .await?;
+    tx.commit().await?;
+    reset(db, token, new_password).await
+}
+
+async fn reset(db: &Db, token: &str, new_password: &str) -> Result<()> {
     let password = Password::new(new_password.to_owned()).map_err(|m| invalid("password", &m))?;
     let owner: Option<(String, String)> = sqlx::query_as(
         "select u.email, u.full_name from email_tokens t join users u on u.id = t.user_id \
-         where t.token_hash = $1 and t.purpose = 'reset'",
+         where t.token_hash = $1 and t.purpose = 'reset' and t.used_at is null and t.expires_at > $2",
     )
     .bind(tokens::hash(token))
+    .bind(clock::now())
     .fetch_optional(db.pool())
     .await?;
-    if let Some((email, name)) = &owner {
-        accounts::check_strength(&password, &[email, name]).map_err(|m| invalid("password", &m))?;
-    }
-    let hash = accounts::hash_password(&password).await?;
+    let Some((email, name)) = &owner else {
+        return Err(invalid("password", RESET_LINK_DEAD));
+    };
+    accounts::check_strength(&password, &[email, name]).map_err(|m| invalid("password", &m))?;
+    // Use the link up before the slow part: of concurrent attempts with
+    // one link, only one goes on to hash.
     let mut tx = db.begin_write().await?;
     let Some((user, _)) = take_token(&mut tx, token, "reset").await? else {
-        return Err(invalid(
-            "password",
-            "This reset link has expired or has been used. Ask for a new one.",
-        ));
+        return Err(invalid("password", RESET_LINK_DEAD));
     };
+    tx.commit().await?;
+    let hash = accounts::hash_password(&password).await?;
+    let mut tx = db.begin_write().await?;
     let now = clock::now();
     sqlx::query(
         "update users set password_hash = $1, email_verified_at = coalesce(email_verified_at, $2), \
@@ -579,6 +617,7 @@ pub async fn reset_password(db: &Db, token: &str, new_password: &str) -> Result<
     .execute(&mut *tx)
     .await?;
     sessions::end_all(&mut tx, user, None).await?;
+    drop_unused_links(&mut tx, user).await?;
     audit::record(
         &mut tx,
         &Actor::User { id: user },
@@ -589,6 +628,64 @@ pub async fn reset_password(db: &Db, token: &str, new_password: &str) -> Result<
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Deletes the user's reset and email-change links not yet used: after a
+/// password reset or change, or a new second factor, whoever asked for
+/// them (perhaps someone who had the account) cannot use them to get back.
+pub(crate) async fn drop_unused_links(tx: &mut Transaction<'static, Any>, user: i64) -> Result<()> {
+    sqlx::query(
+        "delete from email_tokens where user_id = $1 and used_at is null \
+         and purpose in ('reset', 'change_email')",
+    )
+    .bind(user)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Checks the signed-in user's own password, counted like a sign-in
+/// attempt (before the check, per account on this session and per account
+/// from everywhere): a stolen session cannot be used to guess it.
+async fn own_password_ok(db: &Db, session: &sessions::Session, password: &str) -> Result<bool> {
+    let email = session.viewer.email.to_lowercase();
+    let session_key = tokens::hash(session.token.as_str());
+    let scopes = [
+        Scope::new(
+            format!("account:{email}|session:{}", &session_key[..16]),
+            Rule::AccountOnClient,
+        ),
+        account_scope(&email),
+    ];
+    let mut tx = db.begin_write().await?;
+    let reservation = match failures::reserve(&mut tx, &scopes).await? {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            return Err(Error::Throttled {
+                retry_after_secs: wait,
+            });
+        }
+    };
+    tx.commit().await?;
+    let ok = current_password_ok(db, session.viewer.id, password).await?;
+    let mut tx = db.begin_write().await?;
+    if ok {
+        failures::release(&mut tx, reservation).await?;
+    } else {
+        warn_if_account_throttled(&mut tx, &reservation, &email).await?;
+        audit::record(
+            &mut tx,
+            &Actor::User {
+                id: session.viewer.id,
+            },
+            "account.password_check_failed",
+            Some(&format!("user:{}", session.viewer.id)),
+            &serde_json::json!({}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ok)
 }
 
 async fn current_password_ok(db: &Db, user: i64, current: &str) -> Result<bool> {
@@ -604,7 +701,9 @@ async fn current_password_ok(db: &Db, user: i64, current: &str) -> Result<bool> 
 }
 
 /// Changes the password of the signed-in user, who must give the current
-/// one. Every other session ends.
+/// one (a wrong one counts as a failed sign-in; too many answer
+/// [`Error::Throttled`]). Every other session ends, and unused reset and
+/// email-change links stop working.
 pub async fn change_password(
     db: &Db,
     site: &SiteInfo,
@@ -621,7 +720,7 @@ pub async fn change_password(
             accounts::check_strength(password, &[&viewer.email, &viewer.full_name]),
         );
     }
-    if !current_password_ok(db, viewer.id, current).await? {
+    if !own_password_ok(db, session, current).await? {
         errors.add("current_password", "Your current password is not right");
     }
     let (Some(password), true) = (password, errors.is_empty()) else {
@@ -636,6 +735,7 @@ pub async fn change_password(
         .execute(&mut *tx)
         .await?;
     sessions::end_all(&mut tx, viewer.id, Some(&session.token)).await?;
+    drop_unused_links(&mut tx, viewer.id).await?;
     let email = Email::parse(&viewer.email).map_err(|e| Error::Mail(e.to_string()))?;
     mail::enqueue(
         &mut tx,
@@ -662,8 +762,11 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Starts a change of email address: checks the password and the
-/// organisation's domain rules, then emails a link to the new address.
+/// Starts a change of email address: checks the password (counted like a
+/// sign-in attempt) and the organisation's domain rules, then emails a link
+/// to the new address and a notice to the current one. An address that
+/// already has an account gets a notice instead of a link, and the caller
+/// sees the same outcome as for a free one.
 pub async fn request_email_change(
     db: &Db,
     site: &SiteInfo,
@@ -677,7 +780,7 @@ pub async fn request_email_change(
         "new_email",
         Email::parse(new_email).map_err(|e| e.to_string()),
     );
-    if !current_password_ok(db, viewer.id, password).await? {
+    if !own_password_ok(db, session, password).await? {
         errors.add("password", "Your password is not right");
     }
     let (Some(email), true) = (email, errors.is_empty()) else {
@@ -694,46 +797,87 @@ pub async fn request_email_change(
         .fetch_optional(&mut *tx)
         .await?;
     if taken.is_some() {
-        return Err(invalid(
-            "new_email",
-            "That email address already has an account",
-        ));
+        // Answer as for a free address: whether an address has an account
+        // is for its owner to know, so they are the one told.
+        mail::enqueue_capped(
+            &mut tx,
+            &email,
+            &format!(
+                "Someone tried to use your email address on {}",
+                site.product_name
+            ),
+            &format!(
+                "Someone signed in to {product} asked to move their account to this email \
+                 address. It already belongs to an account (yours), so nothing has changed.\n\n\
+                 If you are changing your own address, sign in to that account first.\n\
+                 If this is unexpected, you can ignore this email, or tell us: {contact}\n",
+                product = site.product_name,
+                contact = site.contact_email,
+            ),
+        )
+        .await?;
+    } else {
+        let token = new_email_token(
+            &mut tx,
+            viewer.id,
+            "change_email",
+            Some(&email),
+            token_lifetime::CHANGE_EMAIL,
+        )
+        .await?;
+        mail::enqueue_capped(
+            &mut tx,
+            &email,
+            &format!("Confirm your new email address for {}", site.product_name),
+            &format!(
+                "Confirm that {product} should use this email address for your account.\n\n\
+                 Open this link within 24 hours:\n\n{url}/confirm-email?token={token}\n\n\
+                 If you did not ask for this, ignore this email.\n",
+                product = site.product_name,
+                url = site.public_url,
+            ),
+        )
+        .await?;
     }
-    let token = new_email_token(
-        &mut tx,
-        viewer.id,
-        "change_email",
-        Some(&email),
-        token_lifetime::CHANGE_EMAIL,
-    )
-    .await?;
-    mail::enqueue(
-        &mut tx,
-        &email,
-        &format!("Confirm your new email address for {}", site.product_name),
-        &format!(
-            "Confirm that {product} should use this email address for your account.\n\n\
-             Open this link within 24 hours:\n\n{url}/confirm-email?token={token}\n\n\
-             If you did not ask for this, ignore this email.\n",
-            product = site.product_name,
-            url = site.public_url,
-        ),
-    )
-    .await?;
+    // The current address hears of it either way, so its owner can act if
+    // it was not them.
+    if let Ok(current) = Email::parse(&viewer.email) {
+        mail::enqueue(
+            &mut tx,
+            &current,
+            &format!(
+                "A change of email address was requested for {}",
+                site.product_name
+            ),
+            &format!(
+                "Someone signed in to your {product} account asked to change its email address \
+                 to {new}. Nothing changes until the link sent there is opened.\n\n\
+                 If this was not you, reset your password now: {url}/forgot-password \
+                 (that also cancels the change), then tell us: {contact}\n",
+                product = site.product_name,
+                new = email.as_str(),
+                url = site.public_url,
+                contact = site.contact_email,
+            ),
+        )
+        .await?;
+    }
     audit::record(
         &mut tx,
         &Actor::User { id: viewer.id },
         "account.email_change_requested",
         Some(&format!("user:{}", viewer.id)),
-        &serde_json::json!({}),
+        &serde_json::json!({ "address_taken": taken.is_some() }),
     )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Completes a change of email address from the emailed link. `false` when
-/// the link is unknown, used or expired, or the address was taken since.
+/// Completes a change of email address from the emailed link and ends every
+/// session of the account (it signs in again with the new address).
+/// `false` when the link is unknown, used or expired, or the address was
+/// taken since.
 pub async fn confirm_email_change(db: &Db, site: &SiteInfo, token: &str) -> Result<bool> {
     let mut tx = db.begin_write().await?;
     let Some((user, Some(new_email))) = take_token(&mut tx, token, "change_email").await? else {
@@ -759,6 +903,9 @@ pub async fn confirm_email_change(db: &Db, site: &SiteInfo, token: &str) -> Resu
             };
         }
     }
+    // The username has changed: every session, wherever it is, signs in
+    // again with the new address.
+    sessions::end_all(&mut tx, user, None).await?;
     if let Ok(old) = Email::parse(&old_email) {
         mail::enqueue(
             &mut tx,

@@ -7,6 +7,7 @@
 use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::throttle::{self, Limit};
 use domain::Email;
 use lettre::message::header::ContentType;
 use lettre::message::{Body, Mailbox};
@@ -121,6 +122,33 @@ pub async fn enqueue(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Messages that anyone can cause to be sent to an address (a verification
+/// link, "you already have an account", a reset link, an email-change
+/// link), at most this many an hour per address, so the portal cannot be
+/// used to flood someone's mailbox.
+pub const PER_ADDRESS_LIMIT: Limit = Limit {
+    max_hits: 5,
+    window_secs: 60 * 60,
+};
+
+/// Queues a message that someone other than the address's owner may have
+/// asked for, unless the address has had [`PER_ADDRESS_LIMIT`] of them this
+/// hour. `false` when it was not queued; the caller says nothing different
+/// either way.
+pub async fn enqueue_capped(
+    tx: &mut Transaction<'static, Any>,
+    to: &Email,
+    subject: &str,
+    body: &str,
+) -> Result<bool> {
+    if !throttle::allow(tx, &format!("mail:{}", to.as_str()), PER_ADDRESS_LIMIT).await? {
+        tracing::info!("message not queued: its address has had enough this hour");
+        return Ok(false);
+    }
+    enqueue(tx, to, subject, body).await?;
+    Ok(true)
 }
 
 /// Seconds before retry number `attempts` + 1: one minute, doubling, at

@@ -148,8 +148,10 @@ pub async fn enrol(
         .execute(&mut *tx)
         .await?;
     }
-    // Other sessions signed in without the second factor: end them.
+    // Other sessions signed in without the second factor: end them, and
+    // any reset or email-change link not yet used.
     sessions::end_all(&mut tx, user, Some(&session.token)).await?;
+    crate::auth::drop_unused_links(&mut tx, user).await?;
     audit::record(
         &mut tx,
         &Actor::User { id: user },

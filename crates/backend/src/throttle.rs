@@ -17,6 +17,21 @@ pub struct Limit {
 /// when the window is already full. Runs inside the caller's transaction so
 /// a refused attempt leaves nothing else behind.
 pub async fn hit(tx: &mut Transaction<'static, Any>, key: &str, limit: Limit) -> Result<()> {
+    match count(tx, key, limit).await? {
+        None => Ok(()),
+        Some(retry_after_secs) => Err(Error::Throttled { retry_after_secs }),
+    }
+}
+
+/// Counts one hit against `key`: `true` while the window has room. For
+/// limits the caller enforces silently (saying so would reveal something).
+pub async fn allow(tx: &mut Transaction<'static, Any>, key: &str, limit: Limit) -> Result<bool> {
+    Ok(count(tx, key, limit).await?.is_none())
+}
+
+/// Counts one hit; `Some(seconds until the window ends)` when it is over
+/// the limit.
+async fn count(tx: &mut Transaction<'static, Any>, key: &str, limit: Limit) -> Result<Option<i64>> {
     let now = clock::now();
     let row: (i64, i64) = sqlx::query_as(
         "insert into throttles (key, window_start, hits, created_at, updated_at) \
@@ -33,10 +48,5 @@ pub async fn hit(tx: &mut Transaction<'static, Any>, key: &str, limit: Limit) ->
     .fetch_one(&mut **tx)
     .await?;
     let (window_start, hits) = row;
-    if hits > limit.max_hits {
-        return Err(Error::Throttled {
-            retry_after_secs: (window_start + limit.window_secs - now).max(1),
-        });
-    }
-    Ok(())
+    Ok((hits > limit.max_hits).then(|| (window_start + limit.window_secs - now).max(1)))
 }

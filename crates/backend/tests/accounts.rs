@@ -6,7 +6,7 @@ use backend::auth::{self, SignIn};
 use backend::mail::{self, Mailer};
 use backend::orgs::{self, CodeKey};
 use backend::sessions::{self, SessionToken, Stage};
-use backend::{Db, Error, mfa, stories};
+use backend::{Db, Error, accounts, mfa, stories};
 use domain::account::{CODE_REFUSED, DOMAIN_REFUSED, RegistrationInput};
 use domain::authcode::AuthCode;
 use domain::organisation::{ContactInput, OrgStatus, OrganisationInput};
@@ -31,6 +31,11 @@ stories!(
     concurrent_second_factor_guesses_are_counted_before_they_are_checked,
     a_newer_registration_replaces_an_unverified_one,
     a_code_for_three_admits_three_however_many_register_at_once,
+    a_dead_reset_link_costs_no_hashing_and_resets_are_limited_per_client,
+    wrong_current_passwords_count_as_failed_sign_ins,
+    recovery_leaves_no_way_back,
+    an_email_change_never_reveals_whether_the_address_is_registered,
+    no_address_is_sent_more_than_five_unasked_messages_an_hour,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1206,4 +1211,329 @@ async fn a_code_for_three_admits_three_however_many_register_at_once(db: Db) {
         .await
         .expect("count");
     assert_eq!(users, 3);
+}
+
+async fn a_dead_reset_link_costs_no_hashing_and_resets_are_limited_per_client(db: Db) {
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    register_and_verify(&db, &code, "sam@riverside.example").await;
+
+    // One Argon2 hash, for comparison.
+    let started = std::time::Instant::now();
+    accounts::hash_password(&accounts::Password::for_checking("a fine long passphrase"))
+        .await
+        .expect("hash");
+    let one_hash = started.elapsed();
+    // Three resets with made-up links together take less than one hash:
+    // the link is checked before the new password is hashed.
+    let started = std::time::Instant::now();
+    for n in 0..3 {
+        let error =
+            auth::reset_password(&db, &format!("{n:064x}"), "violet umbrella quietly sings")
+                .await
+                .expect_err("no such link");
+        assert!(field_error(error, "password").contains("expired"));
+    }
+    assert!(
+        started.elapsed() < one_hash,
+        "{:?} for three dead links, {one_hash:?} for one hash",
+        started.elapsed()
+    );
+
+    // Concurrent resets with one good link: one wins, the rest find it used.
+    auth::request_reset(&db, &site(), "client-a", "sam@riverside.example")
+        .await
+        .expect("reset requested");
+    let (_, body) = last_mail(&db, "sam@riverside.example").await;
+    let link = token_in(&body);
+    let attempts: Vec<_> = (0..5)
+        .map(|n| {
+            let (db, link) = (db.clone(), link.clone());
+            tokio::spawn(async move {
+                auth::reset_password_from(
+                    &db,
+                    "client-a",
+                    &link,
+                    &format!("violet umbrella quietly sings {n}"),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut done = 0;
+    for attempt in attempts {
+        if attempt.await.expect("task").is_ok() {
+            done += 1;
+        }
+    }
+    assert_eq!(done, 1);
+
+    // Ten tries a quarter-hour per client.
+    for n in 5..10 {
+        assert!(matches!(
+            auth::reset_password_from(&db, "client-a", &format!("{n:064x}"), "whatever it is now")
+                .await,
+            Err(Error::Invalid(_))
+        ));
+    }
+    assert!(matches!(
+        auth::reset_password_from(&db, "client-a", &link, "whatever it is now").await,
+        Err(Error::Throttled { .. })
+    ));
+    assert!(matches!(
+        auth::reset_password_from(&db, "client-b", &link, "whatever it is now").await,
+        Err(Error::Invalid(_))
+    ));
+}
+
+async fn wrong_current_passwords_count_as_failed_sign_ins(db: Db) {
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    register_and_verify(&db, &code, "sam@riverside.example").await;
+    let one = signed_in(&db, "sam@riverside.example", PASSWORD).await;
+    let one = sessions::resolve(&db, &one)
+        .await
+        .expect("resolve")
+        .expect("live");
+    let two = signed_in(&db, "sam@riverside.example", PASSWORD).await;
+    let two = sessions::resolve(&db, &two)
+        .await
+        .expect("resolve")
+        .expect("live");
+
+    // Someone with a session guesses the password to change it...
+    for _ in 0..10 {
+        let error = auth::change_password(
+            &db,
+            &site(),
+            &one,
+            "a guess at it",
+            "a brand new passphrase",
+        )
+        .await
+        .expect_err("wrong");
+        assert!(field_error(error, "current_password").contains("not right"));
+    }
+    assert!(matches!(
+        auth::change_password(&db, &site(), &one, PASSWORD, "a brand new passphrase").await,
+        Err(Error::Throttled {
+            retry_after_secs: 1..=15
+        })
+    ));
+    // ...or the address; every guess counts against the account too.
+    for _ in 0..10 {
+        let error = auth::request_email_change(
+            &db,
+            &site(),
+            &two,
+            "a guess at it",
+            "new@riverside.example",
+        )
+        .await
+        .expect_err("wrong");
+        assert!(field_error(error, "password").contains("not right"));
+    }
+    assert_eq!(
+        mails_about(&db, "sam@riverside.example", "trying to sign in").await,
+        1
+    );
+    let waited = auth::sign_in(&db, "client-z", "sam@riverside.example", PASSWORD)
+        .await
+        .expect("sign in");
+    assert!(matches!(waited, SignIn::Wait(1..=5)), "{waited:?}");
+}
+
+/// A reset link for `email`, requested from a client of its own.
+async fn reset_link(db: &Db, email: &str, client: &str) -> String {
+    auth::request_reset(db, &site(), client, email)
+        .await
+        .expect("reset requested");
+    let (subject, body) = last_mail(db, email).await;
+    assert!(subject.contains("Reset"), "{subject}");
+    token_in(&body)
+}
+
+async fn recovery_leaves_no_way_back(db: Db) {
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    let email = "sam@riverside.example";
+    register_and_verify(&db, &code, email).await;
+    let token = signed_in(&db, email, PASSWORD).await;
+    let session = sessions::resolve(&db, &token)
+        .await
+        .expect("resolve")
+        .expect("live");
+
+    // Someone in the account asks to move it to their address: the owner
+    // hears at the current address.
+    auth::request_email_change(&db, &site(), &session, PASSWORD, "thief@riverside.example")
+        .await
+        .expect("requested");
+    let (_, body) = last_mail(&db, "thief@riverside.example").await;
+    let change_link = token_in(&body);
+    let (subject, body) = last_mail(&db, email).await;
+    assert!(subject.contains("change of email address"), "{subject}");
+    assert!(body.contains("thief@riverside.example"));
+    let spare_reset = reset_link(&db, email, "client-thief").await;
+
+    // The owner resets the password: the thief's links die with it.
+    let used = reset_link(&db, email, "client-owner").await;
+    auth::reset_password(&db, &used, "violet umbrella quietly sings")
+        .await
+        .expect("reset");
+    assert!(
+        !auth::reset_token_usable(&db, &spare_reset)
+            .await
+            .expect("check")
+    );
+    assert!(
+        !auth::confirm_email_change(&db, &site(), &change_link)
+            .await
+            .expect("confirm")
+    );
+
+    // So does changing the password...
+    let token = signed_in(&db, email, "violet umbrella quietly sings").await;
+    let session = sessions::resolve(&db, &token)
+        .await
+        .expect("resolve")
+        .expect("live");
+    let spare_reset = reset_link(&db, email, "client-thief").await;
+    auth::change_password(
+        &db,
+        &site(),
+        &session,
+        "violet umbrella quietly sings",
+        "a brand new passphrase",
+    )
+    .await
+    .expect("changed");
+    assert!(
+        !auth::reset_token_usable(&db, &spare_reset)
+            .await
+            .expect("check")
+    );
+
+    // ...and setting up a second factor.
+    let spare_reset = reset_link(&db, email, "client-thief").await;
+    let enrolment = mfa::new_secret("PrimaryPoint", email).expect("secret");
+    let recovery = mfa::enrol(
+        &db,
+        "PrimaryPoint",
+        &session,
+        &enrolment.secret_text,
+        &mfa::current_code(&enrolment.secret_text),
+    )
+    .await
+    .expect("enrolled");
+    assert!(
+        !auth::reset_token_usable(&db, &spare_reset)
+            .await
+            .expect("check")
+    );
+
+    // A confirmed change of address ends every session.
+    let other = signed_in_fully(&db, email, "a brand new passphrase", &recovery[0]).await;
+    auth::request_email_change(
+        &db,
+        &site(),
+        &session,
+        "a brand new passphrase",
+        "s.m@riverside.example",
+    )
+    .await
+    .expect("requested");
+    let (_, body) = last_mail(&db, "s.m@riverside.example").await;
+    assert!(
+        auth::confirm_email_change(&db, &site(), &token_in(&body))
+            .await
+            .expect("confirm")
+    );
+    for token in [&session.token, &other] {
+        assert!(
+            sessions::resolve(&db, token)
+                .await
+                .expect("resolve")
+                .is_none()
+        );
+    }
+}
+
+/// Signs in with a password and a recovery code.
+async fn signed_in_fully(db: &Db, email: &str, password: &str, recovery: &str) -> SessionToken {
+    let SignIn::SecondFactorDue(pending) = auth::sign_in(db, "client-b", email, password)
+        .await
+        .expect("sign in")
+    else {
+        panic!("second factor due");
+    };
+    match mfa::complete_sign_in(db, "PrimaryPoint", "client-b", &pending, recovery)
+        .await
+        .expect("complete")
+    {
+        SignIn::SignedIn(token) => token,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn an_email_change_never_reveals_whether_the_address_is_registered(db: Db) {
+    let (_, code) = organisation(&db, "Hillside Practice", "hillside.example").await;
+    register_and_verify(&db, &code, "kim@hillside.example").await;
+    register_and_verify(&db, &code, "lee@hillside.example").await;
+    let token = signed_in(&db, "kim@hillside.example", PASSWORD).await;
+    let session = sessions::resolve(&db, &token)
+        .await
+        .expect("resolve")
+        .expect("live");
+
+    auth::request_email_change(&db, &site(), &session, PASSWORD, "lee@hillside.example")
+        .await
+        .expect("the same answer as for a free address");
+    let (subject, body) = last_mail(&db, "lee@hillside.example").await;
+    assert!(
+        subject.contains("Someone tried to use your email address"),
+        "{subject}"
+    );
+    assert!(!body.contains("token="), "no link to take the address");
+    assert!(!body.contains("kim@"), "does not say whose account asked");
+    let (subject, _) = last_mail(&db, "kim@hillside.example").await;
+    assert!(subject.contains("change of email address"), "{subject}");
+    signed_in(&db, "lee@hillside.example", PASSWORD).await;
+}
+
+async fn no_address_is_sent_more_than_five_unasked_messages_an_hour(db: Db) {
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    // Registrations for an address nobody verifies...
+    for n in 0..8 {
+        auth::register(
+            &db,
+            &key(),
+            &site(),
+            &format!("client-{n}"),
+            &registration(&code, "target@riverside.example"),
+        )
+        .await
+        .expect("same answer every time");
+    }
+    assert_eq!(mail_count(&db, "target@riverside.example").await, 5);
+
+    // ...and reset requests for one that exists, from many clients.
+    register_and_verify(&db, &code, "sam@riverside.example").await;
+    for n in 0..8 {
+        auth::request_reset(
+            &db,
+            &site(),
+            &format!("client-{n}"),
+            "sam@riverside.example",
+        )
+        .await
+        .expect("same answer every time");
+    }
+    assert_eq!(mail_count(&db, "sam@riverside.example").await, 5);
+    // An hour later, mail flows again.
+    sqlx::query("update throttles set window_start = window_start - 3601")
+        .execute(db.pool())
+        .await
+        .expect("age");
+    auth::request_reset(&db, &site(), "client-9", "sam@riverside.example")
+        .await
+        .expect("reset requested");
+    assert_eq!(mail_count(&db, "sam@riverside.example").await, 6);
 }
