@@ -17,6 +17,11 @@ async function signedInAdmin(page: Page) {
   await page.getByLabel("6-digit code").fill(totp(secret));
   await page.getByRole("button", { name: "Turn on" }).click();
   await expect(page.getByRole("heading", { name: "Your authenticator app is set up" })).toBeVisible();
+  await expect(page.locator(".pp-recovery-codes li")).toHaveCount(10);
+  // The recovery codes are shown once: a refresh finds them gone.
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Your authenticator app is set up" })).toBeVisible();
+  await expect(page.locator(".pp-recovery-codes li")).toHaveCount(0);
 }
 
 test("an administrator adds an organisation, sees its code once, replaces it and suspends it", async ({ page }) => {
@@ -43,7 +48,9 @@ test("an administrator adds an organisation, sees its code once, replaces it and
   await page.getByLabel("Postcode").fill("ex1 1aa");
   await page.getByRole("button", { name: "Add organisation" }).click();
 
-  await expect(page.getByRole("heading", { name: "Organisation added" })).toBeVisible();
+  // Post/redirect/get: the organisation's own page, with its code shown once.
+  await expect(page).toHaveURL(/\/admin\/organisations\/\d+$/);
+  await expect(page.getByRole("heading", { name })).toBeVisible();
   const code = (await page.getByTestId("authorisation-code").textContent())!.trim();
   expect(code).toMatch(/^[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}$/);
   if (withJavaScript()) {
@@ -51,7 +58,8 @@ test("an administrator adds an organisation, sees its code once, replaces it and
   }
   await expectAccessible(page);
 
-  await page.getByRole("link", { name: "Go to the organisation" }).click();
+  // A refresh neither shows the code again nor adds a second organisation.
+  await page.reload();
   await expect(page.getByRole("heading", { name })).toBeVisible();
   await expect(page.getByText("EX1 1AA")).toBeVisible();
   await expect(page.getByText(code)).toHaveCount(0);
@@ -65,6 +73,9 @@ test("an administrator adds an organisation, sees its code once, replaces it and
   await page.getByRole("button", { name: "Replace the code" }).click();
   const fresh = (await page.getByTestId("authorisation-code").textContent())!.trim();
   expect(fresh).not.toEqual(code);
+  await page.reload();
+  await expect(page.getByText(fresh)).toHaveCount(0);
+  await expect(page.getByTestId("authorisation-code")).toHaveCount(0);
 
   await page.getByLabel("New status").selectOption("suspended");
   await page.getByLabel("Reason for the change").fill("Contract paused while it is renewed");
@@ -74,4 +85,6 @@ test("an administrator adds an organisation, sees its code once, replaces it and
 
   await page.goto(`/admin/organisations?q=${encodeURIComponent(name)}&status=suspended`);
   await expect(page.getByRole("link", { name })).toBeVisible();
+  // Only one organisation of that name: nothing was added twice.
+  await expect(page.getByRole("link", { name })).toHaveCount(1);
 });

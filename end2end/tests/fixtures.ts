@@ -2,7 +2,7 @@ import { test as base, expect, type BrowserContext, type Page } from "@playwrigh
 import AxeBuilder from "@axe-core/playwright";
 
 /**
- * Every test gets a page that records requests to any host but the server
+ * Every test, in every spec, automatically gets a page that records requests to any host but the server
  * under test (P7: nothing loads from third parties) and console errors
  * (a CSP violation or failed hydration shows up there). Both must be empty
  * when the test ends.
@@ -23,7 +23,7 @@ export const test = base.extend<{ foreign: string[]; consoleErrors: string[]; cl
     },
     { auto: true },
   ],
-  foreign: async ({ page, baseURL }, use) => {
+  foreign: [async ({ page, baseURL }, use) => {
     const origin = new URL(baseURL!).origin;
     const foreign: string[] = [];
     page.on("request", (request) => {
@@ -34,8 +34,8 @@ export const test = base.extend<{ foreign: string[]; consoleErrors: string[]; cl
     });
     await use(foreign);
     expect(foreign, "requests to other hosts").toEqual([]);
-  },
-  consoleErrors: async ({ page }, use) => {
+  }, { auto: true }],
+  consoleErrors: [async ({ page }, use) => {
     const errors: string[] = [];
     page.on("console", (message) => {
       // Chromium reports every 4xx answer as a console error. A 404 page,
@@ -48,7 +48,7 @@ export const test = base.extend<{ foreign: string[]; consoleErrors: string[]; cl
     page.on("pageerror", (error) => errors.push(error.message));
     await use(errors);
     expect(errors, "console errors").toEqual([]);
-  },
+  }, { auto: true }],
 });
 
 export { expect };

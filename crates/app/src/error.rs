@@ -4,23 +4,38 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 /// What a server function can tell the browser went wrong. Every variant
-/// carries only text meant for a person; causes stay in the server log.
+/// carries only what a person should read; causes stay in the server log.
+/// The HTTP status of every refusal, with or without JavaScript, comes from
+/// [`AppError::status_code`] and nowhere else.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     #[error("We could not find that page.")]
     NotFound,
     #[error("There is a problem with what you entered.")]
     Invalid(FieldErrors),
-    #[error("{0}")]
-    Throttled(String),
+    #[error("Too many attempts. Wait {}, then try again.", wait_text(*retry_after_secs))]
+    Throttled { retry_after_secs: i64 },
     #[error("Sign in to continue.")]
     SignInRequired,
     #[error("You do not have permission to do that.")]
     Forbidden,
+    #[error("The form could not be read. Go back to the page and try again.")]
+    Unreadable,
     #[error("Something went wrong on our side. Please try again in a few minutes.")]
     Internal,
     #[error("We could not reach the server. Check your connection and try again.")]
-    Transport(String),
+    Unreachable,
+}
+
+/// "40 seconds", "1 minute", "5 minutes".
+fn wait_text(secs: i64) -> String {
+    let secs = secs.max(1);
+    if secs < 60 {
+        format!("{secs} second{}", if secs == 1 { "" } else { "s" })
+    } else {
+        let minutes = (secs + 59) / 60;
+        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+    }
 }
 
 impl AppError {
@@ -31,18 +46,26 @@ impl AppError {
             _ => None,
         }
     }
-}
 
-impl AppError {
-    /// The HTTP status that goes with this error.
+    /// One problem with one field.
+    pub fn on_field(field: &str, message: &str) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        AppError::Invalid(errors)
+    }
+
+    /// The HTTP status that goes with this error: the only place one is
+    /// chosen for a refusal.
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
-            AppError::Throttled(_) => 429,
+            AppError::Throttled { .. } => 429,
             AppError::SignInRequired => 401,
             AppError::Forbidden => 403,
-            AppError::Internal | AppError::Transport(_) => 500,
+            AppError::Unreadable => 400,
+            AppError::Internal => 500,
+            AppError::Unreachable => 502,
         }
     }
 }
@@ -50,35 +73,67 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// Errors of the transport itself. The detail goes to the log (or the
+    /// browser console), never into the page.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        let error = match &value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => AppError::Unreadable,
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Unreachable,
+            _ => AppError::Internal,
+        };
+        #[cfg(feature = "ssr")]
+        tracing::info!(error = %value, "server function call refused");
+        #[cfg(not(feature = "ssr"))]
+        leptos::logging::warn!("server function call failed: {value}");
+        error
     }
 }
 
-/// Converting a backend error inside a server function also sets the HTTP
-/// status the browser sees: 404, 422 for bad input, 429 when throttled,
-/// 500 (with nothing but a sentence) for our own faults.
+/// A backend error as the browser may see it: a sentence, never the cause.
 #[cfg(feature = "ssr")]
 impl From<backend::Error> for AppError {
     fn from(error: backend::Error) -> Self {
-        let status = match &error {
-            backend::Error::NotFound => http::StatusCode::NOT_FOUND,
-            backend::Error::Invalid(_) => http::StatusCode::UNPROCESSABLE_ENTITY,
-            backend::Error::Throttled { .. } => http::StatusCode::TOO_MANY_REQUESTS,
-            _ => http::StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        crate::state::set_status(status);
         match error {
             backend::Error::NotFound => AppError::NotFound,
             backend::Error::Invalid(errors) => AppError::Invalid(errors),
-            throttled @ backend::Error::Throttled { .. } => {
-                tracing::info!(error = %throttled, "request throttled");
-                AppError::Throttled(throttled.public_message())
+            backend::Error::Throttled { retry_after_secs } => {
+                tracing::info!(retry_after_secs, "request throttled");
+                AppError::Throttled { retry_after_secs }
             }
             internal => {
                 tracing::error!(error = %internal, "server function failed");
                 AppError::Internal
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_reads_naturally() {
+        let text = |secs| {
+            AppError::Throttled {
+                retry_after_secs: secs,
+            }
+            .to_string()
+        };
+        assert_eq!(text(1), "Too many attempts. Wait 1 second, then try again.");
+        assert_eq!(
+            text(15),
+            "Too many attempts. Wait 15 seconds, then try again."
+        );
+        assert_eq!(
+            text(60),
+            "Too many attempts. Wait 1 minute, then try again."
+        );
+        assert_eq!(
+            text(61),
+            "Too many attempts. Wait 2 minutes, then try again."
+        );
     }
 }

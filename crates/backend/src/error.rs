@@ -4,8 +4,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What can go wrong in the backend.
 ///
-/// `Display` is written for the log. Callers decide what a person sees:
-/// [`Error::public_message`] never contains database text or paths.
+/// `Display` is written for the log. Callers decide what a person sees, and
+/// never show database text or paths.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("not found")]
@@ -28,27 +28,15 @@ pub enum Error {
     Mfa(String),
     #[error("mail error: {0}")]
     Mail(String),
+    /// A stored value this build does not recognise (an enum column, say).
+    /// Treated as an internal error: never guessed at.
+    #[error("unreadable value in {column}: {value:?}")]
+    Unreadable { column: &'static str, value: String },
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
 }
 
 impl Error {
-    /// A sentence that is safe to show to anyone.
-    pub fn public_message(&self) -> String {
-        match self {
-            Error::NotFound => "We could not find that.".to_owned(),
-            Error::Invalid(_) => "There is a problem with what you entered.".to_owned(),
-            Error::Throttled { retry_after_secs } => {
-                let minutes = (retry_after_secs + 59) / 60;
-                format!(
-                    "You have tried this too many times. Try again in {minutes} minute{}.",
-                    if minutes == 1 { "" } else { "s" }
-                )
-            }
-            _ => "Something went wrong on our side. Please try again in a few minutes.".to_owned(),
-        }
-    }
-
     /// One problem with one form field.
     pub fn on_field(field: &str, message: &str) -> Self {
         let mut errors = FieldErrors::new();

@@ -239,7 +239,15 @@ async fn load(tx: &mut Transaction<'static, Any>, id: i64) -> Result<Stored> {
         ods_code,
         postcode,
         email,
-        status: OrgStatus::parse(&status).unwrap_or(OrgStatus::Suspended),
+        status: stored_status(&status)?,
+    })
+}
+
+/// A stored status, or an error: an unknown value is never guessed at.
+fn stored_status(raw: &str) -> Result<OrgStatus> {
+    OrgStatus::parse(raw).ok_or_else(|| Error::Unreadable {
+        column: "organisations.status",
+        value: raw.to_owned(),
     })
 }
 
@@ -642,14 +650,16 @@ pub async fn list(
     Ok(domain::organisation::OrganisationPage {
         rows: rows
             .into_iter()
-            .map(|r| domain::organisation::OrganisationRow {
-                id: r.id,
-                name: r.name,
-                ods_code: r.ods_code,
-                postcode: r.postcode,
-                status: OrgStatus::parse(&r.status).unwrap_or(OrgStatus::Suspended),
+            .map(|r| {
+                Ok(domain::organisation::OrganisationRow {
+                    status: stored_status(&r.status)?,
+                    id: r.id,
+                    name: r.name,
+                    ods_code: r.ods_code,
+                    postcode: r.postcode,
+                })
             })
-            .collect(),
+            .collect::<Result<_>>()?,
         total,
         page,
         pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
@@ -719,7 +729,7 @@ pub async fn detail(db: &Db, id: i64) -> Result<domain::organisation::Organisati
     .await?;
     Ok(OrganisationDetail {
         id,
-        status: OrgStatus::parse(&row.status).unwrap_or(OrgStatus::Suspended),
+        status: stored_status(&row.status)?,
         record: OrganisationInput {
             name: row.name,
             ods_code: row.ods_code.unwrap_or_default(),
@@ -747,12 +757,14 @@ pub async fn detail(db: &Db, id: i64) -> Result<domain::organisation::Organisati
         },
         history: history
             .into_iter()
-            .map(|(status, reason, at)| StatusChange {
-                status: OrgStatus::parse(&status).unwrap_or(OrgStatus::Suspended),
-                reason,
-                date: date(at),
+            .map(|(status, reason, at)| {
+                Ok(StatusChange {
+                    status: stored_status(&status)?,
+                    reason,
+                    date: date(at),
+                })
             })
-            .collect(),
+            .collect::<Result<_>>()?,
         code: code.map(|(issued, expires, max_uses, uses)| CodeInfo {
             issued: date(issued),
             expires: expires.map(date),

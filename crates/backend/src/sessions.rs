@@ -7,7 +7,7 @@
 
 use crate::clock;
 use crate::db::Db;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::tokens;
 use domain::account::{Role, Viewer, session_limits};
 use domain::organisation::OrgStatus;
@@ -28,6 +28,13 @@ impl Stage {
             Stage::SecondFactor => "second_factor",
             Stage::SignedIn => "signed_in",
         }
+    }
+
+    /// The stage a stored value names, or `None` for anything else.
+    fn parse(raw: &str) -> Option<Self> {
+        [Stage::SecondFactor, Stage::SignedIn]
+            .into_iter()
+            .find(|stage| stage.as_str() == raw)
     }
 }
 
@@ -125,16 +132,20 @@ pub async fn resolve(db: &Db, token: &SessionToken) -> Result<Option<Session>> {
         return Ok(None);
     };
     let now = clock::now();
-    let stage = if row.stage == Stage::SecondFactor.as_str() {
-        Stage::SecondFactor
-    } else {
-        Stage::SignedIn
-    };
+    // Fail closed: a stage or role this build does not know is an error,
+    // never "signed in" or a guess.
+    let stage = Stage::parse(&row.stage).ok_or_else(|| Error::Unreadable {
+        column: "sessions.stage",
+        value: row.stage.clone(),
+    })?;
     let idle_limit = match stage {
         Stage::SecondFactor => SECOND_FACTOR_IDLE,
         Stage::SignedIn => session_limits::IDLE,
     };
-    let role = Role::parse(&row.role).unwrap_or(Role::Member);
+    let role = Role::parse(&row.role).ok_or_else(|| Error::Unreadable {
+        column: "users.role",
+        value: row.role.clone(),
+    })?;
     let organisation_active =
         row.organisation_status.as_deref() == Some(OrgStatus::Active.as_str());
     let expired = now - row.last_seen_at > idle_limit
@@ -167,6 +178,32 @@ pub async fn resolve(db: &Db, token: &SessionToken) -> Result<Option<Session>> {
             second_factor: row.totp_enabled_at.is_some(),
         },
     }))
+}
+
+/// Keeps `body` to show once on this session's next page, replacing any
+/// flash not yet shown.
+pub async fn set_flash(db: &Db, token: &SessionToken, body: &str) -> Result<()> {
+    let now = clock::now();
+    sqlx::query(
+        "insert into session_flashes (token_hash, body, created_at, updated_at) values ($1, $2, $3, $3) \
+         on conflict (token_hash) do update set body = excluded.body, updated_at = excluded.updated_at",
+    )
+    .bind(token.hash())
+    .bind(body)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The session's flash, deleted as it is read: shown once, never again.
+pub async fn take_flash(db: &Db, token: &SessionToken) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("delete from session_flashes where token_hash = $1 returning body")
+            .bind(token.hash())
+            .fetch_optional(db.pool())
+            .await?,
+    )
 }
 
 /// Ends one session.

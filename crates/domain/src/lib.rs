@@ -36,3 +36,6 @@ pub mod enquiry;
 
 pub use email::Email;
 pub use validation::{FieldError, FieldErrors};
+
+/// Things shown once, on the page after the form that made them.
+pub mod flash;

@@ -233,6 +233,121 @@ pub struct OrganisationInput {
     pub email_domains: String,
 }
 
+/// The organisation form exactly as it posts: flat, one field per input,
+/// with one key contact and an optional second. Problems come back keyed by
+/// these field names (`contact_email`, `contact2_name`), so the page puts
+/// each message beside its input.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrganisationForm {
+    pub name: String,
+    pub ods_code: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub town: String,
+    pub postcode: String,
+    pub telephone: String,
+    pub email: String,
+    pub website: String,
+    pub contact_name: String,
+    pub contact_role: String,
+    pub contact_email: String,
+    pub contact_telephone: String,
+    pub contact2_name: String,
+    pub contact2_role: String,
+    pub contact2_email: String,
+    pub contact2_telephone: String,
+    pub email_domains: String,
+}
+
+impl OrganisationForm {
+    /// Checks every field, reporting each problem on the form's own field.
+    pub fn validate(&self) -> Result<Organisation, crate::FieldErrors> {
+        OrganisationInput::from(self.clone())
+            .validate()
+            .map_err(|errors| {
+                let mut flat = crate::FieldErrors::new();
+                for error in errors.iter() {
+                    let field = if let Some(part) = error.field.strip_prefix("contacts[0].") {
+                        format!("contact_{part}")
+                    } else if let Some(part) = error.field.strip_prefix("contacts[1].") {
+                        format!("contact2_{part}")
+                    } else {
+                        error.field.clone()
+                    };
+                    flat.add(&field, error.message.clone());
+                }
+                flat
+            })
+    }
+}
+
+impl From<OrganisationForm> for OrganisationInput {
+    fn from(form: OrganisationForm) -> Self {
+        let first = ContactInput {
+            name: form.contact_name,
+            role: form.contact_role,
+            email: form.contact_email,
+            telephone: form.contact_telephone,
+        };
+        let second = ContactInput {
+            name: form.contact2_name,
+            role: form.contact2_role,
+            email: form.contact2_email,
+            telephone: form.contact2_telephone,
+        };
+        let second_given = [&second.name, &second.role, &second.email, &second.telephone]
+            .iter()
+            .any(|v| !v.trim().is_empty());
+        let contacts = if second_given {
+            vec![first, second]
+        } else {
+            vec![first]
+        };
+        OrganisationInput {
+            name: form.name,
+            ods_code: form.ods_code,
+            address_line1: form.address_line1,
+            address_line2: form.address_line2,
+            town: form.town,
+            postcode: form.postcode,
+            telephone: form.telephone,
+            email: form.email,
+            website: form.website,
+            contacts,
+            email_domains: form.email_domains,
+        }
+    }
+}
+
+impl From<OrganisationInput> for OrganisationForm {
+    fn from(input: OrganisationInput) -> Self {
+        let mut contacts = input.contacts.into_iter();
+        let first = contacts.next().unwrap_or_default();
+        let second = contacts.next().unwrap_or_default();
+        OrganisationForm {
+            name: input.name,
+            ods_code: input.ods_code,
+            address_line1: input.address_line1,
+            address_line2: input.address_line2,
+            town: input.town,
+            postcode: input.postcode,
+            telephone: input.telephone,
+            email: input.email,
+            website: input.website,
+            contact_name: first.name,
+            contact_role: first.role,
+            contact_email: first.email,
+            contact_telephone: first.telephone,
+            contact2_name: second.name,
+            contact2_role: second.role,
+            contact2_email: second.email,
+            contact2_telephone: second.telephone,
+            email_domains: input.email_domains,
+        }
+    }
+}
+
 /// A key contact that passed every rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
@@ -452,6 +567,18 @@ mod input_tests {
             assert!(errors.get(field).is_some(), "{field}");
         }
         assert!(errors.get("name").is_none());
+    }
+
+    #[test]
+    fn the_flat_form_reports_problems_on_its_own_fields() {
+        let mut form = OrganisationForm::from(riverside());
+        assert_eq!(OrganisationInput::from(form.clone()), riverside());
+        form.contact_email = "pat".into();
+        form.contact2_name = "Sam".into();
+        let errors = form.validate().expect_err("two contact problems");
+        assert!(errors.get("contact_email").is_some());
+        assert!(errors.get("contact2_role").is_some());
+        assert!(errors.get("contacts[0].email").is_none());
     }
 
     #[test]

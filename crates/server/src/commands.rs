@@ -205,7 +205,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 pub const ADMIN_PASSWORD_ENV: &str = "ADMIN_PASSWORD";
 
 async fn organisation_create(config: &Config, args: &OrganisationArgs) -> anyhow::Result<()> {
-    let input = domain::organisation::OrganisationInput {
+    // The same form an administrator fills in, so problems come back named
+    // as the flags are (`--contact-email`).
+    let form = domain::organisation::OrganisationForm {
         name: args.name.clone(),
         ods_code: args.ods_code.clone(),
         address_line1: args.address_line1.clone(),
@@ -215,15 +217,13 @@ async fn organisation_create(config: &Config, args: &OrganisationArgs) -> anyhow
         telephone: args.telephone.clone(),
         email: args.email.clone(),
         website: args.website.clone(),
-        contacts: vec![domain::organisation::ContactInput {
-            name: args.contact_name.clone(),
-            role: args.contact_role.clone(),
-            email: args.contact_email.clone(),
-            telephone: String::new(),
-        }],
+        contact_name: args.contact_name.clone(),
+        contact_role: args.contact_role.clone(),
+        contact_email: args.contact_email.clone(),
         email_domains: args.email_domains.clone(),
+        ..Default::default()
     };
-    let organisation = input.validate().map_err(|errors| {
+    let organisation = form.validate().map_err(|errors| {
         let problems: Vec<_> = errors
             .iter()
             .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))

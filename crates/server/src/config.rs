@@ -275,7 +275,27 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
     if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
         return Err("expected an origin only, like https://primarypoint.example.nhs.uk".to_owned());
     }
+    // Plain HTTP would switch off Secure cookies and HSTS without a word:
+    // allowed only for a local run on this machine.
+    if trimmed.starts_with("http://") && !is_loopback_host(rest) {
+        return Err(
+            "plain http:// is only for a local run (localhost, 127.0.0.1 or [::1]); use https://"
+                .to_owned(),
+        );
+    }
     Ok(trimmed.to_owned())
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
+fn is_loopback_host(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn parse_logo_path(raw: &str) -> Result<String, String> {
@@ -500,5 +520,25 @@ mod tests {
         );
         assert!(parse_public_url("ftp://x").is_err());
         assert!(parse_public_url("https://x/path").is_err());
+    }
+
+    #[test]
+    fn plain_http_is_only_for_this_machine() {
+        for local in [
+            "http://localhost:3000",
+            "http://127.0.0.1:3000",
+            "http://127.0.0.2",
+            "http://[::1]:3000",
+        ] {
+            assert_eq!(parse_public_url(local), Ok(local.to_owned()), "{local}");
+        }
+        for remote in [
+            "http://pp.example.nhs.uk",
+            "http://10.0.0.5:3000",
+            "http://localhost.evil.example",
+            "http://[::2]:3000",
+        ] {
+            assert!(parse_public_url(remote).is_err(), "{remote}");
+        }
     }
 }

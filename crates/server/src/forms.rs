@@ -1,96 +1,199 @@
-use app::api::account::Caller;
-use app::api::forms::{self, Posted};
-use app::state::{AppState, ClientKey, CurrentSession};
-use axum::body::Body;
-use axum::extract::Request;
-use axum::http::{Method, StatusCode, header};
+//! Every server function has two kinds of caller: the hydrated page, which
+//! sends the form and reads JSON back, and the browser itself, posting an
+//! HTML form before (or without) JavaScript. Both reach the same function
+//! at the same address, decoded into its own argument type by the server
+//! function itself. This layer only changes how the answer is written:
+//!
+//! - a refusal's status comes from [`AppError::status_code`], for both;
+//! - for a plain form, success is a 303 to the page the function returned
+//!   (post/redirect/get), and a refusal is the page the form was on, drawn
+//!   again with what was typed and what was wrong.
+
+use app::components::form::FormEcho;
+use app::error::AppError;
+use app::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::prelude::LeptosOptions;
 
-/// What the handler for forms posted without JavaScript needs.
+/// The prefix of every server function's address.
+const API_PREFIX: &str = "/api/";
+/// The header server functions put on a refusal.
+const SERVER_FN_ERROR: &str = "serverfnerror";
+/// Refusals and returned paths are short; anything longer is not ours.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// What answering a plain form needs: the state and options to draw a page.
 #[derive(Clone, Debug)]
 pub struct FormRoute {
     pub state: AppState,
     pub leptos: LeptosOptions,
-    pub max_body_bytes: usize,
 }
 
-/// A form posted to a page's own address (the browser ran no JavaScript):
-/// checked here, then either a 303 redirect (accepted) or the page rendered
-/// again, with status 422, showing what was typed and what was wrong.
-pub async fn post(route: FormRoute, request: Request) -> Response {
-    let path = request.uri().path().to_owned();
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Send the form from the page it is on.",
-        )
-            .into_response();
+pub async fn server_functions(
+    State(route): State<FormRoute>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::POST || !request.uri().path().starts_with(API_PREFIX) {
+        return next.run(request).await;
     }
-    let Some(client) = request.extensions().get::<ClientKey>().cloned() else {
-        tracing::error!("ClientKey missing from form post");
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let session = request
-        .extensions()
-        .get::<CurrentSession>()
-        .and_then(|current| current.0.clone());
+    if !is_plain_form(request.headers()) {
+        let response = next.run(request).await;
+        return match refusal(response).await {
+            Ok((mut response, error)) => {
+                *response.status_mut() = status(&error);
+                response
+            }
+            Err(response) => response,
+        };
+    }
+
     let (mut parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, route.max_body_bytes).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
-            "That form was too large to send.",
+            "That form was too large to send. Go back, shorten what you entered and try again.",
         )
             .into_response();
     };
-    let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "The form could not be read. Go back and try again.",
-        )
-            .into_response();
-    };
-    let caller = Caller {
-        state: route.state.clone(),
-        client,
-        session,
-    };
-    match forms::post(&path, &caller, fields).await {
-        Some(Posted::Redirect(done)) => {
-            let mut response = Redirect::to(&done.to).into_response();
-            if let Some(cookie) = done.set_cookie
-                && let Ok(value) = header::HeaderValue::from_str(&cookie)
-            {
-                response.headers_mut().append(header::SET_COOKIE, value);
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let page = form_page(&parts.uri).or_else(|| referring_page(&parts.headers));
+    // The function answers in JSON; we turn that into a page or a redirect.
+    parts
+        .headers
+        .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::REFERER);
+    let response = next
+        .run(Request::from_parts(parts.clone(), Body::from(bytes)))
+        .await;
+
+    match refusal(response).await {
+        Ok((_, error)) => {
+            let status = status(&error);
+            match page {
+                Some(page) => {
+                    let echo = FormEcho::new(fields, &error);
+                    let mut response = render(&route, parts, page, echo).await;
+                    *response.status_mut() = status;
+                    response
+                }
+                None => (status, error.to_string()).into_response(),
             }
-            response
         }
-        Some(Posted::Echo { echo, status }) => {
-            // Render the page as for a GET, with the echo attached.
-            parts.method = Method::GET;
-            parts.extensions.insert(echo);
-            let context = crate::router::context(route.state.clone());
-            let leptos = route.leptos.clone();
-            let render = leptos_axum::render_app_async_with_context(context, move || {
-                app::shell(leptos.clone())
-            });
-            let mut response = render(Request::from_parts(parts, Body::empty()))
-                .await
-                .into_response();
-            // A refused form answers with the refusal's status, whatever the
-            // page itself would have said.
-            if status != 200
-                && let Ok(status) = StatusCode::from_u16(status)
-            {
-                *response.status_mut() = status;
-            }
-            response
-        }
-        None => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+        Err(response) if response.status().is_success() => accepted(response).await,
+        Err(response) => response,
     }
+}
+
+/// A form the browser posted itself: urlencoded, asking for a page.
+fn is_plain_form(headers: &HeaderMap) -> bool {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    header(header::CONTENT_TYPE).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+        && header(header::ACCEPT).is_some_and(|v| v.contains("text/html"))
+}
+
+fn status(error: &AppError) -> StatusCode {
+    StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The refusal in a server function's answer, with the answer rebuilt, or
+/// the answer untouched when it is not a refusal.
+async fn refusal(response: Response) -> Result<(Response, AppError), Response> {
+    if !response.headers().contains_key(SERVER_FN_ERROR) {
+        return Err(response);
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_ANSWER_BYTES)
+        .await
+        .unwrap_or_default();
+    match serde_json::from_slice::<AppError>(&bytes) {
+        Ok(error) => Ok((Response::from_parts(parts, Body::from(bytes)), error)),
+        Err(_) => Err(Response::from_parts(parts, Body::from(bytes))),
+    }
+}
+
+/// An accepted plain form: 303 to the page the function returned, keeping
+/// the cookies it set (a new or ended session) and any request to clear
+/// the browser's copy of the site (sign-out).
+async fn accepted(response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_ANSWER_BYTES)
+        .await
+        .unwrap_or_default();
+    let Some(to) = serde_json::from_slice::<String>(&bytes)
+        .ok()
+        .filter(|to| domain::account::local_next(to).is_some())
+    else {
+        tracing::error!("a form's server function did not return a page to go to");
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. Please try again in a few minutes.",
+        )
+            .into_response();
+    };
+    let mut redirect = Redirect::to(&to).into_response();
+    for name in [
+        header::SET_COOKIE,
+        HeaderName::from_static("clear-site-data"),
+    ] {
+        for value in parts.headers.get_all(&name) {
+            redirect.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    redirect
+}
+
+/// The page the form is on, as its address names it (`?from=/register`):
+/// a local path only, and never a server function.
+fn form_page(uri: &Uri) -> Option<Uri> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(uri.query()?).ok()?;
+    let (_, from) = pairs
+        .into_iter()
+        .find(|(name, _)| name == app::components::form::FROM)?;
+    let local = domain::account::local_next(&from)?;
+    if local.starts_with(API_PREFIX) {
+        return None;
+    }
+    local.parse().ok()
+}
+
+/// The page on this site that a form without a `from` was posted from.
+/// Browsers send it for same-origin posts (our `Referrer-Policy` is
+/// `same-origin`).
+fn referring_page(headers: &HeaderMap) -> Option<Uri> {
+    let referer: Uri = headers.get(header::REFERER)?.to_str().ok()?.parse().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let same_site = referer
+        .authority()
+        .is_some_and(|authority| authority.as_str().eq_ignore_ascii_case(host));
+    let path = referer.path_and_query()?;
+    (same_site && !path.path().starts_with(API_PREFIX)).then(|| Uri::from(path.clone()))
+}
+
+/// Draws `page` as for a GET, with the echo of the refused form attached.
+async fn render(
+    route: &FormRoute,
+    mut parts: axum::http::request::Parts,
+    page: Uri,
+    echo: FormEcho,
+) -> Response {
+    parts.method = Method::GET;
+    parts.uri = page;
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::ACCEPT, HeaderValue::from_static("text/html"));
+    parts.extensions.insert(echo);
+    let context = crate::router::context(route.state.clone());
+    let leptos = route.leptos.clone();
+    let render =
+        leptos_axum::render_app_async_with_context(context, move || app::shell(leptos.clone()));
+    render(Request::from_parts(parts, Body::empty()))
+        .await
+        .into_response()
 }

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
@@ -30,21 +30,10 @@ pub struct RouterSettings {
 pub fn build(state: AppState, settings: RouterSettings) -> Router {
     let routes = generate_route_list(App);
     let context = context(state.clone());
-    let form_route = crate::forms::FormRoute {
+    let forms = crate::forms::FormRoute {
         state: state.clone(),
         leptos: settings.leptos.clone(),
-        max_body_bytes: settings.max_body_bytes,
     };
-    // Pages whose forms also post without JavaScript accept POST too.
-    let form_posts = app::api::forms::FORM_PATHS
-        .iter()
-        .fold(Router::new(), |router, path| {
-            let form_route = form_route.clone();
-            router.route(
-                path,
-                post(move |request| crate::forms::post(form_route.clone(), request)),
-            )
-        });
     let leptos = settings.leptos.clone();
     let db = state.db.clone();
 
@@ -57,15 +46,16 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         .route("/healthz", get(crate::health::live))
         .route("/readyz", get(move || crate::health::ready(db.clone())))
         .merge(seo)
-        .merge(form_posts)
         .leptos_routes_with_context(&leptos, routes, context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .with_state(leptos)
-        // Layers run outermost-last: the body cap sits closest to the
-        // handlers, tracing wraps everything.
+        // Layers run outermost-last: server functions' answers (JSON or a
+        // page) sit closest to the handlers, inside the body cap; tracing
+        // wraps everything.
+        .layer(middleware::from_fn_with_state(forms, crate::forms::server_functions))
         .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
         .layer(middleware::map_response(explain_too_large))
         .layer(middleware::from_fn_with_state(state.clone(), crate::session::session))

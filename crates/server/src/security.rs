@@ -69,8 +69,9 @@ pub async fn headers(
 
 /// Refuses a state-changing request that a browser says came from another
 /// site (cross-site request forgery). Browsers send `Sec-Fetch-Site` and
-/// `Origin` with every POST; tools that send neither are not browsers and
-/// cannot carry a victim's cookies, so they pass.
+/// `Origin` with every POST. A request that sends neither but carries a
+/// session cookie is refused too: it could be a victim's browser that
+/// strips them. Tools with no session (health checks, curl) still pass.
 pub async fn same_origin(
     State(settings): State<Arc<SecuritySettings>>,
     request: Request,
@@ -93,23 +94,37 @@ pub async fn same_origin(
 
 fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = header("sec-fetch-site") {
+    let fetch_site = header("sec-fetch-site");
+    if let Some(site) = fetch_site {
         // `none` is a person typing or bookmarking, not another site.
         if site != "same-origin" && site != "none" {
             return false;
         }
     }
     match header("origin") {
-        None => true,
+        None => fetch_site.is_some() || !carries_session(headers),
         Some(origin) => {
+            // The scheme must match too: http://host is another origin
+            // than https://host.
+            let scheme = public_origin.split("://").next().unwrap_or("https");
             origin == public_origin
-                || header("host").is_some_and(|host| {
-                    origin
-                        .split_once("://")
-                        .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
-                })
+                || header("host")
+                    .is_some_and(|host| origin.eq_ignore_ascii_case(&format!("{scheme}://{host}")))
         }
     }
+}
+
+/// Whether the request sends a session cookie (either name).
+fn carries_session(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|pair| {
+            let name = pair.trim().split('=').next().unwrap_or_default();
+            name == "pp_session" || name == "__Host-pp_session"
+        })
 }
 
 /// Works out who the client is and attaches a pseudonymous [`ClientKey`]
@@ -174,9 +189,33 @@ mod tests {
         ));
         assert!(is_same_origin(
             &headers(&[
-                ("origin", "http://127.0.0.1:4000"),
+                ("origin", "https://127.0.0.1:4000"),
                 ("host", "127.0.0.1:4000")
             ]),
+            origin
+        ));
+        // The same host over plain HTTP is another origin.
+        assert!(!is_same_origin(
+            &headers(&[
+                ("origin", "http://pp.example.nhs.uk"),
+                ("host", "pp.example.nhs.uk")
+            ]),
+            origin
+        ));
+        // A session cookie with neither Origin nor Sec-Fetch-Site: refused.
+        assert!(!is_same_origin(
+            &headers(&[("cookie", "theme=x; __Host-pp_session=abc")]),
+            origin
+        ));
+        assert!(is_same_origin(
+            &headers(&[
+                ("cookie", "__Host-pp_session=abc"),
+                ("sec-fetch-site", "same-origin")
+            ]),
+            origin
+        ));
+        assert!(is_same_origin(
+            &headers(&[("cookie", "pp_session_other=abc")]),
             origin
         ));
         assert!(!is_same_origin(

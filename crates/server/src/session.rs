@@ -58,12 +58,53 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         }
     }
 
+    if let Some(session) = &session
+        && wants_page(&request)
+        && let Some(flash) = take_flash(&state, session).await
+    {
+        request.extensions_mut().insert(flash);
+    }
+    let signed_in = session.is_some();
     request.extensions_mut().insert(CurrentSession(session));
     let mut response = next.run(request).await;
+    if signed_in {
+        // Nothing shown to a signed-in person is kept by the browser or any
+        // cache between it and us: pages may hold a code or personal data.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if stale_cookie && !response.headers().contains_key(header::SET_COOKIE) {
         clear(&state, &mut response);
     }
     response
+}
+
+/// A browser loading a page (not a script, image or server function call):
+/// the only request that may show, and so use up, a flash.
+fn wants_page(request: &Request) -> bool {
+    request.method() == Method::GET
+        && request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+}
+
+/// The session's flash, taken so it is shown this once. A flash that
+/// cannot be read or taken is logged and dropped; the page still renders.
+async fn take_flash(state: &AppState, session: &Session) -> Option<domain::flash::Flash> {
+    match backend::sessions::take_flash(&state.db, &session.token).await {
+        Ok(body) => body.and_then(|body| {
+            serde_json::from_str(&body)
+                .inspect_err(|error| tracing::error!(%error, "unreadable flash dropped"))
+                .ok()
+        }),
+        Err(error) => {
+            tracing::error!(%error, "could not take the session's flash");
+            None
+        }
+    }
 }
 
 fn clear(state: &AppState, response: &mut Response) {

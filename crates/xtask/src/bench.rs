@@ -98,7 +98,13 @@ pub fn run(ctx: &Context) -> Result {
         ),
     )
     .map_err(|e| e.to_string())?;
-    let sign_ins = wrk_script(ctx, &format!("{base}/login"), "10", DURATION, &script)?;
+    let sign_ins = wrk_script(
+        ctx,
+        &format!("{base}/api/account/sign-in"),
+        "10",
+        DURATION,
+        &script,
+    )?;
     let raw = argon2_verifies(ctx)?;
 
     // The home page while a sign-in flood runs alongside.
@@ -111,7 +117,7 @@ pub fn run(ctx: &Context) -> Result {
                 "-d20s",
                 "-s",
                 &script.display().to_string(),
-                &format!("{base}/login"),
+                &format!("{base}/api/account/sign-in"),
             ],
         )
         .stdout(Stdio::null())
@@ -129,7 +135,7 @@ pub fn run(ctx: &Context) -> Result {
     println!(
         "\n| measure | value |\n|---|---:|\n\
          | raw Argon2id verifies/s (all cores) | {raw:.1} |\n\
-         | sign-ins/s (`POST /login`, 10 connections) | {:.1} |\n\
+         | sign-ins/s (`POST /api/account/sign-in`, 10 connections) | {:.1} |\n\
          | **ratio** (sign-ins ÷ verifies) | **{:.2}** |\n\
          | home page p99 at rest | {:.2} ms |\n\
          | home page p99 during a sign-in flood | {:.2} ms |\n\

@@ -1,9 +1,7 @@
-//! Registration, sign-in and account security. Each server function
-//! returns where the browser should go next; the page then loads it in
-//! full, so the new session (or its end) applies to everything on it.
-//!
-//! The same work runs for forms posted without JavaScript
-//! ([`super::forms`]), through the `accept_*` functions below.
+//! Registration, sign-in and account security. Each form's server function
+//! returns the address the browser goes to next; with JavaScript the page
+//! loads it in full (so a new or ended session applies to the whole page),
+//! without it the server answers the post with a 303 to it.
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -42,7 +40,16 @@ pub async fn register(
         password,
         privacy: privacy.is_some(),
     };
-    accept_registration(&caller, &input).await.map(Done::finish)
+    let state = &caller.state;
+    backend::auth::register(
+        &state.db,
+        &state.code_key,
+        &state.site,
+        &caller.client.0,
+        &input,
+    )
+    .await?;
+    Ok(paths::CHECK_EMAIL.to_owned())
 }
 
 /// Signs in with email and password. Anyone may call it; failures are
@@ -53,32 +60,80 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<String, AppError> {
+    use backend::auth::SignIn;
     let caller = Caller::current()?;
-    accept_sign_in(
-        &caller,
-        &email,
-        &password,
-        next.as_deref().unwrap_or_default(),
-    )
-    .await
-    .map(Done::finish)
+    let state = &caller.state;
+    let next = next.unwrap_or_default();
+    match backend::auth::sign_in(&state.db, &caller.client.0, &email, &password).await? {
+        SignIn::SignedIn(token) => {
+            // The browser's previous session, if any, ends: the id always changes.
+            if let Some(old) = &caller.session {
+                backend::auth::sign_out(&state.db, old).await?;
+            }
+            caller.set_session_cookie(&token);
+            Ok(landing(&next))
+        }
+        SignIn::SecondFactorDue(token) => {
+            caller.set_session_cookie(&token);
+            let mut to = paths::SECOND_FACTOR.to_owned();
+            if let Some(next) = domain::account::local_next(&next) {
+                to.push_str("?next=");
+                to.push_str(&serde_urlencoded_value(next));
+            }
+            Ok(to)
+        }
+        SignIn::Refused => Err(AppError::on_field(
+            "email",
+            domain::account::SIGN_IN_REFUSED,
+        )),
+        SignIn::Wait(retry_after_secs) => Err(AppError::Throttled { retry_after_secs }),
+    }
 }
 
 /// Completes a sign-in with a code from the authenticator app or a
 /// recovery code. Only a session waiting for its second factor may call it.
 #[server(endpoint = "account/second-factor")]
 pub async fn second_factor(code: String, next: Option<String>) -> Result<String, AppError> {
+    use backend::auth::SignIn;
     let caller = Caller::current()?;
-    accept_second_factor(&caller, &code, next.as_deref().unwrap_or_default())
-        .await
-        .map(Done::finish)
+    let state = &caller.state;
+    let Some(session) = &caller.session else {
+        return Err(AppError::on_field(
+            "code",
+            "Your sign-in has timed out. Sign in again.",
+        ));
+    };
+    match backend::mfa::complete_sign_in(
+        &state.db,
+        &state.site.product_name,
+        &caller.client.0,
+        &session.token,
+        &code,
+    )
+    .await?
+    {
+        SignIn::SignedIn(token) => {
+            caller.set_session_cookie(&token);
+            Ok(landing(&next.unwrap_or_default()))
+        }
+        SignIn::Wait(retry_after_secs) => Err(AppError::Throttled { retry_after_secs }),
+        _ => Err(AppError::on_field(
+            "code",
+            "That code is not right. Enter the 6-digit code your app shows now, or a recovery code",
+        )),
+    }
 }
 
 /// Signs out: ends the session on the server. Anyone may call it.
 #[server(endpoint = "account/sign-out")]
 pub async fn sign_out() -> Result<String, AppError> {
     let caller = Caller::current()?;
-    accept_sign_out(&caller).await.map(Done::finish)
+    if let Some(session) = &caller.session {
+        backend::auth::sign_out(&caller.state.db, session).await?;
+    }
+    caller.clear_session_cookie();
+    clear_site_data();
+    Ok(paths::SIGNED_OUT.to_owned())
 }
 
 /// Confirms an email address from the emailed link. Anyone holding the
@@ -86,7 +141,14 @@ pub async fn sign_out() -> Result<String, AppError> {
 #[server(endpoint = "account/verify-email")]
 pub async fn verify_email(token: String) -> Result<String, AppError> {
     let caller = Caller::current()?;
-    accept_verify_email(&caller, &token).await.map(Done::finish)
+    if backend::auth::verify_email(&caller.state.db, &token).await? {
+        Ok(paths::VERIFIED.to_owned())
+    } else {
+        Err(AppError::on_field(
+            "token",
+            "This link has expired or has already been used. Register again to get a new one.",
+        ))
+    }
 }
 
 /// Emails a reset link if the address has an account. Anyone may call it;
@@ -94,18 +156,19 @@ pub async fn verify_email(token: String) -> Result<String, AppError> {
 #[server(endpoint = "account/forgot-password")]
 pub async fn forgot_password(email: String) -> Result<String, AppError> {
     let caller = Caller::current()?;
-    accept_forgot_password(&caller, &email)
-        .await
-        .map(Done::finish)
+    let state = &caller.state;
+    backend::auth::request_reset(&state.db, &state.site, &caller.client.0, &email).await?;
+    Ok(paths::RESET_SENT.to_owned())
 }
 
 /// Sets a new password from a reset link. Anyone holding the link may call it.
 #[server(endpoint = "account/reset-password")]
 pub async fn reset_password(token: String, password: String) -> Result<String, AppError> {
     let caller = Caller::current()?;
-    accept_reset_password(&caller, &token, &password)
-        .await
-        .map(Done::finish)
+    backend::auth::reset_password(&caller.state.db, &token, &password).await?;
+    // Every session ended, this browser's included.
+    caller.clear_session_cookie();
+    Ok(paths::PASSWORD_RESET.to_owned())
 }
 
 /// Changes the signed-in person's password. Signed-in users only.
@@ -115,18 +178,28 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<String, AppError> {
     let caller = Caller::current()?;
-    accept_change_password(&caller, &current_password, &new_password)
-        .await
-        .map(Done::finish)
+    let session = caller.signed_in()?;
+    let state = &caller.state;
+    backend::auth::change_password(
+        &state.db,
+        &state.site,
+        session,
+        &current_password,
+        &new_password,
+    )
+    .await?;
+    Ok(paths::ACCOUNT_UPDATED.to_owned())
 }
 
 /// Starts a change of email address. Signed-in users only.
 #[server(endpoint = "account/change-email")]
 pub async fn change_email(password: String, new_email: String) -> Result<String, AppError> {
     let caller = Caller::current()?;
-    accept_change_email(&caller, &password, &new_email)
-        .await
-        .map(Done::finish)
+    let session = caller.signed_in()?;
+    let state = &caller.state;
+    backend::auth::request_email_change(&state.db, &state.site, session, &password, &new_email)
+        .await?;
+    Ok(paths::EMAIL_SENT.to_owned())
 }
 
 /// Confirms a new email address from the emailed link. Anyone holding the
@@ -134,9 +207,15 @@ pub async fn change_email(password: String, new_email: String) -> Result<String,
 #[server(endpoint = "account/confirm-email")]
 pub async fn confirm_email(token: String) -> Result<String, AppError> {
     let caller = Caller::current()?;
-    accept_confirm_email(&caller, &token)
-        .await
-        .map(Done::finish)
+    let state = &caller.state;
+    if backend::auth::confirm_email_change(&state.db, &state.site, &token).await? {
+        Ok(paths::ACCOUNT_UPDATED.to_owned())
+    } else {
+        Err(AppError::on_field(
+            "token",
+            "This link has expired or has already been used. Ask for a new one from your account page.",
+        ))
+    }
 }
 
 /// A new authenticator secret to enrol, drawn as a QR code. Signed-in users
@@ -162,12 +241,20 @@ pub struct AuthenticatorSetup {
     pub secret: String,
 }
 
-/// Switches the second factor on with a code from the app, returning the
-/// ten recovery codes to show once. Signed-in users only.
+/// Switches the second factor on with a code from the app. The ten
+/// recovery codes are kept for the next page only, which shows them once.
+/// Signed-in users only.
 #[server(endpoint = "account/second-factor-enrol")]
-pub async fn enrol_second_factor(secret: String, code: String) -> Result<Vec<String>, AppError> {
+pub async fn enrol_second_factor(secret: String, code: String) -> Result<String, AppError> {
     let caller = Caller::current()?;
-    accept_enrolment(&caller, &secret, &code).await
+    let session = caller.signed_in()?;
+    let state = &caller.state;
+    let codes =
+        backend::mfa::enrol(&state.db, &state.site.product_name, session, &secret, &code).await?;
+    caller
+        .flash(&domain::flash::Flash::RecoveryCodes(codes))
+        .await?;
+    Ok(paths::ENROL_SECOND_FACTOR.to_owned())
 }
 
 #[cfg(feature = "ssr")]
@@ -178,9 +265,7 @@ mod work {
     use super::paths;
     use crate::error::AppError;
     use crate::state::{AppState, ClientKey};
-    use backend::auth::{self, SignIn};
     use backend::sessions::{Session, SessionToken, Stage};
-    use domain::account::RegistrationInput;
 
     /// Who is calling: the state, their client key and session.
     #[derive(Clone, Debug)]
@@ -200,260 +285,76 @@ mod work {
             })
         }
 
-        /// The caller's session, if fully signed in; otherwise 401.
+        /// The caller's session, if fully signed in.
         pub fn signed_in(&self) -> Result<&Session, AppError> {
             match &self.session {
                 Some(session) if session.stage == Stage::SignedIn => Ok(session),
-                _ => {
-                    crate::state::set_status(http::StatusCode::UNAUTHORIZED);
-                    Err(AppError::SignInRequired)
-                }
+                _ => Err(AppError::SignInRequired),
             }
         }
 
         /// The caller's session if they are an administrator with a second
-        /// factor; otherwise 401 or 403.
+        /// factor.
         pub fn admin(&self) -> Result<&Session, AppError> {
             let session = self.signed_in()?;
             if session.viewer.is_admin() && session.viewer.second_factor {
                 Ok(session)
             } else {
-                crate::state::set_status(http::StatusCode::FORBIDDEN);
                 Err(AppError::Forbidden)
             }
         }
-    }
 
-    /// Where to go next, and the session cookie to set or clear on the way.
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct Done {
-        pub to: String,
-        pub set_cookie: Option<String>,
-    }
-
-    impl Done {
-        fn to(path: &str) -> Self {
-            Self {
-                to: path.to_owned(),
-                set_cookie: None,
-            }
+        /// Keeps `flash` for this session's next page, which shows it once.
+        pub async fn flash(&self, flash: &domain::flash::Flash) -> Result<(), AppError> {
+            let session = self.signed_in()?;
+            let body = serde_json::to_string(flash).map_err(|error| {
+                tracing::error!(%error, "could not encode a flash");
+                AppError::Internal
+            })?;
+            backend::sessions::set_flash(&self.state.db, &session.token, &body).await?;
+            Ok(())
         }
 
-        /// For server functions: sends the cookie and returns the path.
-        pub fn finish(self) -> String {
-            if let (Some(cookie), Some(response)) = (
-                self.set_cookie,
-                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-            ) && let Ok(value) = http::HeaderValue::from_str(&cookie)
-            {
-                response.append_header(http::header::SET_COOKIE, value);
-            }
-            self.to
+        pub(super) fn set_session_cookie(&self, token: &SessionToken) {
+            set_cookie(&self.state.session_cookie(token));
+        }
+
+        pub(super) fn clear_session_cookie(&self) {
+            set_cookie(&self.state.clear_session_cookie());
         }
     }
 
-    fn wait_message(secs: i64) -> AppError {
-        crate::state::set_status(http::StatusCode::TOO_MANY_REQUESTS);
-        let wait = if secs < 60 {
-            format!("{secs} seconds")
-        } else {
-            let minutes = (secs + 59) / 60;
-            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
-        };
-        AppError::Throttled(format!(
-            "Too many attempts to sign in. Wait {wait}, then try again."
-        ))
-    }
-
-    fn refused(field: &str, message: &str) -> AppError {
-        crate::state::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-        let mut errors = domain::FieldErrors::new();
-        errors.add(field, message);
-        AppError::Invalid(errors)
-    }
-
-    /// After signing in: `next` if it is a local path, else the home of
-    /// the person's role.
-    fn landing(state: &AppState, token: &SessionToken, next: &str) -> Done {
-        Done {
-            to: domain::account::local_next(next)
-                .unwrap_or(paths::SIGNED_IN)
-                .to_owned(),
-            set_cookie: Some(state.session_cookie(token)),
+    /// Asks the browser to drop what it cached of signed-in pages, and its
+    /// cookies, at sign-out.
+    pub(super) fn clear_site_data() {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.insert_header(
+                http::HeaderName::from_static("clear-site-data"),
+                http::HeaderValue::from_static("\"cache\", \"cookies\""),
+            );
         }
     }
 
-    pub async fn accept_registration(
-        caller: &Caller,
-        input: &RegistrationInput,
-    ) -> Result<Done, AppError> {
-        let state = &caller.state;
-        auth::register(
-            &state.db,
-            &state.code_key,
-            &state.site,
-            &caller.client.0,
-            input,
-        )
-        .await?;
-        Ok(Done::to(paths::CHECK_EMAIL))
-    }
-
-    pub async fn accept_sign_in(
-        caller: &Caller,
-        email: &str,
-        password: &str,
-        next: &str,
-    ) -> Result<Done, AppError> {
-        let state = &caller.state;
-        match auth::sign_in(&state.db, &caller.client.0, email, password).await? {
-            SignIn::SignedIn(token) => {
-                if let Some(old) = &caller.session {
-                    // The old session, if any, ends: the id always changes.
-                    backend::auth::sign_out(&state.db, old).await?;
-                }
-                Ok(landing(state, &token, next))
-            }
-            SignIn::SecondFactorDue(token) => {
-                let mut to = paths::SECOND_FACTOR.to_owned();
-                if let Some(next) = domain::account::local_next(next) {
-                    to.push_str("?next=");
-                    to.push_str(&encode(next));
-                }
-                Ok(Done {
-                    to,
-                    set_cookie: Some(state.session_cookie(&token)),
-                })
-            }
-            SignIn::Refused => Err(refused("email", domain::account::SIGN_IN_REFUSED)),
-            SignIn::Wait(secs) => Err(wait_message(secs)),
+    fn set_cookie(cookie: &str) {
+        if let (Some(response), Ok(value)) = (
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(cookie),
+        ) {
+            response.append_header(http::header::SET_COOKIE, value);
         }
     }
 
-    /// Percent-encodes a path for a query string value.
-    fn encode(value: &str) -> String {
-        value
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                    (b as char).to_string()
-                }
-                other => format!("%{other:02X}"),
-            })
-            .collect()
+    /// After signing in: `next` if it is a local path, else the portal.
+    pub(super) fn landing(next: &str) -> String {
+        domain::account::local_next(next)
+            .unwrap_or(paths::SIGNED_IN)
+            .to_owned()
     }
 
-    pub async fn accept_second_factor(
-        caller: &Caller,
-        code: &str,
-        next: &str,
-    ) -> Result<Done, AppError> {
-        let state = &caller.state;
-        let Some(session) = &caller.session else {
-            return Err(refused(
-                "code",
-                "Your sign-in has timed out. Sign in again.",
-            ));
-        };
-        match backend::mfa::complete_sign_in(
-            &state.db,
-            &state.site.product_name,
-            &caller.client.0,
-            &session.token,
-            code,
-        )
-        .await?
-        {
-            SignIn::SignedIn(token) => Ok(landing(state, &token, next)),
-            SignIn::Wait(secs) => Err(wait_message(secs)),
-            _ => Err(refused(
-                "code",
-                "That code is not right. Enter the 6-digit code your app shows now, or a recovery code",
-            )),
-        }
-    }
-
-    pub async fn accept_sign_out(caller: &Caller) -> Result<Done, AppError> {
-        if let Some(session) = &caller.session {
-            auth::sign_out(&caller.state.db, session).await?;
-        }
-        Ok(Done {
-            to: paths::SIGNED_OUT.to_owned(),
-            set_cookie: Some(caller.state.clear_session_cookie()),
-        })
-    }
-
-    pub async fn accept_verify_email(caller: &Caller, token: &str) -> Result<Done, AppError> {
-        if auth::verify_email(&caller.state.db, token).await? {
-            Ok(Done::to(paths::VERIFIED))
-        } else {
-            Err(refused(
-                "token",
-                "This link has expired or has already been used. Register again to get a new one.",
-            ))
-        }
-    }
-
-    pub async fn accept_forgot_password(caller: &Caller, email: &str) -> Result<Done, AppError> {
-        let state = &caller.state;
-        auth::request_reset(&state.db, &state.site, &caller.client.0, email).await?;
-        Ok(Done::to(paths::RESET_SENT))
-    }
-
-    pub async fn accept_reset_password(
-        caller: &Caller,
-        token: &str,
-        password: &str,
-    ) -> Result<Done, AppError> {
-        auth::reset_password(&caller.state.db, token, password).await?;
-        Ok(Done {
-            to: paths::PASSWORD_RESET.to_owned(),
-            // Every session ended, this browser's included.
-            set_cookie: Some(caller.state.clear_session_cookie()),
-        })
-    }
-
-    pub async fn accept_change_password(
-        caller: &Caller,
-        current: &str,
-        new_password: &str,
-    ) -> Result<Done, AppError> {
-        let session = caller.signed_in()?;
-        let state = &caller.state;
-        auth::change_password(&state.db, &state.site, session, current, new_password).await?;
-        Ok(Done::to(paths::ACCOUNT_UPDATED))
-    }
-
-    pub async fn accept_change_email(
-        caller: &Caller,
-        password: &str,
-        new_email: &str,
-    ) -> Result<Done, AppError> {
-        let session = caller.signed_in()?;
-        let state = &caller.state;
-        auth::request_email_change(&state.db, &state.site, session, password, new_email).await?;
-        Ok(Done::to(paths::EMAIL_SENT))
-    }
-
-    pub async fn accept_confirm_email(caller: &Caller, token: &str) -> Result<Done, AppError> {
-        let state = &caller.state;
-        if auth::confirm_email_change(&state.db, &state.site, token).await? {
-            Ok(Done::to(paths::ACCOUNT_UPDATED))
-        } else {
-            Err(refused(
-                "token",
-                "This link has expired or has already been used. Ask for a new one from your account page.",
-            ))
-        }
-    }
-
-    pub async fn accept_enrolment(
-        caller: &Caller,
-        secret: &str,
-        code: &str,
-    ) -> Result<Vec<String>, AppError> {
-        let session = caller.signed_in()?;
-        let state = &caller.state;
-        Ok(backend::mfa::enrol(&state.db, &state.site.product_name, session, secret, code).await?)
+    /// Percent-encodes a value for a query string.
+    pub(super) fn serde_urlencoded_value(value: &str) -> String {
+        serde_urlencoded::to_string([("v", value)])
+            .map(|encoded| encoded.trim_start_matches("v=").to_owned())
+            .unwrap_or_default()
     }
 }

@@ -1,9 +1,12 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// Where a sent enquiry leads.
+pub const THANKS_PATH: &str = "/contact/thanks";
+
 /// Sends a public enquiry to the service team. Anyone may call it; it is
-/// throttled per client. On success the browser goes to the confirmation
-/// page. `website` is a honeypot: people never see it, bots fill it in.
+/// throttled per client. Returns the confirmation page. `website` is a
+/// honeypot: people never see it, bots fill it in, and then nothing is stored.
 #[server(endpoint = "contact/enquiry")]
 pub async fn send_enquiry(
     name: String,
@@ -12,9 +15,13 @@ pub async fn send_enquiry(
     telephone: Option<String>,
     message: String,
     website: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let state = crate::state::app_state()?;
     let client = crate::state::client_key()?;
+    if website.is_some_and(|honeypot| !honeypot.trim().is_empty()) {
+        tracing::info!("enquiry discarded: honeypot field was filled in");
+        return Ok(THANKS_PATH.to_owned());
+    }
     let input = domain::enquiry::EnquiryInput {
         name,
         organisation,
@@ -22,34 +29,6 @@ pub async fn send_enquiry(
         telephone: telephone.unwrap_or_default(),
         message,
     };
-    accept_enquiry(
-        &state,
-        &client,
-        &input,
-        website.as_deref().unwrap_or_default(),
-    )
-    .await?;
-    leptos_axum::redirect(THANKS_PATH);
-    Ok(())
-}
-
-/// Where a sent enquiry leads.
-pub const THANKS_PATH: &str = "/contact/thanks";
-
-/// The work behind both ways of sending an enquiry (server function and
-/// plain form post).
-#[cfg(feature = "ssr")]
-pub async fn accept_enquiry(
-    state: &crate::state::AppState,
-    client: &crate::state::ClientKey,
-    input: &domain::enquiry::EnquiryInput,
-    honeypot: &str,
-) -> Result<(), AppError> {
-    if !honeypot.trim().is_empty() {
-        // Looks sent to the bot; nothing is stored.
-        tracing::info!("enquiry discarded: honeypot field was filled in");
-        return Ok(());
-    }
-    backend::contact::submit_enquiry(&state.db, &client.0, input).await?;
-    Ok(())
+    backend::contact::submit_enquiry(&state.db, &client.0, &input).await?;
+    Ok(THANKS_PATH.to_owned())
 }

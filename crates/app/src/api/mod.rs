@@ -12,7 +12,3 @@ pub mod account;
 
 /// Organisations and codes, for administrators.
 pub mod admin;
-
-/// The same forms, posted without JavaScript.
-#[cfg(feature = "ssr")]
-pub mod forms;

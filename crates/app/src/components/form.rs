@@ -1,19 +1,22 @@
 //! NHS.UK-style form parts that work the same with and without JavaScript.
 //!
-//! With JavaScript a form is sent to its server function and problems come
-//! back as an [`AppError`]. Without it the browser posts to the page's own
-//! address; the server checks the form and, if something is wrong, renders
+//! A form is a page plus the server function it posts to ([`PostForm`]).
+//! With JavaScript the form is sent to that function and problems come back
+//! as an [`AppError`]. Without it the browser posts the same fields to the
+//! same function; the server answers 303 to the page it returns, or renders
 //! the page again with a [`FormEcho`]: what was typed and what was wrong.
 
 use crate::error::AppError;
 use domain::FieldErrors;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// A form posted without JavaScript that could not be accepted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormEcho {
-    /// The submitted fields, as typed.
+    /// The submitted fields, as typed, less secrets ([`FormEcho::NEVER_ECHOED`]).
     pub values: Vec<(String, String)>,
     pub errors: FieldErrors,
     /// A problem with the form as a whole (throttling, say).
@@ -21,6 +24,31 @@ pub struct FormEcho {
 }
 
 impl FormEcho {
+    /// Fields whose values never go back into a page: passwords, codes,
+    /// one-time link tokens and the honeypot.
+    pub const NEVER_ECHOED: &[&str] = &[
+        "password",
+        "current_password",
+        "new_password",
+        "code",
+        "token",
+        "secret",
+        "website",
+    ];
+
+    /// The echo of a refused form: the fields that may be shown again, and
+    /// the refusal.
+    pub fn new(fields: Vec<(String, String)>, error: &AppError) -> Self {
+        Self {
+            values: fields
+                .into_iter()
+                .filter(|(name, _)| !Self::NEVER_ECHOED.contains(&name.as_str()))
+                .collect(),
+            errors: error.field_errors().cloned().unwrap_or_default(),
+            message: error.field_errors().is_none().then(|| error.to_string()),
+        }
+    }
+
     pub fn value(&self, field: &str) -> String {
         self.values
             .iter()
@@ -29,32 +57,84 @@ impl FormEcho {
             .unwrap_or_default()
     }
 
-    /// Builds the echo for a failed submission.
-    pub fn from_error(values: Vec<(String, String)>, error: &AppError) -> Self {
-        Self {
-            values,
-            errors: error.field_errors().cloned().unwrap_or_default(),
-            message: error.field_errors().is_none().then(|| error.to_string()),
-        }
+    /// The typed values read back into the form's own type (missing fields
+    /// take their defaults).
+    pub fn read<T: DeserializeOwned + Default>(&self) -> T {
+        serde_urlencoded::to_string(&self.values)
+            .ok()
+            .and_then(|encoded| serde_urlencoded::from_str(&encoded).ok())
+            .unwrap_or_default()
     }
 }
 
-/// The echo of this request's no-JavaScript submission, if any. On the
-/// server it comes from the request; in the browser it arrives inside the
-/// page, so hydration renders exactly what the server did.
-pub fn posted_form_echo() -> Option<FormEcho> {
+/// A value the server attached to this request (a [`FormEcho`], a flash).
+/// On the server it comes from the request; in the browser it arrives
+/// inside the page, so hydration renders exactly what the server did.
+pub fn from_request<T>() -> Option<T>
+where
+    T: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
     leptos::server::SharedValue::new(|| {
         #[cfg(feature = "ssr")]
         {
             use_context::<http::request::Parts>()
-                .and_then(|parts| parts.extensions.get::<FormEcho>().cloned())
+                .and_then(|parts| parts.extensions.get::<T>().cloned())
         }
         #[cfg(not(feature = "ssr"))]
         {
-            None
+            None::<T>
         }
     })
     .into_inner()
+}
+
+/// The echo of this request's no-JavaScript submission, if any.
+pub fn posted_form_echo() -> Option<FormEcho> {
+    from_request::<FormEcho>()
+}
+
+/// This session's flash, if the previous form left one to show once.
+pub fn flash() -> Option<domain::flash::Flash> {
+    from_request::<domain::flash::Flash>()
+}
+
+/// The query parameter of a form's address that names the page it is on.
+pub const FROM: &str = "from";
+
+/// A form that posts to the server function `S`: sent by `action` when
+/// JavaScript runs, posted to the function's own address when it does not.
+/// Its fields must be named as `S`'s arguments. The address also names this
+/// page (`?from=`), where the server draws a refused form again.
+#[component]
+pub fn PostForm<S>(
+    action: ServerAction<S>,
+    children: Children,
+    #[prop(optional)] class: Option<&'static str>,
+) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + leptos::form::FromFormData + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    let location = leptos_router::hooks::use_location();
+    let (path, search) = (
+        location.pathname.get_untracked(),
+        location.search.get_untracked(),
+    );
+    let page = if search.is_empty() {
+        path
+    } else {
+        format!("{path}?{search}")
+    };
+    let target = format!(
+        "{}?{}",
+        S::url(),
+        serde_urlencoded::to_string([(FROM, page)]).unwrap_or_default()
+    );
+    view! {
+        <form method="post" action=target class=class novalidate on:submit=submit_to(action)>
+            {children()}
+        </form>
+    }
 }
 
 /// The problems to show: from the latest JavaScript submission if there was

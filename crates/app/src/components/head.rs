@@ -16,8 +16,14 @@ pub fn PageHead(
 ) -> impl IntoView {
     let site = expect_context::<SiteInfo>();
     let canonical = site.canonical(&use_location().pathname.get_untracked());
+    let text = site.title(&title);
+    // leptos_meta writes the title into the server's HTML as it is, so a
+    // stored name holding `</title>` could add markup to the page. Escape it
+    // there; in the browser the title is set as text and needs no escaping.
+    #[cfg(feature = "ssr")]
+    let text = html_escape::encode_text(&text).into_owned();
     view! {
-        <Title text=site.title(&title) />
+        <Title text />
         <Meta name="description" content=description />
         <Link rel="canonical" href=canonical />
     }

@@ -1,5 +1,6 @@
 use domain::site::SiteInfo;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 /// The first focusable element: jumps keyboard users past the header.
@@ -53,7 +54,7 @@ pub fn Header() -> impl IntoView {
                                     </a>
                                 </li>
                                 <li class="nhsuk-header__account-item">
-                                    <form method="post" action="/logout" class="pp-inline-form">
+                                    <form method="post" action=crate::api::account::SignOut::url() class="pp-inline-form">
                                         <button class="nhsuk-header__account-button" type="submit">"Sign out"</button>
                                     </form>
                                 </li>

@@ -1,6 +1,7 @@
 //! Registration, sign-in and sessions over HTTP (P2, P3, P12).
 
 use super::{TestServer, launch, launch_with};
+use app::api::account::{Register, SignIn, SignOut, VerifyEmail};
 use backend::audit::Actor;
 use backend::orgs::{self, CodeKey};
 use domain::authcode::AuthCode;
@@ -120,7 +121,7 @@ async fn sign_in_form(
     next: &str,
 ) -> reqwest::Response {
     server
-        .post_form("/login")
+        .post_form::<SignIn>("/login")
         .body(
             serde_urlencoded::to_string([("email", email), ("password", password), ("next", next)])
                 .expect("form"),
@@ -141,7 +142,7 @@ async fn a_member_registers_verifies_signs_in_and_out_without_javascript(server:
     ])
     .expect("form");
     let registered = server
-        .post_form("/register")
+        .post_form::<Register>("/register")
         .body(form)
         .send()
         .await
@@ -166,7 +167,7 @@ async fn a_member_registers_verifies_signs_in_and_out_without_javascript(server:
         "not usable before the address is confirmed"
     );
     let verified = server
-        .post_form("/verify-email")
+        .post_form::<VerifyEmail>(&format!("/verify-email?token={token}"))
         .body(format!("token={token}"))
         .send()
         .await
@@ -183,18 +184,27 @@ async fn a_member_registers_verifies_signs_in_and_out_without_javascript(server:
         .await
         .expect("portal");
     assert_eq!(portal.status(), StatusCode::OK);
+    assert_eq!(
+        portal.headers()[reqwest::header::CACHE_CONTROL],
+        "no-store",
+        "signed-in pages are never cached"
+    );
     let html = portal.text().await.expect("html");
     assert!(html.contains("Welcome, Robin Reception"));
     assert!(html.contains("Riverside Surgery"));
     assert!(!html.contains(PASSWORD), "P12");
 
     let signed_out = server
-        .post_form("/logout")
+        .post_form::<SignOut>("/portal")
         .body("")
         .send()
         .await
         .expect("sign out");
     assert_eq!(location(&signed_out), "/login?signed-out=1");
+    assert_eq!(
+        signed_out.headers()["clear-site-data"],
+        "\"cache\", \"cookies\""
+    );
     assert!(session_cookie(&signed_out).is_some_and(|c| c.contains("Max-Age=0")));
     let after = server
         .client
@@ -217,6 +227,7 @@ async fn known_and_unknown_emails_get_the_same_answers(server: TestServer) {
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
+            .header("sec-fetch-site", "same-origin")
             .body(serde_urlencoded::to_string(form).expect("form"));
         async move {
             let response = request.send().await.expect("call");
@@ -277,7 +288,7 @@ async fn failed_sign_ins_are_throttled_and_the_throttle_lifts(server: TestServer
             .text()
             .await
             .expect("page")
-            .contains("Too many attempts to sign in")
+            .contains("Too many attempts. Wait")
     );
 
     sqlx::query("update sign_in_failures set failed_at = failed_at - 301")
@@ -407,7 +418,7 @@ async fn signed_out_people_are_sent_to_sign_in(server: TestServer) {
         assert_eq!(location(&response), format!("/login?next={next}"));
     }
     let change = server
-        .post_form("/api/account/change-password")
+        .call("/api/account/change-password")
         .body("current_password=x&new_password=y")
         .send()
         .await

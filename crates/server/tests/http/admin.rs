@@ -2,15 +2,22 @@
 //! form or by calling a server function directly (P2).
 
 use super::{TestServer, launch};
+use app::api::admin::{
+    ChangeOrganisationStatus, CreateOrganisation, RotateOrganisationCode, SetCodeLimits,
+    ShareDomain,
+};
 use backend::sessions::SessionToken;
+use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE};
 
 const PASSWORD: &str = "correct horse battery staple";
 
 http_stories!(
     only_administrators_get_into_the_admin_area,
     an_administrator_creates_an_organisation_and_rotates_its_code,
+    every_form_posts_the_fields_its_server_function_reads,
+    organisation_names_cannot_add_markup_to_the_page_title,
 );
 
 const PAGES: &[&str] = &[
@@ -21,16 +28,17 @@ const PAGES: &[&str] = &[
     "/admin/organisations/1/edit",
 ];
 
+/// Every administrators' server function, with arguments it would accept.
 const SERVER_FUNCTIONS: &[(&str, &str)] = &[
     ("/api/admin/organisations", "q=&status=&page=1"),
     ("/api/admin/organisation", "id=1"),
     (
         "/api/admin/organisation-create",
-        "fields[name]=X&fields[address_line1]=1+High+St&fields[town]=T&fields[postcode]=EX1+1AA&fields[telephone]=01632+960+111&fields[email]=a%40b.example&fields[contact_name]=P&fields[contact_role]=R&fields[contact_email]=p%40b.example",
+        "name=X&address_line1=1+High+St&town=T&postcode=EX1+1AA&telephone=01632+960+111&email=a%40b.example&contact_name=P&contact_role=R&contact_email=p%40b.example",
     ),
     (
         "/api/admin/organisation-update",
-        "id=1&fields[name]=X&fields[address_line1]=1+High+St&fields[town]=T&fields[postcode]=EX1+1AA&fields[telephone]=01632+960+111&fields[email]=a%40b.example&fields[contact_name]=P&fields[contact_role]=R&fields[contact_email]=p%40b.example",
+        "id=1&name=X&address_line1=1+High+St&town=T&postcode=EX1+1AA&telephone=01632+960+111&email=a%40b.example&contact_name=P&contact_role=R&contact_email=p%40b.example",
     ),
     (
         "/api/admin/organisation-status",
@@ -38,7 +46,7 @@ const SERVER_FUNCTIONS: &[(&str, &str)] = &[
     ),
     ("/api/admin/organisation-rotate-code", "id=1"),
     ("/api/admin/organisation-revoke-code", "id=1"),
-    ("/api/admin/organisation-services", "id=1&services[0]=1"),
+    ("/api/admin/organisation-services", "id=1&services[]=1"),
     (
         "/api/admin/organisation-code-limits",
         "id=1&expires=&max_uses=5",
@@ -46,23 +54,10 @@ const SERVER_FUNCTIONS: &[(&str, &str)] = &[
     ("/api/admin/shared-domain", "domain=nhs.net"),
 ];
 
-const FORMS: &[(&str, &str)] = &[
-    ("/admin/organisations/new", "name=X"),
-    ("/admin/organisations/1", "action=rotate"),
-    ("/admin/organisations/1", "action=revoke"),
-    (
-        "/admin/organisations/1",
-        "action=status&status=ended&reason=x",
-    ),
-    ("/admin/organisations/1/edit", "name=X"),
-    ("/admin/organisations/1", "action=limits&max_uses=5"),
-    ("/admin/organisations", "domain=nhs.net"),
-];
-
 /// Signs in through the form and returns the session cookie's value.
 async fn sign_in(server: &TestServer, email: &str) -> String {
     let response = server
-        .post_form("/login")
+        .post_form::<app::api::account::SignIn>("/login")
         .body(
             serde_urlencoded::to_string([("email", email), ("password", PASSWORD)]).expect("form"),
         )
@@ -163,18 +158,25 @@ async fn everything(
             .to_owned();
         seen.push((format!("GET {page}"), response.status(), location));
     }
-    for (path, body) in SERVER_FUNCTIONS.iter().chain(FORMS) {
-        let response = with_cookie(plain.post(server.url(path)))
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(*body)
-            .send()
-            .await
-            .expect("post");
-        seen.push((
-            format!("POST {path} {body}"),
-            response.status(),
-            String::new(),
-        ));
+    // Each server function, called as the page calls it and posted as a
+    // plain form from the admin area.
+    for (path, body) in SERVER_FUNCTIONS {
+        for accept in ["application/json", "text/html"] {
+            let response = with_cookie(plain.post(server.url(path)))
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(ACCEPT, accept)
+                .header(REFERER, server.url("/admin/organisations"))
+                .header("sec-fetch-site", "same-origin")
+                .body(*body)
+                .send()
+                .await
+                .expect("post");
+            seen.push((
+                format!("POST {path} ({accept}) {body}"),
+                response.status(),
+                String::new(),
+            ));
+        }
     }
     seen
 }
@@ -227,13 +229,25 @@ async fn only_administrators_get_into_the_admin_area(server: TestServer) {
 
 async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: TestServer) {
     let cookie = admin(&server, "alex@csu.example", true).await;
-    let send = |path: &str, body: String| {
+    // A form posted from `page` to the server function at `path`.
+    let send = |path: &str, page: &str, body: String| {
         server
             .client
             .post(server.url(path))
             .header(COOKIE, format!("pp_session={cookie}"))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ACCEPT, "text/html")
+            .header(REFERER, server.url(page))
+            .header("sec-fetch-site", "same-origin")
             .body(body)
+            .send()
+    };
+    let get = |page: String| {
+        server
+            .client
+            .get(server.url(&page))
+            .header(COOKIE, format!("pp_session={cookie}"))
+            .header(ACCEPT, "text/html")
             .send()
     };
     let form = |pairs: &[(&str, &str)]| serde_urlencoded::to_string(pairs).expect("form");
@@ -252,9 +266,13 @@ async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: T
         ("email_domains", "riverside.example"),
     ];
     // A bad website: shown on its field, everything typed kept.
-    let refused = send("/admin/organisations/new", form(&fields))
-        .await
-        .expect("post");
+    let refused = send(
+        CreateOrganisation::PATH,
+        "/admin/organisations/new",
+        form(&fields),
+    )
+    .await
+    .expect("post");
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.expect("page");
     assert!(
@@ -268,11 +286,27 @@ async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: T
 
     let mut fields = fields;
     fields[7] = ("website", "https://riverside.example");
-    let created = send("/admin/organisations/new", form(&fields))
+    let created = send(
+        CreateOrganisation::PATH,
+        "/admin/organisations/new",
+        form(&fields),
+    )
+    .await
+    .expect("post");
+    // Post/redirect/get: the organisation's page shows the code, once.
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let (id,): (i64,) = sqlx::query_as("select id from organisations where ods_code = 'A81001'")
+        .fetch_one(server.db.pool())
         .await
-        .expect("post");
-    assert_eq!(created.status(), StatusCode::OK);
-    let page = created.text().await.expect("page");
+        .expect("stored with a normalised ODS code");
+    let at = format!("/admin/organisations/{id}");
+    assert_eq!(created.headers()[LOCATION], at.as_str());
+    let page = get(at.clone())
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("page");
     let code = code_on(&page);
     assert_eq!(code.len(), 19, "four groups of four: {code}");
     let dump: (String,) = sqlx::query_as("select code_hash from authorisation_codes")
@@ -284,36 +318,39 @@ async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: T
         "P2: only a keyed hash is stored"
     );
 
-    let (id,): (i64,) = sqlx::query_as("select id from organisations where ods_code = 'A81001'")
-        .fetch_one(server.db.pool())
-        .await
-        .expect("stored with a normalised ODS code");
-    let detail = server
-        .client
-        .get(server.url(&format!("/admin/organisations/{id}")))
-        .header(COOKIE, format!("pp_session={cookie}"))
-        .send()
-        .await
-        .expect("detail");
+    // A refresh shows it no more.
+    let detail = get(at.clone()).await.expect("detail");
     assert_eq!(detail.status(), StatusCode::OK);
     let html = detail.text().await.expect("page");
     assert!(html.contains("EX1 1AA"));
     assert!(!html.contains(&code), "the code is shown once only");
 
-    let rotated = send(
-        &format!("/admin/organisations/{id}"),
-        "action=rotate".into(),
-    )
-    .await
-    .expect("rotate");
-    assert_eq!(rotated.status(), StatusCode::OK);
-    let fresh = code_on(&rotated.text().await.expect("page"));
+    let rotated = send(RotateOrganisationCode::PATH, &at, format!("id={id}"))
+        .await
+        .expect("rotate");
+    assert_eq!(rotated.status(), StatusCode::SEE_OTHER);
+    let fresh = code_on(
+        &get(at.clone())
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("page"),
+    );
     assert_ne!(fresh, code);
+    let again = get(at.clone())
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("page");
+    assert!(!again.contains(&fresh), "the new code is shown once only");
 
     // Limits on the new code: a bad date is shown on its field.
     let bad = send(
-        &format!("/admin/organisations/{id}"),
-        "action=limits&expires=31%2F03%2F2027&max_uses=25".into(),
+        SetCodeLimits::PATH,
+        &at,
+        format!("id={id}&expires=31%2F03%2F2027&max_uses=25"),
     )
     .await
     .expect("limits");
@@ -325,8 +362,9 @@ async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: T
             .contains("id=\"expires-error\"")
     );
     let limited = send(
-        &format!("/admin/organisations/{id}"),
-        "action=limits&expires=2027-03-31&max_uses=25".into(),
+        SetCodeLimits::PATH,
+        &at,
+        format!("id={id}&expires=2027-03-31&max_uses=25"),
     )
     .await
     .expect("limits");
@@ -338,12 +376,17 @@ async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: T
     .fetch_one(server.db.pool())
     .await
     .expect("limits");
-    assert_eq!((max_uses, expires), (Some(25), Some(1_806_537_599)));
+    let end_of_day = domain::organisation::parse_code_expiry("2027-03-31").expect("a date");
+    assert_eq!((max_uses, expires), (Some(25), end_of_day));
 
     // A shared domain may then be listed by a second organisation.
-    let shared = send("/admin/organisations", "domain=NHS.net".into())
-        .await
-        .expect("share");
+    let shared = send(
+        ShareDomain::PATH,
+        "/admin/organisations",
+        "domain=NHS.net".into(),
+    )
+    .await
+    .expect("share");
     assert_eq!(shared.status(), StatusCode::SEE_OTHER);
     let (domain,): (String,) = sqlx::query_as("select domain from shared_domains")
         .fetch_one(server.db.pool())
@@ -352,8 +395,9 @@ async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: T
     assert_eq!(domain, "nhs.net");
 
     let suspended = send(
-        &format!("/admin/organisations/{id}"),
-        "action=status&status=suspended&reason=Contract+paused".into(),
+        ChangeOrganisationStatus::PATH,
+        &at,
+        format!("id={id}&status=suspended&reason=Contract+paused"),
     )
     .await
     .expect("suspend");
@@ -373,4 +417,192 @@ fn code_on(page: &str) -> String {
         .expect("a code on the page");
     let start = at + page[at..].find('>').expect("the element's text") + 1;
     page[start..].chars().take_while(|c| *c != '<').collect()
+}
+
+/// The `(action, fields)` of each POST form in `html`: every input,
+/// select and textarea by name, with its value (or "x").
+fn post_forms(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+    fn attr(tag: &str, name: &str) -> Option<String> {
+        let needle = format!(" {name}=\"");
+        let start = tag.find(&needle)? + needle.len();
+        Some(tag[start..].split('"').next()?.replace("&amp;", "&"))
+    }
+    html.split("<form")
+        .skip(1)
+        .filter_map(|chunk| {
+            let (tag, rest) = chunk.split_once('>')?;
+            if !tag.contains("method=\"post\"") {
+                return None;
+            }
+            let action = attr(tag, "action")?;
+            let body = rest.split("</form>").next()?;
+            let fields = ["<input", "<select", "<textarea"]
+                .iter()
+                .flat_map(|open| body.split(open).skip(1))
+                .filter_map(|element| {
+                    let tag = element.split('>').next()?;
+                    let name = attr(tag, "name")?;
+                    let value = attr(tag, "value").unwrap_or_else(|| "x".to_owned());
+                    Some((name, value))
+                })
+                .collect();
+            Some((action, fields))
+        })
+        .collect()
+}
+
+async fn every_form_posts_the_fields_its_server_function_reads(server: TestServer) {
+    let (id, _) = super::accounts::organisation(&server).await;
+    let admin = admin(&server, "alex@csu.example", true).await;
+    let new_admin = admin_without_cookie_jar(&server, "new.admin@csu.example").await;
+    let pages: Vec<(String, Option<&str>)> = vec![
+        ("/contact".into(), None),
+        ("/register".into(), None),
+        ("/login".into(), None),
+        ("/forgot-password".into(), None),
+        ("/reset-password?token=x".into(), None),
+        ("/verify-email?token=x".into(), None),
+        ("/confirm-email?token=x".into(), None),
+        ("/account/two-factor".into(), Some(&new_admin)),
+        ("/account/password".into(), Some(&admin)),
+        ("/account/email".into(), Some(&admin)),
+        ("/admin/organisations".into(), Some(&admin)),
+        ("/admin/organisations/new".into(), Some(&admin)),
+        (format!("/admin/organisations/{id}/edit"), Some(&admin)),
+        (format!("/admin/organisations/{id}"), Some(&admin)),
+    ];
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let mut checked = 0;
+    for (page, cookie) in pages {
+        let with_cookie = |request: reqwest::RequestBuilder| match cookie {
+            Some(cookie) => request.header(COOKIE, format!("pp_session={cookie}")),
+            None => request,
+        };
+        let html = with_cookie(plain.get(server.url(&page)))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        // The header's sign-out form is checked once, not on every page.
+        let forms: Vec<_> = post_forms(&html)
+            .into_iter()
+            .filter(|(action, _)| action != app::api::account::SignOut::PATH)
+            .collect();
+        assert!(!forms.is_empty(), "{page} has a form");
+        for (action, fields) in forms {
+            assert!(
+                action.starts_with("/api/"),
+                "{page} posts to a server function: {action}"
+            );
+            let response = with_cookie(plain.post(server.url(&action)))
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(ACCEPT, "application/json")
+                .header("sec-fetch-site", "same-origin")
+                .body(serde_urlencoded::to_string(&fields).expect("form"))
+                .send()
+                .await
+                .expect("post");
+            let status = response.status();
+            let body = response.text().await.expect("body");
+            assert_ne!(
+                status,
+                StatusCode::BAD_REQUEST,
+                "{page} → {action}: the function could not read {fields:?}: {body}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 16, "only {checked} forms checked");
+}
+
+/// An administrator who has not yet set up a second factor, signed in
+/// without touching the shared client's cookies.
+async fn admin_without_cookie_jar(server: &TestServer, email: &str) -> String {
+    backend::accounts::create_admin(
+        &server.db,
+        &domain::Email::parse(email).expect("email"),
+        "Nell Admin",
+        &backend::accounts::Password::new(PASSWORD.into()).expect("password"),
+    )
+    .await
+    .expect("admin");
+    match backend::auth::sign_in(&server.db, "setup", email, PASSWORD)
+        .await
+        .expect("sign in")
+    {
+        backend::auth::SignIn::SignedIn(token) => token.as_str().to_owned(),
+        other => panic!("expected a session, got {other:?}"),
+    }
+}
+
+async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServer) {
+    let cookie = admin(&server, "alex@csu.example", true).await;
+    let hostile = r#"</title><meta http-equiv="refresh" content="0;url=https://evil.example/"> & "Sons" <script>alert(1)</script>"#;
+    let (id, _) = super::accounts::organisation(&server).await;
+    sqlx::query("update organisations set name = $1 where id = $2")
+        .bind(hostile)
+        .bind(id)
+        .execute(server.db.pool())
+        .await
+        .expect("rename");
+    sqlx::query("update services set name = $1")
+        .bind(hostile)
+        .execute(server.db.pool())
+        .await
+        .expect("rename services");
+    let (slug,): (String,) = sqlx::query_as("select slug from services order by id limit 1")
+        .fetch_one(server.db.pool())
+        .await
+        .expect("a service");
+    sqlx::query("update pages set title = $1 where slug = 'about'")
+        .bind(hostile)
+        .execute(server.db.pool())
+        .await
+        .expect("rename page");
+    for page in [
+        format!("/admin/organisations/{id}"),
+        format!("/services/{slug}"),
+        "/page/about".to_owned(),
+    ] {
+        let html = server
+            .client
+            .get(server.url(&page))
+            .header(COOKIE, format!("pp_session={cookie}"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        let head = html.split("</head>").next().expect("a head");
+        assert_eq!(head.matches("<title>").count(), 1, "{page}");
+        assert_eq!(
+            head.matches("</title>").count(),
+            1,
+            "{page}: the name closed the title"
+        );
+        assert!(
+            !html.contains("<meta http-equiv=\"refresh\""),
+            "{page}: markup injected"
+        );
+        assert!(
+            !html.contains("<script>alert(1)"),
+            "{page}: script injected"
+        );
+        let title = head
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split("</title>").next())
+            .expect("the title");
+        assert!(
+            title.starts_with("&lt;/title&gt;&lt;meta http-equiv=\"refresh\"")
+                && title.contains(" &amp; \"Sons\" &lt;script&gt;"),
+            "{page}: {title}"
+        );
+    }
 }

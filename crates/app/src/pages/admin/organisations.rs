@@ -1,11 +1,20 @@
-use crate::api::admin::{OrganisationFields, list_organisations, organisation};
+use crate::api::admin::{
+    ChangeOrganisationStatus, CreateOrganisation, RevokeOrganisationCode, RotateOrganisationCode,
+    SetCodeLimits, SetOrganisationServices, ShareDomain, UpdateOrganisation, list_organisations,
+    organisation,
+};
 use crate::components::copy::OneTimeCode;
-use crate::components::form::{Control, ErrorSummary, Field, FormEcho, Problems, posted_form_echo};
+use crate::components::form::{
+    Control, ErrorSummary, Field, FormEcho, PostForm, Problems, action_problems, flash,
+    load_on_success, posted_form_echo,
+};
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
 use crate::pages::auth::login::Notice;
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
+use domain::flash::Flash;
+use domain::organisation::OrganisationForm;
 use domain::organisation::{OrgStatus, OrganisationDetail, OrganisationPage};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -80,8 +89,11 @@ pub fn Organisations() -> impl IntoView {
 /// Marks a domain (such as nhs.net) as shared by many organisations.
 #[component]
 fn SharedDomainForm() -> impl IntoView {
-    let echo = posted_form_echo().unwrap_or_default();
-    let problems = Signal::stored(Problems::from_echo(&echo));
+    let echo = posted_form_echo();
+    let action = ServerAction::<ShareDomain>::new();
+    let problems = action_problems(action, echo.clone());
+    load_on_success(action);
+    let typed = echo.map(|e| e.value("domain")).unwrap_or_default();
     view! {
         <h2>"Shared email domains"</h2>
         <p>
@@ -89,10 +101,10 @@ fn SharedDomainForm() -> impl IntoView {
              elsewhere. Domains that many organisations use, such as nhs.net, must be marked as shared first."
         </p>
         <ErrorSummary problems />
-        <form method="post" action="/admin/organisations" novalidate>
-            <Field name="domain" label="Domain to share" hint="For example, nhs.net" width="nhsuk-input--width-20" value=echo.value("domain") problems />
+        <PostForm action>
+            <Field name="domain" label="Domain to share" hint="For example, nhs.net" width="nhsuk-input--width-20" value=typed problems />
             <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Mark as shared"</button>
-        </form>
+        </PostForm>
     }
 }
 
@@ -177,16 +189,15 @@ fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-/// The organisation form, filled from `start` (what was typed or stored).
+/// The organisation form's fields, filled from `start` (what was typed or
+/// stored). Named as [`OrganisationForm`]'s fields.
 #[component]
-fn OrganisationForm(
-    action: String,
-    start: OrganisationFields,
+fn OrganisationFields(
+    start: OrganisationForm,
     problems: Signal<Problems>,
     submit: &'static str,
 ) -> impl IntoView {
     view! {
-        <form method="post" action=action novalidate>
             <Field name="name" label="Name" autocomplete="organization" value=start.name problems />
             <Field name="ods_code" label="ODS code (optional)" hint="For example, A81001" width="nhsuk-input--width-10" value=start.ods_code problems />
             <Field name="address_line1" label="Address line 1" autocomplete="address-line1" value=start.address_line1 problems />
@@ -216,30 +227,7 @@ fn OrganisationForm(
                 problems
             />
             <button class="nhsuk-button" type="submit">{submit}</button>
-        </form>
-    }
-}
 
-fn fields_from_echo(echo: &FormEcho) -> OrganisationFields {
-    OrganisationFields {
-        name: echo.value("name"),
-        ods_code: echo.value("ods_code"),
-        address_line1: echo.value("address_line1"),
-        address_line2: echo.value("address_line2"),
-        town: echo.value("town"),
-        postcode: echo.value("postcode"),
-        telephone: echo.value("telephone"),
-        email: echo.value("email"),
-        website: echo.value("website"),
-        contact_name: echo.value("contact_name"),
-        contact_role: echo.value("contact_role"),
-        contact_email: echo.value("contact_email"),
-        contact_telephone: echo.value("contact_telephone"),
-        contact2_name: echo.value("contact2_name"),
-        contact2_role: echo.value("contact2_role"),
-        contact2_email: echo.value("contact2_email"),
-        contact2_telephone: echo.value("contact2_telephone"),
-        email_domains: echo.value("email_domains"),
     }
 }
 
@@ -249,23 +237,18 @@ pub fn NewOrganisation() -> impl IntoView {
     if !is_admin() {
         return view! { <Forbidden /> }.into_any();
     }
-    let echo = posted_form_echo().unwrap_or_default();
-    let created = Some(echo.value("created_id")).filter(|id| !id.is_empty());
-    let problems = Signal::stored(Problems::from_echo(&echo));
-    let body = match created {
-        Some(id) => view! {
-            <h1>"Organisation added"</h1>
-            <OneTimeCode code=echo.value("created_code") label="Its authorisation code" />
-            <p><a href=format!("/admin/organisations/{id}")>"Go to the organisation"</a></p>
-        }
-        .into_any(),
-        None => view! {
-            <ErrorSummary problems />
-            <h1>"Add an organisation"</h1>
-            <p>"Commercial details only: nothing about patients or staff beyond the key contact."</p>
-            <OrganisationForm action="/admin/organisations/new".into() start=fields_from_echo(&echo) problems submit="Add organisation" />
-        }
-        .into_any(),
+    let echo = posted_form_echo();
+    let action = ServerAction::<CreateOrganisation>::new();
+    let problems = action_problems(action, echo.clone());
+    load_on_success(action);
+    let start: OrganisationForm = echo.map(|e| e.read()).unwrap_or_default();
+    let body = view! {
+        <ErrorSummary problems />
+        <h1>"Add an organisation"</h1>
+        <p>"Commercial details only: nothing about patients or staff beyond the key contact."</p>
+        <PostForm action>
+            <OrganisationFields start problems submit="Add organisation" />
+        </PostForm>
     };
     view! {
         <PageHead title="Add an organisation" description="Add a customer organisation and issue its code." />
@@ -315,8 +298,38 @@ pub fn OrganisationPage() -> impl IntoView {
 fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView {
     let id = detail.id;
     let record = detail.record.clone();
-    let problems = Signal::stored(Problems::from_echo(&echo));
-    let new_code = Some(echo.value("new_code")).filter(|c| !c.is_empty());
+    let echoed = Some(echo.clone());
+    let rotate = ServerAction::<RotateOrganisationCode>::new();
+    let revoke = ServerAction::<RevokeOrganisationCode>::new();
+    let limits = ServerAction::<SetCodeLimits>::new();
+    let status = ServerAction::<ChangeOrganisationStatus>::new();
+    let services = ServerAction::<SetOrganisationServices>::new();
+    load_on_success(rotate);
+    load_on_success(revoke);
+    load_on_success(limits);
+    load_on_success(status);
+    load_on_success(services);
+    let problems = {
+        let each = [
+            action_problems(rotate, echoed.clone()),
+            action_problems(revoke, None),
+            action_problems(limits, None),
+            action_problems(status, None),
+            action_problems(services, None),
+        ];
+        Signal::derive(move || {
+            each.iter()
+                .map(|p| p.get())
+                .find(|p| !p.is_empty())
+                .unwrap_or_default()
+        })
+    };
+    // A new code is shown once, on the page after the form that made it.
+    let (added, new_code) = match flash() {
+        Some(Flash::OrganisationAdded { id: shown, code }) if shown == id => (true, Some(code)),
+        Some(Flash::CodeReplaced { id: shown, code }) if shown == id => (false, Some(code)),
+        _ => (false, None),
+    };
     let notice = query("updated").map(|what| match what.as_str() {
         "status" => "The status has been changed.",
         "revoked" => "The code has been revoked. Nobody can register with it.",
@@ -324,7 +337,9 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
         "limits" => "The code's limits have been saved.",
         _ => "The details have been saved.",
     });
-    let action = format!("/admin/organisations/{id}");
+    let has_code = detail.code.is_some();
+    let typed = |field: &str| echo.value(field);
+    let (expires, max_uses, reason) = (typed("expires"), typed("max_uses"), typed("reason"));
     let row = |key: &'static str, value: String| {
         view! {
             <div class="nhsuk-summary-list__row">
@@ -337,7 +352,10 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
         <PageHead title=record.name.clone() description="A customer organisation." />
         <ErrorSummary problems />
         {notice.map(|text| view! { <Notice text /> })}
-        {new_code.map(|code| view! { <OneTimeCode code label="The new authorisation code" /> })}
+        {new_code.map(|code| {
+            let label = if added { "The organisation is added. Its authorisation code" } else { "The new authorisation code" };
+            view! { <OneTimeCode code label /> }
+        })}
         <h1>{record.name.clone()}</h1>
         <p><strong class="nhsuk-tag">{detail.status.label()}</strong></p>
         <dl class="nhsuk-summary-list">
@@ -367,29 +385,29 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
             None => view! { <p>"No live code: nobody can register for this organisation."</p> }.into_any(),
         }}
         <div class="nhsuk-button-group">
-            <form method="post" action=action.clone()>
-                <input type="hidden" name="action" value="rotate" />
+            <PostForm action=rotate>
+                <input type="hidden" name="id" value=id />
                 <button class="nhsuk-button nhsuk-button--secondary" type="submit">
-                    {if detail.code.is_some() { "Replace the code" } else { "Issue a new code" }}
+                    {if has_code { "Replace the code" } else { "Issue a new code" }}
                 </button>
-            </form>
-            {detail.code.is_some().then(|| view! {
-                <form method="post" action=action.clone()>
-                    <input type="hidden" name="action" value="revoke" />
+            </PostForm>
+            {has_code.then(|| view! {
+                <PostForm action=revoke>
+                    <input type="hidden" name="id" value=id />
                     <button class="nhsuk-button nhsuk-button--warning" type="submit">"Revoke the code"</button>
-                </form>
+                </PostForm>
             })}
         </div>
 
-        {detail.code.is_some().then(|| view! {
-            <form method="post" action=action.clone() novalidate>
-                <input type="hidden" name="action" value="limits" />
+        {has_code.then(|| view! {
+            <PostForm action=limits>
+                <input type="hidden" name="id" value=id />
                 <Field
                     name="expires"
                     label="Code expires on (optional)"
                     hint="Year-month-day, for example 2027-03-31. Leave empty for no expiry."
                     width="nhsuk-input--width-10"
-                    value=echo.value("expires")
+                    value=expires
                     problems
                 />
                 <Field
@@ -397,16 +415,16 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
                     label="Most registrations (optional)"
                     hint="Leave empty for no limit"
                     width="nhsuk-input--width-5"
-                    value=echo.value("max_uses")
+                    value=max_uses
                     problems
                 />
                 <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Save the code's limits"</button>
-            </form>
+            </PostForm>
         })}
 
         <h2>"Status"</h2>
-        <form method="post" action=action.clone() novalidate>
-            <input type="hidden" name="action" value="status" />
+        <PostForm action=status>
+            <input type="hidden" name="id" value=id />
             <div class="nhsuk-form-group">
                 <label class="nhsuk-label" for="status">"New status"</label>
                 <select class="nhsuk-select" id="status" name="status">
@@ -416,9 +434,9 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
                         .collect_view()}
                 </select>
             </div>
-            <Field name="reason" label="Reason for the change" control=Control::TextArea value=echo.value("reason") problems />
+            <Field name="reason" label="Reason for the change" control=Control::TextArea value=reason problems />
             <button class="nhsuk-button" type="submit">"Change status"</button>
-        </form>
+        </PostForm>
         {(!detail.history.is_empty()).then(|| view! {
             <table class="nhsuk-table">
                 <caption class="nhsuk-table__caption">"Status history"</caption>
@@ -432,8 +450,8 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
         })}
 
         <h2>"Subscribed services"</h2>
-        <form method="post" action=action>
-            <input type="hidden" name="action" value="services" />
+        <PostForm action=services>
+            <input type="hidden" name="id" value=id />
             <div class="nhsuk-form-group">
                 <fieldset class="nhsuk-fieldset">
                     <legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">"Services this organisation subscribes to"</legend>
@@ -442,7 +460,7 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
                             let input_id = format!("service-{}", s.service_id);
                             view! {
                                 <div class="nhsuk-checkboxes__item">
-                                    <input class="nhsuk-checkboxes__input" id=input_id.clone() name="services" type="checkbox"
+                                    <input class="nhsuk-checkboxes__input" id=input_id.clone() name="services[]" type="checkbox"
                                         value=s.service_id.to_string() checked=s.subscribed />
                                     <label class="nhsuk-label nhsuk-checkboxes__label" for=input_id>{s.title.clone()}</label>
                                 </div>
@@ -452,7 +470,7 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
                 </fieldset>
             </div>
             <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Save services"</button>
-        </form>
+        </PostForm>
     }
 }
 
@@ -465,6 +483,9 @@ pub fn EditOrganisation() -> impl IntoView {
     let id = route_id();
     let detail = Resource::new(move || id, organisation);
     let echo = posted_form_echo();
+    let action = ServerAction::<UpdateOrganisation>::new();
+    let problems = action_problems(action, echo.clone());
+    load_on_success(action);
     view! {
         <PageHead title="Change an organisation's details" description="Edit a customer organisation." />
         <Breadcrumbs crumbs=vec![Crumb { href: "/admin", label: "Administration" }, Crumb { href: "/admin/organisations", label: "Organisations" }] />
@@ -475,17 +496,19 @@ pub fn EditOrganisation() -> impl IntoView {
                     Suspend::new(async move {
                         match detail.await {
                             Ok(detail) => {
-                                let problems = Signal::stored(echo.as_ref().map(Problems::from_echo).unwrap_or_default());
                                 let start = match &echo {
-                                    Some(echo) => fields_from_echo(echo),
-                                    None => stored_fields(&detail),
+                                    Some(echo) => echo.read(),
+                                    None => OrganisationForm::from(detail.record.clone()),
                                 };
                                 view! {
                                     <div class="nhsuk-grid-row">
                                         <div class="nhsuk-grid-column-two-thirds">
                                             <ErrorSummary problems />
                                             <h1>{format!("Change {}", detail.record.name)}</h1>
-                                            <OrganisationForm action=format!("/admin/organisations/{}/edit", detail.id) start problems submit="Save changes" />
+                                            <PostForm action>
+                                                <input type="hidden" name="id" value=detail.id />
+                                                <OrganisationFields start problems submit="Save changes" />
+                                            </PostForm>
                                         </div>
                                     </div>
                                 }
@@ -499,30 +522,4 @@ pub fn EditOrganisation() -> impl IntoView {
         </Main>
     }
     .into_any()
-}
-
-fn stored_fields(detail: &OrganisationDetail) -> OrganisationFields {
-    let record = &detail.record;
-    let contact = record.contacts.first().cloned().unwrap_or_default();
-    let second = record.contacts.get(1).cloned().unwrap_or_default();
-    OrganisationFields {
-        name: record.name.clone(),
-        ods_code: record.ods_code.clone(),
-        address_line1: record.address_line1.clone(),
-        address_line2: record.address_line2.clone(),
-        town: record.town.clone(),
-        postcode: record.postcode.clone(),
-        telephone: record.telephone.clone(),
-        email: record.email.clone(),
-        website: record.website.clone(),
-        contact_name: contact.name,
-        contact_role: contact.role,
-        contact_email: contact.email,
-        contact_telephone: contact.telephone,
-        contact2_name: second.name,
-        contact2_role: second.role,
-        contact2_email: second.email,
-        contact2_telephone: second.telephone,
-        email_domains: record.email_domains.clone(),
-    }
 }

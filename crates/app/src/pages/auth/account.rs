@@ -1,8 +1,8 @@
 use super::login::Notice;
 use crate::api::account::{ChangeEmail as ChangeEmailFn, ChangePassword as ChangePasswordFn};
 use crate::components::form::{
-    Control, ErrorSummary, Field, PasswordField, action_problems, load_on_success,
-    posted_form_echo, submit_to,
+    Control, ErrorSummary, Field, PasswordField, PostForm, action_problems, load_on_success,
+    posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
@@ -99,7 +99,7 @@ pub fn ChangePassword() -> impl IntoView {
                     <ErrorSummary problems />
                     <h1>"Change your password"</h1>
                     <p>"Any other browser signed in to your account will be signed out."</p>
-                    <form method="post" action="/account/password" novalidate on:submit=submit_to(action)>
+                    <PostForm action>
                         <PasswordField name="current_password" label="Current password" autocomplete="current-password" problems />
                         <PasswordField
                             name="new_password"
@@ -111,7 +111,7 @@ pub fn ChangePassword() -> impl IntoView {
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Change password"
                         </button>
-                    </form>
+                    </PostForm>
                 </div>
             </div>
         </Main>
@@ -134,7 +134,7 @@ pub fn ChangeEmail() -> impl IntoView {
                 <div class="nhsuk-grid-column-two-thirds">
                     <ErrorSummary problems />
                     <h1>"Change your email address"</h1>
-                    <form method="post" action="/account/email" novalidate on:submit=submit_to(action)>
+                    <PostForm action>
                         <Field
                             name="new_email"
                             label="New work email address"
@@ -148,7 +148,7 @@ pub fn ChangeEmail() -> impl IntoView {
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Send the link"
                         </button>
-                    </form>
+                    </PostForm>
                 </div>
             </div>
         </Main>

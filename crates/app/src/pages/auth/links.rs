@@ -1,18 +1,16 @@
 use crate::api::account::{ConfirmEmail as ConfirmEmailFn, VerifyEmail as VerifyEmailFn};
 use crate::components::form::{
-    ErrorSummary, action_problems, load_on_success, posted_form_echo, submit_to,
+    ErrorSummary, PostForm, action_problems, load_on_success, posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The token in the link's query string (or echoed back after a failed post).
-fn link_token() -> String {
-    let echo = posted_form_echo();
-    echo.map(|e| e.value("token"))
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| use_query_map().with_untracked(|q| q.get("token").unwrap_or_default()))
+/// The token in the link's query string. A refused form is drawn again at
+/// the same address, so it is still there.
+pub fn link_token() -> String {
+    use_query_map().with_untracked(|q| q.get("token").unwrap_or_default())
 }
 
 /// `/verify-email?token=…`: opening the link changes nothing; the button
@@ -31,12 +29,12 @@ pub fn VerifyEmail() -> impl IntoView {
                     <ErrorSummary problems />
                     <h1>"Confirm your email address"</h1>
                     <p>"Confirm this is your email address to finish registering. You can then sign in."</p>
-                    <form method="post" action="/verify-email" on:submit=submit_to(action)>
+                    <PostForm action>
                         <input type="hidden" name="token" id="token" value=token />
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Confirm my email address"
                         </button>
-                    </form>
+                    </PostForm>
                 </div>
             </div>
         </Main>
@@ -58,12 +56,12 @@ pub fn ConfirmEmail() -> impl IntoView {
                     <ErrorSummary problems />
                     <h1>"Confirm your new email address"</h1>
                     <p>"Confirm that your account should use this email address from now on."</p>
-                    <form method="post" action="/confirm-email" on:submit=submit_to(action)>
+                    <PostForm action>
                         <input type="hidden" name="token" id="token" value=token />
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Use this email address"
                         </button>
-                    </form>
+                    </PostForm>
                 </div>
             </div>
         </Main>

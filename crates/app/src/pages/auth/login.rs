@@ -1,7 +1,7 @@
 use crate::api::account::{SecondFactor, SignIn, SignOut as SignOutFn};
 use crate::components::form::{
-    Control, ErrorSummary, Field, PasswordField, action_problems, load_on_success,
-    posted_form_echo, submit_to,
+    Control, ErrorSummary, Field, PasswordField, PostForm, action_problems, load_on_success,
+    posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
@@ -54,7 +54,7 @@ pub fn Login() -> impl IntoView {
                     <ErrorSummary problems />
                     {notice.map(|text| view! { <Notice text /> })}
                     <h1>"Sign in"</h1>
-                    <form method="post" action="/login" novalidate on:submit=submit_to(action)>
+                    <PostForm action>
                         <input type="hidden" name="next" value=next />
                         <Field
                             name="email"
@@ -68,7 +68,7 @@ pub fn Login() -> impl IntoView {
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Sign in"
                         </button>
-                    </form>
+                    </PostForm>
                     <p><a href="/forgot-password">"Forgotten your password?"</a></p>
                     <p>"New to the portal? " <a href="/register">"Register with your organisation's code"</a></p>
                 </div>
@@ -98,7 +98,7 @@ pub fn TwoFactor() -> impl IntoView {
                 <div class="nhsuk-grid-column-two-thirds">
                     <ErrorSummary problems />
                     <h1>"Enter your security code"</h1>
-                    <form method="post" action="/login/two-factor" novalidate on:submit=submit_to(action)>
+                    <PostForm action>
                         <input type="hidden" name="next" value=next />
                         <Field
                             name="code"
@@ -112,7 +112,7 @@ pub fn TwoFactor() -> impl IntoView {
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Continue"
                         </button>
-                    </form>
+                    </PostForm>
                 </div>
             </div>
         </Main>
@@ -129,9 +129,9 @@ pub fn SignOut() -> impl IntoView {
         <PageHead title="Sign out" description="Sign out of the member portal." />
         <Main>
             <h1>"Sign out"</h1>
-            <form method="post" action="/logout" on:submit=submit_to(action)>
+            <PostForm action>
                 <button class="nhsuk-button" type="submit">"Sign out"</button>
-            </form>
+            </PostForm>
         </Main>
     }
 }

@@ -1,12 +1,11 @@
 use crate::api::account::{ForgotPassword as ForgotPasswordFn, ResetPassword as ResetPasswordFn};
 use crate::components::form::{
-    Control, ErrorSummary, Field, PasswordField, action_problems, load_on_success,
-    posted_form_echo, submit_to,
+    Control, ErrorSummary, Field, PasswordField, PostForm, action_problems, load_on_success,
+    posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 /// `/forgot-password`: ask for a reset link.
 #[component]
@@ -24,7 +23,7 @@ pub fn ForgotPassword() -> impl IntoView {
                     <ErrorSummary problems />
                     <h1>"Reset your password"</h1>
                     <p>"Enter the email address you sign in with. If it has an account, we will send a link to choose a new password."</p>
-                    <form method="post" action="/forgot-password" novalidate on:submit=submit_to(action)>
+                    <PostForm action>
                         <Field
                             name="email"
                             label="Email address"
@@ -36,7 +35,7 @@ pub fn ForgotPassword() -> impl IntoView {
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Send the link"
                         </button>
-                    </form>
+                    </PostForm>
                 </div>
             </div>
         </Main>
@@ -67,11 +66,7 @@ pub fn ResetPassword() -> impl IntoView {
     let action = ServerAction::<ResetPasswordFn>::new();
     let problems = action_problems(action, echo.clone());
     load_on_success(action);
-    let token = echo
-        .as_ref()
-        .map(|e| e.value("token"))
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| use_query_map().with_untracked(|q| q.get("token").unwrap_or_default()));
+    let token = crate::pages::auth::links::link_token();
     view! {
         <PageHead title="Choose a new password" description="Set a new password for your account." />
         <Main>
@@ -79,7 +74,7 @@ pub fn ResetPassword() -> impl IntoView {
                 <div class="nhsuk-grid-column-two-thirds">
                     <ErrorSummary problems />
                     <h1>"Choose a new password"</h1>
-                    <form method="post" action="/reset-password" novalidate on:submit=submit_to(action)>
+                    <PostForm action>
                         <input type="hidden" name="token" value=token />
                         <PasswordField
                             name="password"
@@ -91,7 +86,7 @@ pub fn ResetPassword() -> impl IntoView {
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Save the new password"
                         </button>
-                    </form>
+                    </PostForm>
                 </div>
             </div>
         </Main>

@@ -1,8 +1,8 @@
 use crate::api::account::Register;
 use crate::components::form::Control;
 use crate::components::form::{
-    Confirmation, ErrorSummary, Field, PasswordField, action_problems, load_on_success,
-    posted_form_echo, submit_to,
+    Confirmation, ErrorSummary, Field, PasswordField, PostForm, action_problems, load_on_success,
+    posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
@@ -30,7 +30,7 @@ pub fn Register() -> impl IntoView {
                         "You need the authorisation code your practice manager was given. Ask them for it \
                          if you do not have it."
                     </p>
-                    <form method="post" action="/register" novalidate on:submit=submit_to(action)>
+                    <PostForm action>
                         <Field
                             name="code"
                             label="Authorisation code"
@@ -64,7 +64,7 @@ pub fn Register() -> impl IntoView {
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Register"
                         </button>
-                    </form>
+                    </PostForm>
                     <p>"Already registered? " <a href="/login">"Sign in"</a></p>
                 </div>
             </div>

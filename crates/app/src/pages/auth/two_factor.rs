@@ -1,8 +1,12 @@
 use crate::api::account::{EnrolSecondFactor, second_factor_setup};
-use crate::components::form::{ErrorSummary, Field, action_problems, posted_form_echo, submit_to};
+use crate::components::form::{
+    ErrorSummary, Field, PostForm, action_problems, flash, load_on_success, posted_form_echo,
+};
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
+use crate::components::layout::viewer;
 use crate::pages::public::problem::Problem;
+use domain::flash::Flash;
 use leptos::prelude::*;
 
 /// `/account/two-factor`: scan a QR code (drawn here, as SVG) with an
@@ -13,21 +17,14 @@ pub fn Enrol() -> impl IntoView {
     let echo = posted_form_echo();
     let action = ServerAction::<EnrolSecondFactor>::new();
     let problems = action_problems(action, echo.clone());
-    // Without JavaScript, the accepted form comes back carrying the codes.
-    let posted_codes: Vec<String> = echo
-        .as_ref()
-        .map(|e| {
-            e.values
-                .iter()
-                .filter(|(k, _)| k == "recovery_code")
-                .map(|(_, v)| v.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    let codes = Signal::derive(move || match action.value().get() {
-        Some(Ok(codes)) => codes,
-        _ => posted_codes.clone(),
-    });
+    load_on_success(action);
+    // The recovery codes come once, on the page after the form; a refresh
+    // finds them gone.
+    let codes = match flash() {
+        Some(Flash::RecoveryCodes(codes)) => codes,
+        _ => Vec::new(),
+    };
+    let enrolled = viewer().is_some_and(|v| v.second_factor);
     let setup = Resource::new(|| (), |_| second_factor_setup());
 
     view! {
@@ -36,8 +33,15 @@ pub fn Enrol() -> impl IntoView {
             <div class="nhsuk-grid-row">
                 <div class="nhsuk-grid-column-two-thirds">
                     {move || {
-                        let codes = codes.get();
-                        if codes.is_empty() {
+                        let codes = codes.clone();
+                        if enrolled && codes.is_empty() {
+                            view! {
+                                <h1>"Your authenticator app is set up"</h1>
+                                <p>"Each time you sign in you also give the 6-digit code from your app."</p>
+                                <p><a href="/account">"Back to your account"</a></p>
+                            }
+                            .into_any()
+                        } else if codes.is_empty() {
                             view! {
                                 <ErrorSummary problems />
                                 <h1>"Set up an authenticator app"</h1>
@@ -54,7 +58,7 @@ pub fn Enrol() -> impl IntoView {
                                                 <p>"If you cannot scan it, type this key into the app instead:"</p>
                                                 <p><code class="pp-secret">{setup.secret.clone()}</code></p>
                                                 <h2>"2. Enter the code the app shows"</h2>
-                                                <form method="post" action="/account/two-factor" novalidate on:submit=submit_to(action)>
+                                                <PostForm action>
                                                     <input type="hidden" name="secret" value=setup.secret.clone() />
                                                     <Field
                                                         name="code"
@@ -65,7 +69,7 @@ pub fn Enrol() -> impl IntoView {
                                                         problems
                                                     />
                                                     <button class="nhsuk-button" type="submit">"Turn on"</button>
-                                                </form>
+                                                </PostForm>
                                             }
                                             .into_any(),
                                             Err(error) => view! { <Problem error /> }.into_any(),

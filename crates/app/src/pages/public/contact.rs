@@ -1,34 +1,22 @@
 use crate::api::contact::SendEnquiry;
-use crate::components::form::{Control, ErrorSummary, Field, Problems, posted_form_echo};
+use crate::components::form::{
+    Control, ErrorSummary, Field, PostForm, action_problems, load_on_success, posted_form_echo,
+};
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main};
 use domain::site::SiteInfo;
-use leptos::form::FromFormData;
 use leptos::prelude::*;
 
-/// `/contact`: the public enquiry form. Works without JavaScript: the form
-/// posts to this page and comes back with the problems and what was typed.
+/// `/contact`: the public enquiry form. Works without JavaScript: a refused
+/// form comes back with the problems and what was typed.
 #[component]
 pub fn Contact() -> impl IntoView {
     let site = expect_context::<SiteInfo>();
     let echo = posted_form_echo();
     let action = ServerAction::<SendEnquiry>::new();
-    let problems = {
-        let echo = echo.clone();
-        Signal::derive(move || match action.value().get() {
-            Some(Err(error)) => Problems::from_error(&error),
-            Some(Ok(())) => Problems::default(),
-            None => echo.as_ref().map(Problems::from_echo).unwrap_or_default(),
-        })
-    };
+    let problems = action_problems(action, echo.clone());
+    load_on_success(action);
     let typed = move |field: &str| echo.as_ref().map(|e| e.value(field)).unwrap_or_default();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        // If the fields cannot be read the browser posts the form itself.
-        if let Ok(input) = SendEnquiry::from_event(&ev) {
-            ev.prevent_default();
-            action.dispatch(input);
-        }
-    };
 
     view! {
         <PageHead title="Contact us" description="Ask the service team about our primary-care support services." />
@@ -46,7 +34,7 @@ pub fn Contact() -> impl IntoView {
                         {format!("You can also call {} or email ", site.contact_phone)}
                         <a href=format!("mailto:{}", site.contact_email)>{site.contact_email.clone()}</a>"."
                     </p>
-                    <form method="post" action="/contact" novalidate on:submit=on_submit>
+                    <PostForm action>
                         <Field name="name" label="Full name" autocomplete="name" value=typed("name") problems />
                         <Field
                             name="organisation"
@@ -95,7 +83,7 @@ pub fn Contact() -> impl IntoView {
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Send message"
                         </button>
-                    </form>
+                    </PostForm>
                 </div>
             </div>
         </Main>

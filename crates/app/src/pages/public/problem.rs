@@ -5,14 +5,18 @@ use crate::pages::public::not_found::NotFound;
 use leptos::prelude::*;
 
 /// Renders a failed load: a 404 for things that do not exist, otherwise a
-/// "sorry, there is a problem" page with a 500 status. Never shows causes.
+/// "sorry, there is a problem" page with the error's status. Never shows
+/// causes.
 #[component]
 pub fn Problem(error: AppError) -> impl IntoView {
     if error == AppError::NotFound {
         return view! { <NotFound /> }.into_any();
     }
     #[cfg(feature = "ssr")]
-    crate::state::set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+    crate::state::set_status(
+        http::StatusCode::from_u16(error.status_code())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+    );
     view! {
         <PageHead title="Sorry, there is a problem with the service" description="The service could not show this page." />
         <Main>
