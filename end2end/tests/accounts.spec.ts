@@ -116,6 +116,7 @@ test("an administrator enrols an authenticator app and signs in with it", async 
   const secret = (await page.locator("code.pp-secret").textContent())!.trim();
   await ready(page);
   await page.getByLabel("6-digit code").fill(totp(secret));
+  await page.getByLabel("Your password").fill(PASSWORD);
   await page.getByRole("button", { name: "Turn on" }).click();
   await expect(page.getByRole("heading", { name: "Your authenticator app is set up" })).toBeVisible();
   await expect(page.locator(".pp-recovery-codes li")).toHaveCount(10);

@@ -556,22 +556,11 @@ const RESET_PASSWORD_LIMIT: Limit = Limit {
 
 const RESET_LINK_DEAD: &str = "This reset link has expired or has been used. Ask for a new one.";
 
-/// Sets a new password from a reset link and ends every session. The link
-/// is checked, and then used up, before the new password is hashed, so a
-/// dead or guessed link costs no hashing, and one link is hashed for once.
-///
-/// Prefer [`reset_password_from`], which also limits attempts per client.
-pub async fn reset_password(db: &Db, token: &str, new_password: &str) -> Result<()> {
-    reset(db, token, new_password).await
-}
-
-/// [`reset_password`], limited to a few attempts per client.
-pub async fn reset_password_from(
-    db: &Db,
-    client: &str,
-    token: &str,
-    new_password: &str,
-) -> Result<()> {
+/// Sets a new password from a reset link and ends every session, limited to
+/// a few attempts per client. The link is checked, and then used up, before
+/// the new password is hashed, so a dead or guessed link costs no hashing,
+/// and one link is hashed for once.
+pub async fn reset_password(db: &Db, client: &str, token: &str, new_password: &str) -> Result<()> {
     let mut tx = db.begin_write().await?;
     throttle::hit(
         &mut tx,
@@ -647,7 +636,11 @@ pub(crate) async fn drop_unused_links(tx: &mut Transaction<'static, Any>, user: 
 /// Checks the signed-in user's own password, counted like a sign-in
 /// attempt (before the check, per account on this session and per account
 /// from everywhere): a stolen session cannot be used to guess it.
-async fn own_password_ok(db: &Db, session: &sessions::Session, password: &str) -> Result<bool> {
+pub(crate) async fn own_password_ok(
+    db: &Db,
+    session: &sessions::Session,
+    password: &str,
+) -> Result<bool> {
     let email = session.viewer.email.to_lowercase();
     let session_key = tokens::hash(session.token.as_str());
     let scopes = [

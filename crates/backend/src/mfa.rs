@@ -102,9 +102,16 @@ pub async fn enrol(
     db: &Db,
     issuer: &str,
     session: &Session,
+    password: &str,
     secret_text: &str,
     code: &str,
 ) -> Result<Vec<String>> {
+    // Someone at an unattended, signed-in screen cannot tie the account to
+    // their own phone: the password is asked for again (and a wrong one
+    // counts as a failed sign-in).
+    if !crate::auth::own_password_ok(db, session, password).await? {
+        return Err(code_problem("password", "Your password is not right"));
+    }
     let user = session.viewer.id;
     let secret = decode(secret_text.trim())
         .ok()

@@ -19,6 +19,7 @@ pub mod paths {
     pub const PASSWORD_RESET: &str = "/login?reset=1";
     pub const ACCOUNT_UPDATED: &str = "/account?updated=1";
     pub const EMAIL_SENT: &str = "/account?email-sent=1";
+    pub const EMAIL_CHANGED: &str = "/login?email-changed=1";
 }
 
 /// Registers a member with an authorisation code. Anyone may call it; it is
@@ -117,6 +118,17 @@ pub async fn second_factor(code: String, next: Option<String>) -> Result<String,
             Ok(landing(&next.unwrap_or_default()))
         }
         SignIn::Wait(retry_after_secs) => Err(AppError::Throttled { retry_after_secs }),
+        _ if backend::sessions::resolve(&state.db, &session.token)
+            .await?
+            .is_none() =>
+        {
+            // Too many wrong codes: the half-signed-in session has ended.
+            caller.clear_session_cookie();
+            Err(AppError::on_field(
+                "code",
+                "Too many wrong codes. For your security, sign in again with your password.",
+            ))
+        }
         _ => Err(AppError::on_field(
             "code",
             "That code is not right. Enter the 6-digit code your app shows now, or a recovery code",
@@ -165,7 +177,7 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
 #[server(endpoint = "account/reset-password")]
 pub async fn reset_password(token: String, password: String) -> Result<String, AppError> {
     let caller = Caller::current()?;
-    backend::auth::reset_password(&caller.state.db, &token, &password).await?;
+    backend::auth::reset_password(&caller.state.db, &caller.client.0, &token, &password).await?;
     // Every session ended, this browser's included.
     caller.clear_session_cookie();
     Ok(paths::PASSWORD_RESET.to_owned())
@@ -209,7 +221,9 @@ pub async fn confirm_email(token: String) -> Result<String, AppError> {
     let caller = Caller::current()?;
     let state = &caller.state;
     if backend::auth::confirm_email_change(&state.db, &state.site, &token).await? {
-        Ok(paths::ACCOUNT_UPDATED.to_owned())
+        // Every session of the account has ended, this browser's included.
+        caller.clear_session_cookie();
+        Ok(paths::EMAIL_CHANGED.to_owned())
     } else {
         Err(AppError::on_field(
             "token",
@@ -241,16 +255,28 @@ pub struct AuthenticatorSetup {
     pub secret: String,
 }
 
-/// Switches the second factor on with a code from the app. The ten
+/// Switches the second factor on with a code from the app, after the
+/// password again. The ten
 /// recovery codes are kept for the next page only, which shows them once.
 /// Signed-in users only.
 #[server(endpoint = "account/second-factor-enrol")]
-pub async fn enrol_second_factor(secret: String, code: String) -> Result<String, AppError> {
+pub async fn enrol_second_factor(
+    password: String,
+    secret: String,
+    code: String,
+) -> Result<String, AppError> {
     let caller = Caller::current()?;
     let session = caller.signed_in()?;
     let state = &caller.state;
-    let codes =
-        backend::mfa::enrol(&state.db, &state.site.product_name, session, &secret, &code).await?;
+    let codes = backend::mfa::enrol(
+        &state.db,
+        &state.site.product_name,
+        session,
+        &password,
+        &secret,
+        &code,
+    )
+    .await?;
     caller
         .flash(&domain::flash::Flash::RecoveryCodes(codes))
         .await?;

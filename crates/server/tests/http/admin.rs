@@ -96,6 +96,7 @@ async fn admin(server: &TestServer, email: &str, second_factor: bool) -> String 
             &server.db,
             "PrimaryPoint",
             &session,
+            PASSWORD,
             &setup.secret_text,
             &backend::mfa::current_code(&setup.secret_text),
         )

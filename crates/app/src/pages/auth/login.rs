@@ -41,6 +41,10 @@ pub fn Login() -> impl IntoView {
         Some(
             "Your password has been changed and every session signed out. Sign in with your new password.",
         )
+    } else if query("email-changed").is_some() {
+        Some(
+            "Your email address has changed and every session signed out. Sign in with your new address.",
+        )
     } else if query("signed-out").is_some() {
         Some("You have signed out.")
     } else {

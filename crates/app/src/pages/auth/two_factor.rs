@@ -1,6 +1,7 @@
 use crate::api::account::{EnrolSecondFactor, second_factor_setup};
 use crate::components::form::{
-    ErrorSummary, Field, PostForm, action_problems, flash, load_on_success, posted_form_echo,
+    ErrorSummary, Field, PasswordField, PostForm, action_problems, flash, load_on_success,
+    posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
@@ -66,6 +67,13 @@ pub fn Enrol() -> impl IntoView {
                                                         autocomplete="one-time-code"
                                                         width="nhsuk-input--width-10"
                                                         value=""
+                                                        problems
+                                                    />
+                                                    <PasswordField
+                                                        name="password"
+                                                        label="Your password"
+                                                        hint="To check it is you"
+                                                        autocomplete="current-password"
                                                         problems
                                                     />
                                                     <button class="nhsuk-button" type="submit">"Turn on"</button>
