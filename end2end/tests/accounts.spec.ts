@@ -25,6 +25,7 @@ async function confirmEmail(page: Page, email: string) {
   expect(mail.text).not.toContain(PASSWORD);
   await page.goto(linkIn(mail, "/verify-email"));
   await ready(page);
+  await page.getByLabel("Your password").fill(PASSWORD);
   await page.getByRole("button", { name: "Confirm my email address" }).click();
   await expect(page).toHaveURL(/\/login\?verified=1$/);
 }

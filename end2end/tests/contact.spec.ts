@@ -63,6 +63,6 @@ test("rapid repeated enquiries from one client are throttled with a clear messag
   await page.goto("/contact");
   await fill(page, { ...valid, message: "One too many" });
   await page.getByRole("button", { name: "Send message" }).click();
-  await expect(page.getByRole("alert")).toContainText(/tried this too many times\. Try again in \d+ minutes?/);
+  await expect(page.getByRole("alert")).toContainText(/Too many attempts\. Wait \d+ (seconds?|minutes?), then try again\./);
   await expect(page.getByLabel("Your message")).toHaveValue("One too many");
 });

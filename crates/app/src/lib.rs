@@ -34,6 +34,34 @@ use leptos_router::{
 };
 use pages::{admin, auth, portal, public};
 
+/// A refused form without JavaScript is drawn at the address it was posted
+/// to (`/api/…?from=/register`). Before hydrating, put the page's own
+/// address back, so the router draws the same page the server did and a
+/// refresh loads that page rather than posting again.
+#[cfg(feature = "hydrate")]
+pub fn restore_page_address() {
+    let window = leptos::prelude::window();
+    let location = window.location();
+    let Ok(path) = location.pathname() else {
+        return;
+    };
+    if !path.starts_with("/api/") {
+        return;
+    }
+    let from = location
+        .search()
+        .ok()
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
+        .and_then(|params| params.get(components::form::FROM));
+    if let (Some(from), Ok(history)) = (from, window.history())
+        && let Some(page) = domain::account::local_next(&from)
+        && !page.starts_with("/api/")
+    {
+        let _ =
+            history.replace_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some(page));
+    }
+}
+
 /// The HTML document around the app. Runs on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]

@@ -17,8 +17,10 @@ use crate::sessions::{self, SessionToken, Stage};
 use crate::throttle::{self, Limit};
 use crate::tokens;
 use domain::account::{
-    CODE_REFUSED, DOMAIN_REFUSED, Registration, RegistrationInput, account_throttle, token_lifetime,
+    CODE_REFUSED, DOMAIN_REFUSED, Registration, RegistrationInput, Role, account_throttle,
+    token_lifetime,
 };
+use domain::organisation::OrgStatus;
 use domain::site::SiteInfo;
 use domain::{Email, FieldErrors};
 use sqlx::{Any, Transaction};
@@ -259,9 +261,45 @@ async fn take_token(
     Ok(row)
 }
 
-/// Confirms an email address from the link sent at registration. `false`
-/// when the link is unknown, used or expired.
-pub async fn verify_email(db: &Db, token: &str) -> Result<bool> {
+/// Attempts per client to confirm an address with its password.
+const VERIFY_LIMIT: Limit = Limit {
+    max_hits: 10,
+    window_secs: 15 * 60,
+};
+
+/// Shown when the password given with a verification link is not the one
+/// chosen at registration.
+pub const VERIFY_PASSWORD_REFUSED: &str = "That is not the password chosen when this address \
+     was registered. If that was not you, register again: the newest registration replaces \
+     any unconfirmed one.";
+
+/// Confirms an email address from the link sent at registration, with the
+/// password chosen then. Whoever can read the mailbox must also know the
+/// password, so a registration someone else made for the address (with a
+/// password of their own) cannot be confirmed by its owner by mistake.
+/// `false` when the link is unknown, used or expired; a dead link costs no
+/// hashing.
+pub async fn verify_email(db: &Db, client: &str, token: &str, password: &str) -> Result<bool> {
+    let owner: Option<(String,)> = sqlx::query_as(
+        "select u.password_hash from email_tokens t join users u on u.id = t.user_id \
+         where t.token_hash = $1 and t.purpose = 'verify' and t.used_at is null and t.expires_at > $2",
+    )
+    .bind(tokens::hash(token))
+    .bind(clock::now())
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((hash,)) = owner else {
+        return Ok(false);
+    };
+    let mut tx = db.begin_write().await?;
+    throttle::hit(&mut tx, &format!("verify:{client}"), VERIFY_LIMIT).await?;
+    tx.commit().await?;
+    let password = Password::for_checking(password);
+    if !accounts::verify_password(&password, &PasswordHash::from_phc(hash)).await? {
+        return Err(invalid("password", VERIFY_PASSWORD_REFUSED));
+    }
+    // A newer registration in the meantime deleted this link: `take_token`
+    // then finds nothing.
     let mut tx = db.begin_write().await?;
     let Some((user, _)) = take_token(&mut tx, token, "verify").await? else {
         return Ok(false);
@@ -310,16 +348,55 @@ struct Candidate {
 }
 
 /// The scopes a password attempt on `email` from `client` counts in: the
-/// account on this client, the client, and the account from every client.
-fn sign_in_scopes(client: &str, email: &str) -> [Scope; 3] {
-    [
+/// account on this client, the client, and (unless the client has signed
+/// in to this account before) the account from every client.
+fn sign_in_scopes(client: &str, email: &str, known_client: bool) -> Vec<Scope> {
+    let mut scopes = vec![
         Scope::new(
             format!("account:{email}|client:{client}"),
             Rule::AccountOnClient,
         ),
         Scope::new(format!("client:{client}"), Rule::Client),
-        account_scope(email),
-    ]
+    ];
+    if !known_client {
+        scopes.push(account_scope(email));
+    }
+    scopes
+}
+
+/// Whether `client` has signed in to `email`'s account before.
+async fn known_client(
+    tx: &mut Transaction<'static, Any>,
+    email: &str,
+    client: &str,
+) -> Result<bool> {
+    let found: Option<(i64,)> =
+        sqlx::query_as("select 1 from sign_in_known_clients where account = $1 and client = $2")
+            .bind(email)
+            .bind(client)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// Remembers that `client` signed in to `email`'s account with its password.
+async fn remember_client(
+    tx: &mut Transaction<'static, Any>,
+    email: &str,
+    client: &str,
+) -> Result<()> {
+    let now = clock::now();
+    sqlx::query(
+        "insert into sign_in_known_clients (account, client, created_at, updated_at) \
+         values ($1, $2, $3, $3) \
+         on conflict (account, client) do update set updated_at = excluded.updated_at",
+    )
+    .bind(email)
+    .bind(client)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn account_scope(email: &str) -> Scope {
@@ -372,8 +449,8 @@ pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Resu
     let actor = Actor::Public {
         client: client.to_owned(),
     };
-    let scopes = sign_in_scopes(client, &email);
     let mut tx = db.begin_write().await?;
+    let scopes = sign_in_scopes(client, &email, known_client(&mut tx, &email, client).await?);
     let reservation = match failures::reserve(&mut tx, &scopes).await? {
         Ok(reservation) => reservation,
         Err(wait) => {
@@ -413,7 +490,12 @@ pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Resu
         None => Some("unknown_email"),
         Some(_) if !password_ok => Some("wrong_password"),
         Some(c) if c.email_verified_at.is_none() => Some("unverified"),
-        Some(c) if c.role == "member" && c.organisation_status.as_deref() != Some("active") => {
+        // A role this build does not know signs nobody in.
+        Some(c) if Role::parse(&c.role).is_none() => Some("unknown_role"),
+        Some(c)
+            if Role::parse(&c.role) == Some(Role::Member)
+                && c.organisation_status.as_deref() != Some(OrgStatus::Active.as_str()) =>
+        {
             Some("organisation_inactive")
         }
         Some(_) => None,
@@ -430,6 +512,7 @@ pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Resu
             let token = sessions::start(&mut tx, user.id, stage).await?;
             failures::release(&mut tx, reservation).await?;
             failures::clear(&mut tx, &scopes[0].key).await?;
+            remember_client(&mut tx, &email, client).await?;
             let action = match stage {
                 Stage::SignedIn => "account.signed_in",
                 Stage::SecondFactor => "account.password_accepted",
@@ -949,6 +1032,11 @@ pub async fn sweep(db: &Db) -> Result<u64> {
         .await?;
     }
     failures::sweep(&mut tx).await?;
+    // Known clients are forgotten after a quiet half-year.
+    sqlx::query("delete from sign_in_known_clients where updated_at < $1")
+        .bind(now - 183 * 24 * 60 * 60)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("delete from throttles where updated_at < $1")
         .bind(now - 24 * 60 * 60)
         .execute(&mut *tx)

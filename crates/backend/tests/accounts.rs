@@ -30,6 +30,7 @@ stories!(
     five_wrong_second_factor_codes_from_anywhere_end_the_sign_in,
     concurrent_second_factor_guesses_are_counted_before_they_are_checked,
     a_newer_registration_replaces_an_unverified_one,
+    a_registration_made_after_the_owners_cannot_be_confirmed_with_the_owners_password,
     a_code_for_three_admits_three_however_many_register_at_once,
     dead_reset_links_are_refused_and_resets_are_limited_per_client,
     wrong_current_passwords_count_as_failed_sign_ins,
@@ -121,7 +122,7 @@ async fn register_and_verify(db: &Db, code: &AuthCode, email: &str) {
         .expect("registered");
     let (_, body) = last_mail(db, email).await;
     assert!(
-        auth::verify_email(db, &token_in(&body))
+        auth::verify_email(db, "client-a", &token_in(&body), PASSWORD)
             .await
             .expect("verify")
     );
@@ -180,9 +181,23 @@ async fn a_member_registers_verifies_and_signs_in(db: Db) {
             .expect("count");
     assert_eq!(stored, 0, "the link's token is stored only hashed");
 
-    assert!(auth::verify_email(&db, &token).await.expect("verify"));
+    // The link alone is not enough: the password chosen at registration too.
+    let wrong = auth::verify_email(&db, "client-a", &token, "not the password at all")
+        .await
+        .expect_err("the registration password is needed");
+    assert_eq!(
+        field_error(wrong, "password"),
+        auth::VERIFY_PASSWORD_REFUSED
+    );
     assert!(
-        !auth::verify_email(&db, &token).await.expect("verify"),
+        auth::verify_email(&db, "client-a", &token, PASSWORD)
+            .await
+            .expect("verify")
+    );
+    assert!(
+        !auth::verify_email(&db, "client-a", &token, PASSWORD)
+            .await
+            .expect("verify"),
         "a verification link works once"
     );
 
@@ -940,7 +955,7 @@ async fn failures_from_many_clients_slow_the_account_and_tell_its_owner(db: Db) 
     );
     assert_eq!(mails_about(&db, "sam@riverside.example", warning).await, 1);
 
-    // A hundred failures in a day: a long wait, for every client...
+    // A hundred failures in a day: a long wait, for every new client...
     let (failures,): (i64,) = sqlx::query_as(
         "select count(*) from sign_in_failures where scope = 'account:sam@riverside.example'",
     )
@@ -969,17 +984,25 @@ async fn failures_from_many_clients_slow_the_account_and_tell_its_owner(db: Db) 
         SignIn::Refused,
         "the hundredth"
     );
-    let waited = auth::sign_in(&db, "member-desk", "sam@riverside.example", PASSWORD)
+    let waited = auth::sign_in(&db, "member-phone", "sam@riverside.example", PASSWORD)
         .await
         .expect("sign in");
     assert!(matches!(waited, SignIn::Wait(121..=900)), "{waited:?}");
-    // ...that still ends within a quarter of an hour.
+    // ...except one the member has signed in from before: guessing from
+    // elsewhere never locks the owner out of their own desk.
+    assert!(matches!(
+        auth::sign_in(&db, "member-desk", "sam@riverside.example", PASSWORD)
+            .await
+            .expect("sign in"),
+        SignIn::SignedIn(_)
+    ));
+    // The long wait still ends within a quarter of an hour.
     sqlx::query("update sign_in_failures set failed_at = failed_at - 900")
         .execute(db.pool())
         .await
         .expect("age failures");
     assert!(matches!(
-        auth::sign_in(&db, "member-desk", "sam@riverside.example", PASSWORD)
+        auth::sign_in(&db, "member-phone", "sam@riverside.example", PASSWORD)
             .await
             .expect("sign in"),
         SignIn::SignedIn(_)
@@ -1158,12 +1181,16 @@ async fn a_newer_registration_replaces_an_unverified_one(db: Db) {
     let victim_link = token_in(&body);
     assert_ne!(attacker_link, victim_link);
     assert!(
-        !auth::verify_email(&db, &attacker_link)
+        !auth::verify_email(&db, "client-m", &attacker_link, attacker_password)
             .await
             .expect("verify"),
         "the older link no longer works"
     );
-    assert!(auth::verify_email(&db, &victim_link).await.expect("verify"));
+    assert!(
+        auth::verify_email(&db, "client-v", &victim_link, victim_password)
+            .await
+            .expect("verify")
+    );
 
     let token = signed_in(&db, email, victim_password).await;
     let session = sessions::resolve(&db, &token)
@@ -1179,7 +1206,7 @@ async fn a_newer_registration_replaces_an_unverified_one(db: Db) {
         SignIn::Refused
     );
     assert!(
-        !auth::verify_email(&db, &attacker_link)
+        !auth::verify_email(&db, "client-m", &attacker_link, attacker_password)
             .await
             .expect("verify")
     );
@@ -1188,6 +1215,62 @@ async fn a_newer_registration_replaces_an_unverified_one(db: Db) {
         .await
         .expect("count");
     assert_eq!(users, 1);
+}
+
+async fn a_registration_made_after_the_owners_cannot_be_confirmed_with_the_owners_password(db: Db) {
+    let (_, victim_code) = organisation(&db, "Riverside Surgery", "").await;
+    let (_, attacker_code) = organisation(&db, "Mallory Medical", "").await;
+    let email = "victim@nhs.net";
+    let victim_password = "only the victim knows this";
+
+    // The owner registers; someone else then registers the same address
+    // with a password of their own, replacing the unconfirmed account.
+    let mut own = registration(&victim_code, email);
+    own.password = victim_password.into();
+    auth::register(&db, &key(), &site(), "client-v", &own)
+        .await
+        .expect("registered");
+    let mut other = registration(&attacker_code, email);
+    other.password = "mallory knows this one".into();
+    auth::register(&db, &key(), &site(), "client-m", &other)
+        .await
+        .expect("registered");
+    let (_, body) = last_mail(&db, email).await;
+    let newest = token_in(&body);
+
+    // The owner opens the newest link with their own password: refused, so
+    // the account with someone else's password is never confirmed.
+    let refused = auth::verify_email(&db, "client-v", &newest, victim_password)
+        .await
+        .expect_err("not their password");
+    assert_eq!(
+        field_error(refused, "password"),
+        auth::VERIFY_PASSWORD_REFUSED
+    );
+    let (verified,): (i64,) =
+        sqlx::query_as("select count(*) from users where email_verified_at is not null")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+    assert_eq!(verified, 0);
+    assert_eq!(
+        auth::sign_in(&db, "client-m", email, "mallory knows this one")
+            .await
+            .expect("sign in"),
+        SignIn::Refused
+    );
+
+    // Registering again takes the address back, and then it confirms.
+    auth::register(&db, &key(), &site(), "client-v", &own)
+        .await
+        .expect("registered again");
+    let (_, body) = last_mail(&db, email).await;
+    assert!(
+        auth::verify_email(&db, "client-v", &token_in(&body), victim_password)
+            .await
+            .expect("verify")
+    );
+    signed_in(&db, email, victim_password).await;
 }
 
 async fn a_code_for_three_admits_three_however_many_register_at_once(db: Db) {

@@ -38,7 +38,17 @@ pub async fn server_functions(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.method() != Method::POST || !request.uri().path().starts_with(API_PREFIX) {
+    if !request.uri().path().starts_with(API_PREFIX) {
+        return next.run(request).await;
+    }
+    if request.method() == Method::GET
+        && let Some(page) = form_page(request.uri())
+    {
+        // The address of a refused form, loaded again (Enter in the address
+        // bar, a bookmark): the page the form is on.
+        return Redirect::to(&page.to_string()).into_response();
+    }
+    if request.method() != Method::POST {
         return next.run(request).await;
     }
     if !is_plain_form(request.headers()) {
@@ -72,17 +82,19 @@ pub async fn server_functions(
         .await;
 
     match refusal(response).await {
-        Ok((_, error)) => {
+        Ok((refused, error)) => {
             let status = status(&error);
-            match page {
+            let mut response = match page {
                 Some(page) => {
                     let echo = FormEcho::new(fields, &error);
-                    let mut response = render(&route, parts, page, echo).await;
-                    *response.status_mut() = status;
-                    response
+                    render(&route, parts, page, echo).await
                 }
-                None => (status, error.to_string()).into_response(),
-            }
+                None => error.to_string().into_response(),
+            };
+            *response.status_mut() = status;
+            // A refusal may still end a session (too many wrong codes).
+            keep_session_headers(refused.headers(), response.headers_mut());
+            response
         }
         Err(response) if response.status().is_success() => accepted(response).await,
         Err(response) => response,
@@ -136,15 +148,21 @@ async fn accepted(response: Response) -> Response {
             .into_response();
     };
     let mut redirect = Redirect::to(&to).into_response();
+    keep_session_headers(&parts.headers, redirect.headers_mut());
+    redirect
+}
+
+/// Copies what the server function said about the session (cookies set or
+/// cleared, the browser's cache to drop) onto the answer the browser gets.
+fn keep_session_headers(from: &HeaderMap, to: &mut HeaderMap) {
     for name in [
         header::SET_COOKIE,
         HeaderName::from_static("clear-site-data"),
     ] {
-        for value in parts.headers.get_all(&name) {
-            redirect.headers_mut().append(name.clone(), value.clone());
+        for value in from.get_all(&name) {
+            to.append(name.clone(), value.clone());
         }
     }
-    redirect
 }
 
 /// The page the form is on, as its address names it (`?from=/register`):

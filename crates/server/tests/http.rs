@@ -510,4 +510,28 @@ async fn the_enquiry_form_works_without_javascript(server: TestServer) {
         .expect("post");
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert_eq!(stored().await.expect("read").len(), 1);
+
+    // The refused form's address, loaded again, leads to the form's page,
+    // and only ever to a page on this site.
+    let again = server
+        .client
+        .get(server.url("/api/contact/enquiry?from=%2Fcontact"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(again.headers()["location"], "/contact");
+    for from in [
+        "%2F%2Fevil.example",
+        "https%3A%2F%2Fevil.example",
+        "%2Fapi%2Fcontact%2Fenquiry",
+    ] {
+        let elsewhere = server
+            .client
+            .get(server.url(&format!("/api/contact/enquiry?from={from}")))
+            .send()
+            .await
+            .expect("get");
+        assert_ne!(elsewhere.status(), StatusCode::SEE_OTHER, "{from}");
+    }
 }

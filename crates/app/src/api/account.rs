@@ -148,12 +148,14 @@ pub async fn sign_out() -> Result<String, AppError> {
     Ok(paths::SIGNED_OUT.to_owned())
 }
 
-/// Confirms an email address from the emailed link. Anyone holding the
-/// link may call it.
+/// Confirms an email address from the emailed link, with the password
+/// chosen at registration. Anyone holding the link may call it; it is
+/// throttled per client.
 #[server(endpoint = "account/verify-email")]
-pub async fn verify_email(token: String) -> Result<String, AppError> {
+pub async fn verify_email(token: String, password: String) -> Result<String, AppError> {
     let caller = Caller::current()?;
-    if backend::auth::verify_email(&caller.state.db, &token).await? {
+    let state = &caller.state;
+    if backend::auth::verify_email(&state.db, &caller.client.0, &token, &password).await? {
         Ok(paths::VERIFIED.to_owned())
     } else {
         Err(AppError::on_field(
@@ -350,13 +352,14 @@ mod work {
         }
     }
 
-    /// Asks the browser to drop what it cached of signed-in pages, and its
-    /// cookies, at sign-out.
+    /// Asks the browser to drop what it cached of signed-in pages at
+    /// sign-out. (Not "cookies": that would clear every site sharing the
+    /// registrable domain; the session cookie is expired on its own.)
     pub(super) fn clear_site_data() {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.insert_header(
                 http::HeaderName::from_static("clear-site-data"),
-                http::HeaderValue::from_static("\"cache\", \"cookies\""),
+                http::HeaderValue::from_static("\"cache\""),
             );
         }
     }

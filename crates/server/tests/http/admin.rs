@@ -125,7 +125,7 @@ async fn member(server: &TestServer) -> String {
     .expect("registered");
     let token = super::accounts::mailed_token(server, "sam@riverside.example").await;
     assert!(
-        backend::auth::verify_email(&server.db, &token)
+        backend::auth::verify_email(&server.db, "setup", &token, PASSWORD)
             .await
             .expect("verify")
     );

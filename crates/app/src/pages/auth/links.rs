@@ -1,6 +1,6 @@
 use crate::api::account::{ConfirmEmail as ConfirmEmailFn, VerifyEmail as VerifyEmailFn};
 use crate::components::form::{
-    ErrorSummary, PostForm, action_problems, load_on_success, posted_form_echo,
+    ErrorSummary, PasswordField, PostForm, action_problems, load_on_success, posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
@@ -28,9 +28,16 @@ pub fn VerifyEmail() -> impl IntoView {
                 <div class="nhsuk-grid-column-two-thirds">
                     <ErrorSummary problems />
                     <h1>"Confirm your email address"</h1>
-                    <p>"Confirm this is your email address to finish registering. You can then sign in."</p>
+                    <p>"Confirm this is your email address to finish registering: enter the password you chose. You can then sign in."</p>
                     <PostForm action>
                         <input type="hidden" name="token" id="token" value=token />
+                        <PasswordField
+                            name="password"
+                            label="Your password"
+                            hint="The password you chose when you registered"
+                            autocomplete="current-password"
+                            problems
+                        />
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Confirm my email address"
                         </button>
