@@ -299,17 +299,91 @@ impl LibrarySort {
 
 /// What the library page asks for: the query string of `/portal/library`.
 /// Every field may be missing; what is missing means "any" (or page 1).
+///
+/// Reading it is forgiving, because a plain GET form sends every field:
+/// a blank or unknown service, kind or sort means "any" (or the default
+/// order), and a page that is not a number is page 1. A query string can
+/// be edited by hand; it should never turn into an error page.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LibraryQuery {
     /// A service's slug.
+    #[serde(deserialize_with = "lenient::text")]
     pub service: Option<String>,
+    #[serde(deserialize_with = "lenient::kind")]
     pub kind: Option<ResourceKind>,
+    #[serde(deserialize_with = "lenient::sort")]
     pub sort: LibrarySort,
     /// 1-based; anything below 1 is page 1.
+    #[serde(deserialize_with = "lenient::page")]
     pub page: i64,
     /// Words to search for; blank means browse.
     pub q: String,
+}
+
+/// Forgiving readers for [`LibraryQuery`]'s fields.
+mod lenient {
+    use super::{LibrarySort, ResourceKind};
+    use serde::Deserializer;
+    use serde::de::{self, Visitor};
+    use std::fmt;
+
+    /// Any text, number or nothing, from a query string or JSON alike.
+    struct Loose;
+
+    impl<'de> Visitor<'de> for Loose {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("text, a number or nothing")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(Loose)
+        }
+    }
+
+    /// Trimmed text; blank is `None`.
+    pub(super) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(d.deserialize_any(Loose)?
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()))
+    }
+
+    pub(super) fn kind<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ResourceKind>, D::Error> {
+        Ok(text(d)?.as_deref().and_then(ResourceKind::parse))
+    }
+
+    pub(super) fn sort<'de, D: Deserializer<'de>>(d: D) -> Result<LibrarySort, D::Error> {
+        Ok(text(d)?
+            .as_deref()
+            .and_then(LibrarySort::parse)
+            .unwrap_or_default())
+    }
+
+    pub(super) fn page<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        Ok(text(d)?.and_then(|raw| raw.parse().ok()).unwrap_or(1))
+    }
 }
 
 impl LibraryQuery {
@@ -679,6 +753,34 @@ mod tests {
             ..LibraryQuery::default()
         };
         assert_eq!((query.page(), query.offset()), (page, offset));
+    }
+
+    fn read_query(pairs: &[(&str, &str)]) -> LibraryQuery {
+        use serde::Deserialize;
+        use serde::de::value::{Error, MapDeserializer};
+        LibraryQuery::deserialize(MapDeserializer::<_, Error>::new(pairs.iter().copied()))
+            .expect("a query string always reads")
+    }
+
+    #[rstest]
+    #[case::nothing(&[], None, None, LibrarySort::Updated, 1, "")]
+    #[case::all_blank(&[("service", ""), ("kind", ""), ("sort", ""), ("page", ""), ("q", "")], None, None, LibrarySort::Updated, 1, "")]
+    #[case::everything(&[("service", "medicines"), ("kind", "toolkit"), ("sort", "title"), ("page", "3"), ("q", "hand")], Some("medicines"), Some(ResourceKind::Toolkit), LibrarySort::Title, 3, "hand")]
+    #[case::unknown_values(&[("kind", "memo"), ("sort", "random"), ("page", "two")], None, None, LibrarySort::Updated, 1, "")]
+    fn query_strings_always_read(
+        #[case] pairs: &[(&str, &str)],
+        #[case] service: Option<&str>,
+        #[case] kind: Option<ResourceKind>,
+        #[case] sort: LibrarySort,
+        #[case] page: i64,
+        #[case] q: &str,
+    ) {
+        let query = read_query(pairs);
+        assert_eq!(query.service.as_deref(), service);
+        assert_eq!(
+            (query.kind, query.sort, query.page(), query.q.as_str()),
+            (kind, sort, page, q)
+        );
     }
 
     #[rstest]
