@@ -294,6 +294,8 @@ pub async fn detail(db: &Db, viewer: &Viewer, id: i64) -> Result<ResourceDetail>
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(Error::NotFound)?;
+    // Read fully (failing closed) before the view is recorded.
+    let summary = row.summary.into_summary()?;
     audit::record(
         &mut tx,
         &Actor::User { id: viewer.id },
@@ -305,7 +307,7 @@ pub async fn detail(db: &Db, viewer: &Viewer, id: i64) -> Result<ResourceDetail>
     tx.commit().await?;
     let admin = scope.is_admin();
     Ok(ResourceDetail {
-        summary: row.summary.into_summary()?,
+        summary,
         body_html: markdown::to_safe_html(&row.body_md),
         body_md: admin.then_some(row.body_md),
         owner: admin.then_some(ResourceOwner {

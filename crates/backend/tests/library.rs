@@ -22,6 +22,7 @@ stories!(
     the_list_filters_sorts_and_pages_twenty_at_a_time,
     bookmarks_are_per_member_and_follow_visibility,
     writes_and_views_are_audited_and_only_administrators_write,
+    unknown_stored_kinds_and_statuses_are_refused_and_fail_closed,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -821,4 +822,68 @@ async fn writes_and_views_are_audited_and_only_administrators_write(db: Db) {
         .expect("detail");
     assert_eq!(again.summary.published_at, first);
     assert_eq!(again.summary.status, ResourceStatus::Published);
+}
+
+async fn unknown_stored_kinds_and_statuses_are_refused_and_fail_closed(db: Db) {
+    let lib = library(&db).await;
+    for (column, value) in [("kind", "memo"), ("status", "deleted")] {
+        let refused = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "update resources set {column} = $1 where id = $2"
+        )))
+        .bind(value)
+        .bind(lib.subscribed)
+        .execute(db.pool())
+        .await;
+        assert!(refused.is_err(), "the database refuses {column} {value:?}");
+    }
+
+    // Were a value this build does not know to get in anyway (a newer
+    // version's data, a hand edit), reading it is an error, never a guess.
+    let mut conn = db.pool().acquire().await.expect("connection");
+    match db.backend() {
+        backend::Backend::Sqlite => {
+            sqlx::query("pragma ignore_check_constraints = on")
+                .execute(&mut *conn)
+                .await
+                .expect("pragma");
+        }
+        backend::Backend::Postgres => {
+            sqlx::query("alter table resources drop constraint resources_kind_check")
+                .execute(&mut *conn)
+                .await
+                .expect("drop check");
+        }
+    }
+    sqlx::query("update resources set kind = 'memo' where id = $1")
+        .bind(lib.subscribed)
+        .execute(&mut *conn)
+        .await
+        .expect("smuggle");
+    drop(conn);
+    let before = views(&db).await;
+    for viewer in [&lib.member, &lib.admin] {
+        let listed = library::list(&db, viewer, &LibraryQuery::default()).await;
+        assert!(
+            matches!(
+                listed,
+                Err(Error::Unreadable {
+                    column: "resources.kind",
+                    ..
+                })
+            ),
+            "{listed:?}"
+        );
+        let found = library::search(&db, viewer, &searching("subscribed")).await;
+        assert!(matches!(found, Err(Error::Unreadable { .. })), "{found:?}");
+        let detail = library::detail(&db, viewer, lib.subscribed).await;
+        assert!(
+            matches!(detail, Err(Error::Unreadable { .. })),
+            "{detail:?}"
+        );
+    }
+    assert_eq!(
+        views(&db).await,
+        before,
+        "a view that failed is not recorded"
+    );
 }
