@@ -21,8 +21,11 @@ create table resources (
     created_at        bigint  not null,
     updated_at        bigint  not null
 );
-create index resources_service on resources (service_id, status);
+-- Covers the visibility rule and the filters, so counting what a member
+-- may see reads the index alone.
+create index resources_visible on resources (status, service_id, for_all_customers, kind);
 create index resources_updated on resources (updated_at);
+create index resources_title on resources (lower(title), id);
 create index resources_review on resources (review_date) where review_date is not null;
 create index resources_owner on resources (owner_id);
 
