@@ -16,9 +16,9 @@ use crate::markdown;
 use domain::FieldErrors;
 use domain::account::Viewer;
 use domain::library::{
-    LibraryPage, LibraryQuery, LibrarySort, PER_PAGE, Resource, ResourceDetail, ResourceKind,
-    ResourceOwner, ResourceStatus, ResourceSummary, ServiceRef, normalise_search, page_count,
-    snippet_parts,
+    DAY, KindCount, LibraryPage, LibraryQuery, LibrarySort, PER_PAGE, REVIEW_DUE_DAYS, Resource,
+    ResourceDetail, ResourceKind, ResourceOwner, ResourceStatus, ResourceSummary, ReviewBadge,
+    ReviewItem, ServiceRef, normalise_search, page_count, snippet_parts,
 };
 use scope::{Scope, Sql};
 use search::Matcher;
@@ -583,4 +583,94 @@ pub async fn bookmarks(db: &Db, viewer: &Viewer, page: i64) -> Result<LibraryPag
         page: query.page(),
         pages: page_count(total),
     })
+}
+
+/// The newest of what `viewer` may see: resources updated at or after
+/// `since` (Unix seconds), most recent first, one page at most. For "what's
+/// new" on the portal home.
+pub async fn recent(db: &Db, viewer: &Viewer, since: i64) -> Result<Vec<ResourceSummary>> {
+    let scope = Scope::of(db.pool(), viewer.id).await?;
+    let mut sql = Sql::new();
+    scope.select(&mut sql, SUMMARY_COLUMNS, RESOURCES, true);
+    sql.push(" and r.updated_at >= ")
+        .bind(since)
+        .push(" order by r.updated_at desc, r.id desc limit ")
+        .bind(PER_PAGE);
+    let rows: Vec<SummaryRow> = sql.query_as().fetch_all(db.pool()).await?;
+    rows.into_iter().map(SummaryRow::into_summary).collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    owner_id: i64,
+    owner_name: String,
+}
+
+/// For administrators: resources not archived whose review is overdue or
+/// due within 30 days of `now`, by owner then review date. Anyone else
+/// gets [`Error::NotFound`].
+pub async fn reviews(db: &Db, viewer: &Viewer, now: i64) -> Result<Vec<ReviewItem>> {
+    let scope = Scope::of(db.pool(), viewer.id).await?;
+    if !scope.is_admin() {
+        return Err(Error::NotFound);
+    }
+    // Review dates are midnights; everything before the day after the
+    // last due day is due or overdue.
+    let cutoff = (now.div_euclid(DAY) + REVIEW_DUE_DAYS + 1) * DAY;
+    let mut sql = Sql::new();
+    scope.select(
+        &mut sql,
+        "r.id, r.title, r.summary, r.kind, r.status, \
+         s.id as service_id, s.slug as service_slug, s.name as service_name, r.tags, r.review_date, \
+         r.published_at, r.updated_at, r.for_all_customers, \
+         cast(case when b.user_id is null then 0 else 1 end as bigint) as bookmarked, \
+         r.owner_id, u.full_name as owner_name",
+        "resources r join users u on u.id = r.owner_id",
+        true,
+    );
+    sql.push(" and r.status <> 'archived' and r.review_date < ")
+        .bind(cutoff)
+        .push(" order by u.full_name, r.owner_id, r.review_date, r.id");
+    let rows: Vec<ReviewRow> = sql.query_as().fetch_all(db.pool()).await?;
+    rows.into_iter()
+        .filter_map(|row| {
+            let badge = ReviewBadge::for_review(row.summary.review_date, now)?;
+            Some((row, badge))
+        })
+        .map(|(row, badge)| {
+            Ok(ReviewItem {
+                resource: row.summary.into_summary()?,
+                owner: ResourceOwner {
+                    id: row.owner_id,
+                    full_name: row.owner_name,
+                },
+                badge,
+            })
+        })
+        .collect()
+}
+
+/// How many published resources of each kind service `slug` offers its
+/// subscribers, in the usual order of kinds, leaving out kinds it has none
+/// of. Public: for the service pages ("34 policies, 12 toolkits").
+pub async fn service_counts(db: &Db, slug: &str) -> Result<Vec<KindCount>> {
+    let mut sql = Sql::new();
+    Scope::catalogue().select(&mut sql, "r.kind, count(*)", RESOURCES, false);
+    sql.push(" and s.slug = ")
+        .bind(slug)
+        .push(" group by r.kind");
+    let rows: Vec<(String, i64)> = sql.query_as().fetch_all(db.pool()).await?;
+    let mut counts = rows
+        .into_iter()
+        .map(|(kind, count)| {
+            Ok(KindCount {
+                kind: stored_kind(&kind)?,
+                count,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    counts.sort_by_key(|c| ResourceKind::ALL.iter().position(|k| *k == c.kind));
+    Ok(counts)
 }

@@ -7,7 +7,8 @@ use backend::orgs;
 use backend::{Db, Error, stories};
 use domain::account::{Role, Viewer};
 use domain::library::{
-    LibraryQuery, LibrarySort, Resource, ResourceKind, ResourceStatus, ResourceSummary,
+    DAY, KindCount, LibraryQuery, LibrarySort, Resource, ResourceKind, ResourceStatus,
+    ResourceSummary, ReviewBadge,
 };
 use domain::organisation::OrgStatus;
 use std::collections::BTreeSet;
@@ -23,6 +24,7 @@ stories!(
     bookmarks_are_per_member_and_follow_visibility,
     writes_and_views_are_audited_and_only_administrators_write,
     unknown_stored_kinds_and_statuses_are_refused_and_fail_closed,
+    whats_new_reviews_and_service_counts_follow_the_same_rules,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -885,5 +887,89 @@ async fn unknown_stored_kinds_and_statuses_are_refused_and_fail_closed(db: Db) {
         views(&db).await,
         before,
         "a view that failed is not recorded"
+    );
+}
+
+async fn whats_new_reviews_and_service_counts_follow_the_same_rules(db: Db) {
+    let lib = library(&db).await;
+    let now = backend::clock::now();
+
+    // Everything was just written: what's new is what each person may see.
+    let new = library::recent(&db, &lib.member, now - 30 * DAY)
+        .await
+        .expect("recent");
+    assert_eq!(
+        ids(&new),
+        BTreeSet::from([lib.subscribed, lib.all_customers])
+    );
+    assert!(
+        library::recent(&db, &lib.suspended, now - 30 * DAY)
+            .await
+            .expect("recent")
+            .is_empty()
+    );
+    assert!(
+        library::recent(&db, &lib.member, now + DAY)
+            .await
+            .expect("recent")
+            .is_empty()
+    );
+
+    // Reviews: overdue and due within 30 days, not archived, for
+    // administrators only.
+    let second_owner = user(&db, "aaron@example.org", Role::Admin, None).await;
+    let dated = |title: &str, review: i64, owner: &Viewer| Resource {
+        review_date: Some(review),
+        ..resource(title, lib.medicines, owner)
+    };
+    let overdue = publish(
+        &db,
+        &lib.admin,
+        &dated("Overdue", now - 3 * DAY, &lib.admin),
+    )
+    .await;
+    let due = library::create(
+        &db,
+        &lib.admin,
+        &dated("Due", now + 10 * DAY, &second_owner),
+    )
+    .await
+    .expect("draft");
+    publish(&db, &lib.admin, &dated("Later", now + 60 * DAY, &lib.admin)).await;
+    let gone = publish(&db, &lib.admin, &dated("Gone", now - 3 * DAY, &lib.admin)).await;
+    library::set_status(&db, &lib.admin, gone, ResourceStatus::Archived)
+        .await
+        .expect("archive");
+    let reviews = library::reviews(&db, &lib.admin, now)
+        .await
+        .expect("reviews");
+    let seen: Vec<(i64, ReviewBadge)> = reviews.iter().map(|r| (r.resource.id, r.badge)).collect();
+    assert_eq!(
+        seen,
+        [(due, ReviewBadge::DueSoon), (overdue, ReviewBadge::Overdue)],
+        "by owner name: Person aaron@… before Person admin@…"
+    );
+    assert!(matches!(
+        library::reviews(&db, &lib.member, now).await,
+        Err(Error::NotFound)
+    ));
+
+    // The public count is of what a subscriber gets: published only.
+    let counts = library::service_counts(&db, "medicines")
+        .await
+        .expect("counts");
+    assert_eq!(
+        counts,
+        [KindCount {
+            kind: ResourceKind::Policy,
+            count: 3
+        }],
+        "subscribed, overdue and later; not the drafts or the archived"
+    );
+    assert!(
+        library::service_counts(&db, "workforce")
+            .await
+            .expect("counts")
+            .is_empty()
     );
 }

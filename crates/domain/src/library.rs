@@ -505,6 +505,21 @@ pub struct LibraryPage {
     pub pages: i64,
 }
 
+/// A resource on the administrators' reviews page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    pub resource: ResourceSummary,
+    pub owner: ResourceOwner,
+    pub badge: ReviewBadge,
+}
+
+/// How many published resources of one kind a service offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindCount {
+    pub kind: ResourceKind,
+    pub count: i64,
+}
+
 /// Longest title, in characters.
 pub const TITLE_MAX: usize = 200;
 /// Longest summary, in characters.

@@ -95,6 +95,9 @@ enum Sees {
     /// Anyone else (a member of a suspended or ended organisation, a
     /// member with no organisation, an account that no longer exists).
     Nothing,
+    /// Nobody in particular: published resources, for the public
+    /// catalogue's counts. Never used to show a resource.
+    Catalogue,
 }
 
 impl Scope {
@@ -139,6 +142,15 @@ impl Scope {
         Ok(Self { viewer, sees })
     }
 
+    /// The scope of the public catalogue's counts ("34 policies"): what
+    /// is published, whoever may read it. Counts only, never resources.
+    pub(crate) fn catalogue() -> Self {
+        Self {
+            viewer: 0,
+            sees: Sees::Catalogue,
+        }
+    }
+
     pub(crate) fn viewer(&self) -> i64 {
         self.viewer
     }
@@ -174,6 +186,9 @@ impl Scope {
             }
             Sees::Nothing => {
                 sql.push("1 = 0");
+            }
+            Sees::Catalogue => {
+                sql.push("r.status = 'published'");
             }
             Sees::Subscribed { organisation_id } => {
                 // The organisation is checked again here, in the same
