@@ -470,11 +470,12 @@ async fn search_ranks_highlights_and_understands_phrases_or_and_minus(db: Db) {
         found.rows[0].snippet
     );
 
-    let cases: [(&str, Vec<i64>); 4] = [
+    let cases: [(&str, Vec<i64>); 5] = [
         ("\"hand hygiene\"", vec![mentions, about]),
         ("hygiene -kitchen", vec![mentions, about]),
         ("cake or induction", vec![mentions, other]),
         ("-hygiene", vec![]),
+        ("-kitchen", vec![]),
     ];
     for (q, expected) in cases {
         let found = library::search(&db, &admin, &searching(q))

@@ -33,7 +33,9 @@ impl Matcher {
     pub(super) fn new(backend: Backend, q: &str) -> Option<Self> {
         match backend {
             Backend::Sqlite => fts5_expression(q).map(Matcher::Fts5),
-            Backend::Postgres => Some(Matcher::Websearch(q.to_owned())),
+            // Same rule as FTS5 about what can match: exclusions alone find
+            // nothing (websearch_to_tsquery would find everything else).
+            Backend::Postgres => fts5_expression(q).map(|_| Matcher::Websearch(q.to_owned())),
         }
     }
 
