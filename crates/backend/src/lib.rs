@@ -28,6 +28,10 @@ pub mod content;
 /// Public enquiries from the contact form.
 pub mod contact;
 
+/// The member library: who sees which resource, browsing, full-text
+/// search, bookmarks, and administrators writing resources.
+pub mod library;
+
 /// Customer organisations and their authorisation codes.
 pub mod orgs;
 

@@ -28,6 +28,10 @@ pub mod content;
 /// redirects, session and token lifetimes, sign-in throttling.
 pub mod account;
 
+/// The member library: resource kinds and statuses, review badges, the
+/// library query and the pages and results it returns.
+pub mod library;
+
 /// The deployment's public identity (name, contact details, canonical URL).
 pub mod site;
 

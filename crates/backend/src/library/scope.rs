@@ -1,0 +1,204 @@
+//! Who may see which resource: the one rule every library query is built on.
+//!
+//! A [`Scope`] is read from the database for the person asking (never taken
+//! from what a session or form claims), and [`Scope::select`] is the only
+//! way this module starts a query over resources, so no list, count, search,
+//! detail or download lookup can leave the rule out.
+
+use crate::error::{Error, Result};
+use domain::account::Role;
+use domain::organisation::OrgStatus;
+use sqlx::any::AnyArguments;
+use sqlx::query::QueryAs;
+use sqlx::{Any, AssertSqlSafe, Executor};
+use std::fmt::Write as _;
+
+/// SQL text and its values, built together so that each `$n` and the value
+/// it stands for cannot drift apart. Only fixed fragments and placeholders
+/// are ever pushed: nothing typed by a person becomes SQL text.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Arg {
+    fn from(value: i64) -> Self {
+        Arg::Int(value)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(value: &str) -> Self {
+        Arg::Text(value.to_owned())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(value: String) -> Self {
+        Arg::Text(value)
+    }
+}
+
+impl Sql {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn push(&mut self, fragment: &'static str) -> &mut Self {
+        self.text.push_str(fragment);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub(crate) fn bind(&mut self, value: impl Into<Arg>) -> &mut Self {
+        self.args.push(value.into());
+        let _ = write!(self.text, "${}", self.args.len());
+        self
+    }
+
+    pub(crate) fn query_as<O>(&self) -> QueryAs<'static, Any, O, AnyArguments>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut query = sqlx::query_as(AssertSqlSafe(self.text.clone()));
+        for arg in &self.args {
+            query = match arg {
+                Arg::Int(value) => query.bind(*value),
+                Arg::Text(value) => query.bind(value.clone()),
+            };
+        }
+        query
+    }
+}
+
+/// What one person may see of the library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Scope {
+    viewer: i64,
+    sees: Sees,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sees {
+    /// An administrator: every resource, whatever its status.
+    Everything,
+    /// A member of an active organisation: published resources of the
+    /// services it subscribes to, and those for all customers.
+    Subscribed { organisation_id: i64 },
+    /// Anyone else (a member of a suspended or ended organisation, a
+    /// member with no organisation, an account that no longer exists).
+    Nothing,
+    /// Nobody in particular: published resources, for the public
+    /// catalogue's counts. Never used to show a resource.
+    Catalogue,
+}
+
+impl Scope {
+    /// The scope of user `viewer`, from their account and organisation as
+    /// stored now. A role or status this build does not know is an error,
+    /// never a guess.
+    pub(crate) async fn of<'e>(
+        executor: impl Executor<'e, Database = Any>,
+        viewer: i64,
+    ) -> Result<Self> {
+        let row: Option<(String, Option<i64>, Option<String>)> = sqlx::query_as(
+            "select u.role, u.organisation_id, o.status from users u \
+             left join organisations o on o.id = u.organisation_id where u.id = $1",
+        )
+        .bind(viewer)
+        .fetch_optional(executor)
+        .await?;
+        let sees = match row {
+            None => Sees::Nothing,
+            Some((role, organisation_id, status)) => {
+                let role = Role::parse(&role).ok_or_else(|| Error::Unreadable {
+                    column: "users.role",
+                    value: role.clone(),
+                })?;
+                let status = status
+                    .map(|raw| {
+                        OrgStatus::parse(&raw).ok_or(Error::Unreadable {
+                            column: "organisations.status",
+                            value: raw,
+                        })
+                    })
+                    .transpose()?;
+                match (role, organisation_id, status) {
+                    (Role::Admin, _, _) => Sees::Everything,
+                    (Role::Member, Some(organisation_id), Some(OrgStatus::Active)) => {
+                        Sees::Subscribed { organisation_id }
+                    }
+                    (Role::Member, _, _) => Sees::Nothing,
+                }
+            }
+        };
+        Ok(Self { viewer, sees })
+    }
+
+    /// The scope of the public catalogue's counts ("34 policies"): what
+    /// is published, whoever may read it. Counts only, never resources.
+    pub(crate) fn catalogue() -> Self {
+        Self {
+            viewer: 0,
+            sees: Sees::Catalogue,
+        }
+    }
+
+    pub(crate) fn viewer(&self) -> i64 {
+        self.viewer
+    }
+
+    pub(crate) fn is_admin(&self) -> bool {
+        self.sees == Sees::Everything
+    }
+
+    /// Appends `select {columns} from {from} … where <visibility>` to `sql`.
+    /// `from` must name the resources table `r`; services are joined as `s`
+    /// and, with `bookmarks`, the viewer's bookmark (if any) as `b`. Callers
+    /// add their own conditions with `and …`.
+    pub(crate) fn select(
+        &self,
+        sql: &mut Sql,
+        columns: &'static str,
+        from: &'static str,
+        bookmarks: bool,
+    ) {
+        sql.push("select ")
+            .push(columns)
+            .push(" from ")
+            .push(from)
+            .push(" join services s on s.id = r.service_id");
+        if bookmarks {
+            sql.push(" left join bookmarks b on b.resource_id = r.id and b.user_id = ")
+                .bind(self.viewer);
+        }
+        sql.push(" where ");
+        match self.sees {
+            Sees::Everything => {
+                sql.push("1 = 1");
+            }
+            Sees::Nothing => {
+                sql.push("1 = 0");
+            }
+            Sees::Catalogue => {
+                sql.push("r.status = 'published'");
+            }
+            Sees::Subscribed { organisation_id } => {
+                // The organisation is checked again here, in the same
+                // statement, so a suspension takes effect at once.
+                sql.push("r.status = 'published' and exists (select 1 from organisations o where o.id = ")
+                    .bind(organisation_id)
+                    .push(" and o.status = 'active') and (r.for_all_customers = 1 or exists (select 1 from organisation_services os where os.organisation_id = ")
+                    .bind(organisation_id)
+                    .push(" and os.service_id = r.service_id))");
+            }
+        }
+    }
+}

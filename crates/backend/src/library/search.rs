@@ -1,0 +1,227 @@
+//! The seam where full-text search differs between engines: FTS5 on SQLite,
+//! a `tsvector` column with a GIN index and `websearch_to_tsquery` on
+//! PostgreSQL. Everything else about a search (visibility, filters, paging)
+//! is shared.
+//!
+//! Both engines take the same web-search style: words must all occur,
+//! `"quoted phrases"` occur together, `or` between two terms offers either,
+//! and a leading `-` excludes. Nothing typed is ever taken as syntax the
+//! engine could refuse: PostgreSQL's `websearch_to_tsquery` never raises,
+//! and for FTS5 every word is quoted.
+
+use super::scope::Sql;
+use crate::db::Backend;
+
+/// Marks the start and end of a match in a snippet (private-use characters,
+/// so they cannot be confused with anything an author wrote).
+pub(super) const MATCH_START: char = '\u{E000}';
+pub(super) const MATCH_END: char = '\u{E001}';
+
+/// Most terms passed on; FTS5 limits how deep an expression may nest.
+const MAX_TERMS: usize = 32;
+
+/// A search ready for one engine.
+#[derive(Clone, Debug)]
+pub(super) enum Matcher {
+    Fts5(String),
+    Websearch(String),
+}
+
+impl Matcher {
+    /// The matcher for normalised search text `q`, or `None` when nothing
+    /// in it could match (only exclusions, say).
+    pub(super) fn new(backend: Backend, q: &str) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => fts5_expression(q).map(Matcher::Fts5),
+            // Same rule as FTS5 about what can match: exclusions alone find
+            // nothing (websearch_to_tsquery would find everything else).
+            Backend::Postgres => fts5_expression(q).map(|_| Matcher::Websearch(q.to_owned())),
+        }
+    }
+
+    /// Appends what must come before the search's `select` (PostgreSQL
+    /// parses the query once, as `q`). With `hits`, opens the `hits` common
+    /// table expression that [`Matcher::snippet`] reads.
+    pub(super) fn prelude(&self, sql: &mut Sql, hits: bool) {
+        match self {
+            Matcher::Fts5(_) => {
+                if hits {
+                    sql.push("with hits as (");
+                }
+            }
+            Matcher::Websearch(q) => {
+                sql.push("with q as (select websearch_to_tsquery('english', ")
+                    .bind(q.as_str())
+                    .push(") as query)");
+                sql.push(if hits { ", hits as (" } else { " " });
+            }
+        }
+    }
+
+    /// The `from` clause of a search over resources `r`.
+    pub(super) fn from(&self) -> &'static str {
+        match self {
+            Matcher::Fts5(_) => "resources_fts join resources r on r.id = resources_fts.rowid",
+            Matcher::Websearch(_) => "resources r cross join q",
+        }
+    }
+
+    /// Appends the matching condition, starting ` and`.
+    pub(super) fn condition(&self, sql: &mut Sql) {
+        match self {
+            Matcher::Fts5(expression) => {
+                sql.push(" and resources_fts match ")
+                    .bind(expression.as_str());
+            }
+            Matcher::Websearch(_) => {
+                sql.push(" and r.search_vector @@ q.query");
+            }
+        }
+    }
+
+    /// The columns of the ranked ids: `id`, and `rank`, lower for a better
+    /// match.
+    pub(super) fn ranked_columns(&self) -> &'static str {
+        match self {
+            // Weights: title, summary, body, tags, file text.
+            Matcher::Fts5(_) => "r.id as id, bm25(resources_fts, 10.0, 4.0, 1.0, 4.0, 1.0) as rank",
+            Matcher::Websearch(_) => "r.id as id, -ts_rank_cd(r.search_vector, q.query) as rank",
+        }
+    }
+
+    /// Appends the snippet column of the page's rows and the `from` that
+    /// starts at the page's ids, `hits`; the caller joins `r` and `s`.
+    pub(super) fn snippet(&self, sql: &mut Sql) {
+        match self {
+            Matcher::Fts5(_) => {
+                sql.push(
+                    ", snippet(resources_fts, -1, char(57344), char(57345), '…', 16) as snippet \
+                     from hits join resources_fts on resources_fts.rowid = hits.id",
+                );
+            }
+            Matcher::Websearch(_) => {
+                // File text is cut for the snippet only: ts_headline reads
+                // all of the text it is given.
+                sql.push(
+                    ", ts_headline('english', r.summary || ' ' || r.body_md || ' ' || left(coalesce(r.file_text, ''), 100000), q.query, \
+                     'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || \
+                     ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"') as snippet \
+                     from hits cross join q",
+                );
+            }
+        }
+    }
+
+    /// Appends what the page's rows need after `where` (FTS5 needs the
+    /// match again for its snippet), starting ` and`, or nothing.
+    pub(super) fn snippet_condition(&self, sql: &mut Sql) {
+        if let Matcher::Fts5(expression) = self {
+            sql.push(" and resources_fts match ")
+                .bind(expression.as_str());
+        }
+    }
+}
+
+/// An FTS5 expression for web-search-style text: every term quoted (a
+/// quote inside doubled), terms joined by `AND`, `or` between two terms
+/// making an `OR`, `-term` excluded with `NOT`. `None` when no term is left
+/// to look for.
+pub(super) fn fts5_expression(q: &str) -> Option<String> {
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut excluded: Vec<String> = Vec::new();
+    let mut pending_or = false;
+    let mut terms = 0;
+    let mut chars = q.chars().peekable();
+    while terms < MAX_TERMS {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.peek().is_none() {
+            break;
+        }
+        let negated = chars.next_if_eq(&'-').is_some();
+        let mut text = String::new();
+        let quoted = chars.next_if_eq(&'"').is_some();
+        if quoted {
+            for c in chars.by_ref() {
+                if c == '"' {
+                    break;
+                }
+                text.push(c);
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace() && *c != '"') {
+                text.push(c);
+            }
+        }
+        if !quoted && !negated && text.eq_ignore_ascii_case("or") {
+            pending_or = !groups.is_empty();
+            continue;
+        }
+        if text.trim().is_empty() {
+            continue;
+        }
+        terms += 1;
+        let term = format!("\"{}\"", text.replace('"', "\"\""));
+        if negated {
+            excluded.push(term);
+        } else if let (true, Some(last)) = (pending_or, groups.last_mut()) {
+            last.push(term);
+        } else {
+            groups.push(vec![term]);
+        }
+        pending_or = false;
+    }
+    if groups.is_empty() {
+        return None;
+    }
+    let included = groups
+        .iter()
+        .map(|group| match group.as_slice() {
+            [one] => one.clone(),
+            many => format!("({})", many.join(" OR ")),
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    Some(if excluded.is_empty() {
+        included
+    } else {
+        format!("({included}) NOT ({})", excluded.join(" OR "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts5_expression;
+
+    #[test]
+    fn web_search_text_becomes_quoted_fts5() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("hand hygiene", Some(r#""hand" AND "hygiene""#)),
+            (
+                r#""data protection" policy"#,
+                Some(r#""data protection" AND "policy""#),
+            ),
+            ("gdpr or dpia", Some(r#"("gdpr" OR "dpia")"#)),
+            ("gdpr -draft", Some(r#"("gdpr") NOT ("draft")"#)),
+            ("-draft", None),
+            ("or", None),
+            ("or gdpr", Some(r#""gdpr""#)),
+            ("AND NOT NEAR", Some(r#""AND" AND "NOT" AND "NEAR""#)),
+            ("title:secret", Some(r#""title:secret""#)),
+            ("polic*", Some(r#""polic*""#)),
+            (r#"a"b"#, Some(r#""a" AND "b""#)),
+            (r#"""#, None),
+            (r#""unclosed phrase"#, Some(r#""unclosed phrase""#)),
+            ("-", None),
+            ("🧼", Some(r#""🧼""#)),
+        ];
+        for (q, expected) in cases {
+            assert_eq!(fts5_expression(q).as_deref(), *expected, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn long_searches_are_cut_to_a_bounded_expression() {
+        let expression = fts5_expression(&"word ".repeat(2_000)).expect("expression");
+        assert_eq!(expression.matches(" AND ").count(), 31);
+    }
+}
