@@ -85,6 +85,7 @@ pub async fn register(
     if let Some((id, Some(_))) = existing {
         mail::enqueue_capped(
             &mut tx,
+            mail::Unasked::AlreadyRegistered,
             &email,
             &format!("You already have a {} account", site.product_name),
             &already_registered_mail(site),
@@ -220,6 +221,7 @@ async fn send_verification(
     );
     mail::enqueue_capped(
         tx,
+        mail::Unasked::Verification,
         email,
         &format!("Confirm your email address for {}", site.product_name),
         &body,
@@ -597,6 +599,7 @@ pub async fn request_reset(db: &Db, site: &SiteInfo, client: &str, email: &str) 
         );
         mail::enqueue_capped(
             &mut tx,
+            mail::Unasked::Reset,
             &email,
             &format!("Reset your {} password", site.product_name),
             &body,
@@ -877,6 +880,7 @@ pub async fn request_email_change(
         // is for its owner to know, so they are the one told.
         mail::enqueue_capped(
             &mut tx,
+            mail::Unasked::ChangeEmailNotice,
             &email,
             &format!(
                 "Someone tried to use your email address on {}",
@@ -903,6 +907,7 @@ pub async fn request_email_change(
         .await?;
         mail::enqueue_capped(
             &mut tx,
+            mail::Unasked::ChangeEmail,
             &email,
             &format!("Confirm your new email address for {}", site.product_name),
             &format!(

@@ -124,27 +124,53 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Messages that anyone can cause to be sent to an address (a verification
-/// link, "you already have an account", a reset link, an email-change
-/// link), at most this many an hour per address, so the portal cannot be
-/// used to flood someone's mailbox.
+/// Messages that anyone can cause to be sent to an address, by kind. Each
+/// kind has its own cap, so flooding one (say, "you already have an
+/// account") cannot hold back another (a reset link).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unasked {
+    Verification,
+    AlreadyRegistered,
+    Reset,
+    ChangeEmail,
+    ChangeEmailNotice,
+}
+
+impl Unasked {
+    fn key(self) -> &'static str {
+        match self {
+            Unasked::Verification => "verification",
+            Unasked::AlreadyRegistered => "already_registered",
+            Unasked::Reset => "reset",
+            Unasked::ChangeEmail => "change_email",
+            Unasked::ChangeEmailNotice => "change_email_notice",
+        }
+    }
+}
+
+/// At most this many messages of one kind to one address in a window no
+/// longer than the shortest link's life (a reset link lasts 30 minutes), so
+/// the portal cannot be used to flood a mailbox, nor to keep a working link
+/// out of it for long.
 pub const PER_ADDRESS_LIMIT: Limit = Limit {
     max_hits: 5,
-    window_secs: 60 * 60,
+    window_secs: 30 * 60,
 };
 
-/// Queues a message that someone other than the address's owner may have
-/// asked for, unless the address has had [`PER_ADDRESS_LIMIT`] of them this
-/// hour. `false` when it was not queued; the caller says nothing different
-/// either way.
+/// Queues a message of kind `kind` that someone other than the address's
+/// owner may have asked for, unless the address has had
+/// [`PER_ADDRESS_LIMIT`] of that kind lately. `false` when it was not
+/// queued; the caller says nothing different either way.
 pub async fn enqueue_capped(
     tx: &mut Transaction<'static, Any>,
+    kind: Unasked,
     to: &Email,
     subject: &str,
     body: &str,
 ) -> Result<bool> {
-    if !throttle::allow(tx, &format!("mail:{}", to.as_str()), PER_ADDRESS_LIMIT).await? {
-        tracing::info!("message not queued: its address has had enough this hour");
+    let key = format!("mail:{}:{}", kind.key(), to.as_str());
+    if !throttle::allow(tx, &key, PER_ADDRESS_LIMIT).await? {
+        tracing::info!("message not queued: its address has had enough of this kind lately");
         return Ok(false);
     }
     enqueue(tx, to, subject, body).await?;

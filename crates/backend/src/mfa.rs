@@ -59,7 +59,23 @@ pub fn new_secret(issuer: &str, account: &str) -> Result<Enrolment> {
     let mut secret = [0u8; 20];
     rand::fill(&mut secret);
     let encoded = Secret::Raw(secret.to_vec()).to_encoded().to_string();
-    let totp = totp(&secret, issuer, account)?;
+    enrolment(&secret, encoded, issuer, account)
+}
+
+/// The enrolment page again for a secret already shown (after a refused
+/// confirmation: the person has scanned it, so it must not change), or a
+/// new one if `secret_text` is not a usable secret.
+pub fn secret_again(issuer: &str, account: &str, secret_text: &str) -> Result<Enrolment> {
+    match decode(secret_text.trim()) {
+        Ok(secret) if secret.len() >= 20 => {
+            enrolment(&secret, secret_text.trim().to_owned(), issuer, account)
+        }
+        _ => new_secret(issuer, account),
+    }
+}
+
+fn enrolment(secret: &[u8], encoded: String, issuer: &str, account: &str) -> Result<Enrolment> {
+    let totp = totp(secret, issuer, account)?;
     let qr =
         qrcode::QrCode::new(totp.get_url().as_bytes()).map_err(|e| Error::Mfa(e.to_string()))?;
     let svg = qr

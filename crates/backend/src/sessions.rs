@@ -196,14 +196,32 @@ pub async fn set_flash(db: &Db, token: &SessionToken, body: &str) -> Result<()> 
     Ok(())
 }
 
+/// A flash not shown within this many seconds is dropped: it holds a
+/// secret, so it is kept no longer than the next page needs.
+pub const FLASH_LIFETIME_SECS: i64 = 10 * 60;
+
 /// The session's flash, deleted as it is read: shown once, never again.
+/// Most pages have none, so a plain read comes first and only a page with
+/// one takes the write lock.
 pub async fn take_flash(db: &Db, token: &SessionToken) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("delete from session_flashes where token_hash = $1 returning body")
-            .bind(token.hash())
+    let hash = token.hash();
+    let waiting: Option<(i64,)> =
+        sqlx::query_as("select created_at from session_flashes where token_hash = $1")
+            .bind(&hash)
             .fetch_optional(db.pool())
-            .await?,
+            .await?;
+    if waiting.is_none() {
+        return Ok(None);
+    }
+    let taken: Option<(String, i64)> = sqlx::query_as(
+        "delete from session_flashes where token_hash = $1 returning body, created_at",
     )
+    .bind(&hash)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(taken
+        .filter(|(_, created_at)| clock::now() - created_at <= FLASH_LIFETIME_SECS)
+        .map(|(body, _)| body))
 }
 
 /// Ends one session.
@@ -234,6 +252,10 @@ pub async fn end_all(
 /// idle limit. Returns how many went.
 pub async fn sweep(db: &Db) -> Result<u64> {
     let now = clock::now();
+    sqlx::query("delete from session_flashes where created_at < $1")
+        .bind(now - FLASH_LIFETIME_SECS)
+        .execute(db.pool())
+        .await?;
     Ok(
         sqlx::query("delete from sessions where created_at < $1 or last_seen_at < $2")
             .bind(now - session_limits::ABSOLUTE)

@@ -36,7 +36,8 @@ stories!(
     wrong_current_passwords_count_as_failed_sign_ins,
     recovery_leaves_no_way_back,
     an_email_change_never_reveals_whether_the_address_is_registered,
-    no_address_is_sent_more_than_five_unasked_messages_an_hour,
+    no_address_is_sent_more_than_five_unasked_messages_of_a_kind_in_half_an_hour,
+    a_flash_is_shown_once_and_only_soon,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1586,7 +1587,7 @@ async fn an_email_change_never_reveals_whether_the_address_is_registered(db: Db)
     signed_in(&db, "lee@hillside.example", PASSWORD).await;
 }
 
-async fn no_address_is_sent_more_than_five_unasked_messages_an_hour(db: Db) {
+async fn no_address_is_sent_more_than_five_unasked_messages_of_a_kind_in_half_an_hour(db: Db) {
     let (_, code) = organisation(&db, "Riverside Surgery", "").await;
     // Registrations for an address nobody verifies...
     for n in 0..8 {
@@ -1614,14 +1615,65 @@ async fn no_address_is_sent_more_than_five_unasked_messages_an_hour(db: Db) {
         .await
         .expect("same answer every time");
     }
-    assert_eq!(mail_count(&db, "sam@riverside.example").await, 5);
-    // An hour later, mail flows again.
-    sqlx::query("update throttles set window_start = window_start - 3601")
+    // Its verification mail, then five reset links: each kind has its own
+    // cap, so flooding one kind never holds back another.
+    assert_eq!(mail_count(&db, "sam@riverside.example").await, 6);
+    // Half an hour later (a reset link's life), mail flows again.
+    sqlx::query("update throttles set window_start = window_start - 1801")
         .execute(db.pool())
         .await
         .expect("age");
     auth::request_reset(&db, &site(), "client-9", "sam@riverside.example")
         .await
         .expect("reset requested");
-    assert_eq!(mail_count(&db, "sam@riverside.example").await, 6);
+    assert_eq!(mail_count(&db, "sam@riverside.example").await, 7);
+}
+
+async fn a_flash_is_shown_once_and_only_soon(db: Db) {
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    register_and_verify(&db, &code, "sam@riverside.example").await;
+    let token = signed_in(&db, "sam@riverside.example", PASSWORD).await;
+
+    sessions::set_flash(&db, &token, "the new code")
+        .await
+        .expect("flash");
+    assert_eq!(
+        sessions::take_flash(&db, &token)
+            .await
+            .expect("take")
+            .as_deref(),
+        Some("the new code")
+    );
+    assert_eq!(
+        sessions::take_flash(&db, &token).await.expect("take"),
+        None,
+        "once"
+    );
+
+    // Not shown within its lifetime: dropped, never shown later.
+    sessions::set_flash(&db, &token, "a stale code")
+        .await
+        .expect("flash");
+    sqlx::query("update session_flashes set created_at = created_at - $1")
+        .bind(sessions::FLASH_LIFETIME_SECS + 1)
+        .execute(db.pool())
+        .await
+        .expect("age");
+    assert_eq!(sessions::take_flash(&db, &token).await.expect("take"), None);
+
+    // Another session never sees this one's flash.
+    sessions::set_flash(&db, &token, "mine")
+        .await
+        .expect("flash");
+    let other = signed_in(&db, "sam@riverside.example", PASSWORD).await;
+    assert_eq!(sessions::take_flash(&db, &other).await.expect("take"), None);
+
+    // A refused enrolment draws the same secret again, not a new one.
+    let shown = mfa::new_secret("PrimaryPoint", "sam@riverside.example").expect("secret");
+    let again = mfa::secret_again("PrimaryPoint", "sam@riverside.example", &shown.secret_text)
+        .expect("again");
+    assert_eq!(again.secret_text, shown.secret_text);
+    let fresh =
+        mfa::secret_again("PrimaryPoint", "sam@riverside.example", "not a secret").expect("fresh");
+    assert_ne!(fresh.secret_text, shown.secret_text);
 }

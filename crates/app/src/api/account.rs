@@ -234,16 +234,22 @@ pub async fn confirm_email(token: String) -> Result<String, AppError> {
     }
 }
 
-/// A new authenticator secret to enrol, drawn as a QR code. Signed-in users
-/// without a second factor only. Changes nothing until confirmed.
+/// An authenticator secret to enrol, drawn as a QR code: `secret` again
+/// when given (the one already scanned, after a refused confirmation), else
+/// a new one. Signed-in users without a second factor only. Changes nothing
+/// until confirmed.
 #[server(endpoint = "account/second-factor-setup")]
-pub async fn second_factor_setup() -> Result<AuthenticatorSetup, AppError> {
+pub async fn second_factor_setup(secret: Option<String>) -> Result<AuthenticatorSetup, AppError> {
     let caller = Caller::current()?;
     let session = caller.signed_in()?;
     if session.viewer.second_factor {
         return Err(AppError::NotFound);
     }
-    let setup = backend::mfa::new_secret(&caller.state.site.product_name, &session.viewer.email)?;
+    let (issuer, account) = (&caller.state.site.product_name, &session.viewer.email);
+    let setup = match secret.filter(|s| !s.is_empty()) {
+        Some(secret) => backend::mfa::secret_again(issuer, account, &secret)?,
+        None => backend::mfa::new_secret(issuer, account)?,
+    };
     Ok(AuthenticatorSetup {
         qr_svg: setup.qr_svg,
         secret: setup.secret_text,

@@ -25,14 +25,14 @@ pub struct FormEcho {
 
 impl FormEcho {
     /// Fields whose values never go back into a page: passwords, codes,
-    /// one-time link tokens and the honeypot.
+    /// one-time link tokens and the honeypot. (An authenticator secret does:
+    /// it is the person's own and already on the page they posted from.)
     pub const NEVER_ECHOED: &[&str] = &[
         "password",
         "current_password",
         "new_password",
         "code",
         "token",
-        "secret",
         "website",
     ];
 

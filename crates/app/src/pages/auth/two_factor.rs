@@ -26,7 +26,9 @@ pub fn Enrol() -> impl IntoView {
         _ => Vec::new(),
     };
     let enrolled = viewer().is_some_and(|v| v.second_factor);
-    let setup = Resource::new(|| (), |_| second_factor_setup());
+    // After a refused confirmation, the secret already scanned is kept.
+    let scanned = echo.as_ref().map(|e| e.value("secret"));
+    let setup = Resource::new(move || scanned.clone(), second_factor_setup);
 
     view! {
         <PageHead title="Set up an authenticator app" description="Add a second step to signing in." />
