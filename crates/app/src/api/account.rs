@@ -76,12 +76,14 @@ pub async fn sign_in(
         }
         SignIn::SecondFactorDue(token) => {
             caller.set_session_cookie(&token);
-            let mut to = paths::SECOND_FACTOR.to_owned();
-            if let Some(next) = domain::account::local_next(&next) {
-                to.push_str("?next=");
-                to.push_str(&serde_urlencoded_value(next));
-            }
-            Ok(to)
+            Ok(match domain::account::local_next(&next) {
+                Some(next) => format!(
+                    "{}?{}",
+                    paths::SECOND_FACTOR,
+                    serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+                ),
+                None => paths::SECOND_FACTOR.to_owned(),
+            })
         }
         SignIn::Refused => Err(AppError::on_field(
             "email",
@@ -384,12 +386,5 @@ mod work {
         domain::account::local_next(next)
             .unwrap_or(paths::SIGNED_IN)
             .to_owned()
-    }
-
-    /// Percent-encodes a value for a query string.
-    pub(super) fn serde_urlencoded_value(value: &str) -> String {
-        serde_urlencoded::to_string([("v", value)])
-            .map(|encoded| encoded.trim_start_matches("v=").to_owned())
-            .unwrap_or_default()
     }
 }

@@ -39,13 +39,14 @@ impl FormEcho {
     /// The echo of a refused form: the fields that may be shown again, and
     /// the refusal.
     pub fn new(fields: Vec<(String, String)>, error: &AppError) -> Self {
+        let Problems { errors, message } = Problems::from_error(error);
         Self {
             values: fields
                 .into_iter()
                 .filter(|(name, _)| !Self::NEVER_ECHOED.contains(&name.as_str()))
                 .collect(),
-            errors: error.field_errors().cloned().unwrap_or_default(),
-            message: error.field_errors().is_none().then(|| error.to_string()),
+            errors,
+            message,
         }
     }
 

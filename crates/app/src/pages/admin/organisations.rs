@@ -114,8 +114,12 @@ fn OrganisationTable(found: OrganisationPage, q: String, status: String) -> impl
         return view! { <p>"No organisations match."</p> }.into_any();
     }
     let link = move |page: i64| {
-        let query =
-            serde_urlencoded_pairs(&[("q", &q), ("status", &status), ("page", &page.to_string())]);
+        let query = serde_urlencoded::to_string([
+            ("q", q.as_str()),
+            ("status", status.as_str()),
+            ("page", &page.to_string()),
+        ])
+        .unwrap_or_default();
         format!("/admin/organisations?{query}")
     };
     view! {
@@ -167,26 +171,6 @@ fn OrganisationTable(found: OrganisationPage, q: String, status: String) -> impl
         </nav>
     }
     .into_any()
-}
-
-/// `a=1&b=2` with each value percent-encoded.
-fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let v: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                        (b as char).to_string()
-                    }
-                    other => format!("%{other:02X}"),
-                })
-                .collect();
-            format!("{k}={v}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// The organisation form's fields, filled from `start` (what was typed or
