@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::tokens;
 use domain::account::{Role, Viewer, session_limits};
+use domain::flash::Flash;
 use domain::organisation::OrgStatus;
 use sqlx::{Any, Transaction};
 
@@ -180,13 +181,18 @@ pub async fn resolve(db: &Db, token: &SessionToken) -> Result<Option<Session>> {
     }))
 }
 
-/// Keeps `body` to show once on this session's next page, replacing any
+/// Keeps `flash` to show once on this session's next page, replacing any
 /// flash not yet shown.
-pub async fn set_flash(db: &Db, token: &SessionToken, body: &str) -> Result<()> {
+pub async fn set_flash(db: &Db, token: &SessionToken, flash: &Flash) -> Result<()> {
+    let body = serde_json::to_string(flash).map_err(|_| Error::Unreadable {
+        column: "session_flashes.body",
+        value: "<not encodable>".to_owned(),
+    })?;
     let now = clock::now();
     sqlx::query(
         "insert into session_flashes (token_hash, body, created_at, updated_at) values ($1, $2, $3, $3) \
-         on conflict (token_hash) do update set body = excluded.body, updated_at = excluded.updated_at",
+         on conflict (token_hash) do update set body = excluded.body, \
+           created_at = excluded.created_at, updated_at = excluded.updated_at",
     )
     .bind(token.hash())
     .bind(body)
@@ -203,7 +209,7 @@ pub const FLASH_LIFETIME_SECS: i64 = 10 * 60;
 /// The session's flash, deleted as it is read: shown once, never again.
 /// Most pages have none, so a plain read comes first and only a page with
 /// one takes the write lock.
-pub async fn take_flash(db: &Db, token: &SessionToken) -> Result<Option<String>> {
+pub async fn take_flash(db: &Db, token: &SessionToken) -> Result<Option<Flash>> {
     let hash = token.hash();
     let waiting: Option<(i64,)> =
         sqlx::query_as("select created_at from session_flashes where token_hash = $1")
@@ -219,9 +225,19 @@ pub async fn take_flash(db: &Db, token: &SessionToken) -> Result<Option<String>>
     .bind(&hash)
     .fetch_optional(db.pool())
     .await?;
-    Ok(taken
-        .filter(|(_, created_at)| clock::now() - created_at <= FLASH_LIFETIME_SECS)
-        .map(|(body, _)| body))
+    let Some((body, created_at)) = taken else {
+        return Ok(None);
+    };
+    if clock::now() - created_at > FLASH_LIFETIME_SECS {
+        return Ok(None);
+    }
+    // Never put the body in the error: it holds a secret.
+    serde_json::from_str(&body)
+        .map(Some)
+        .map_err(|_| Error::Unreadable {
+            column: "session_flashes.body",
+            value: "<unreadable>".to_owned(),
+        })
 }
 
 /// Ends one session.

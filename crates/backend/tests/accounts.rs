@@ -9,6 +9,7 @@ use backend::sessions::{self, SessionToken, Stage};
 use backend::{Db, Error, mfa, stories};
 use domain::account::{CODE_REFUSED, DOMAIN_REFUSED, RegistrationInput};
 use domain::authcode::AuthCode;
+use domain::flash::Flash;
 use domain::organisation::{ContactInput, OrgStatus, OrganisationInput};
 use domain::site::SiteInfo;
 use std::sync::Arc;
@@ -1633,25 +1634,23 @@ async fn a_flash_is_shown_once_and_only_soon(db: Db) {
     let (_, code) = organisation(&db, "Riverside Surgery", "").await;
     register_and_verify(&db, &code, "sam@riverside.example").await;
     let token = signed_in(&db, "sam@riverside.example", PASSWORD).await;
+    let shown = |code: &str| Flash::CodeReplaced {
+        id: 1,
+        code: code.to_owned(),
+    };
+    let take = |token: SessionToken| {
+        let db = db.clone();
+        async move { sessions::take_flash(&db, &token).await.expect("take") }
+    };
 
-    sessions::set_flash(&db, &token, "the new code")
+    sessions::set_flash(&db, &token, &shown("the new code"))
         .await
         .expect("flash");
-    assert_eq!(
-        sessions::take_flash(&db, &token)
-            .await
-            .expect("take")
-            .as_deref(),
-        Some("the new code")
-    );
-    assert_eq!(
-        sessions::take_flash(&db, &token).await.expect("take"),
-        None,
-        "once"
-    );
+    assert_eq!(take(token.clone()).await, Some(shown("the new code")));
+    assert_eq!(take(token.clone()).await, None, "once");
 
     // Not shown within its lifetime: dropped, never shown later.
-    sessions::set_flash(&db, &token, "a stale code")
+    sessions::set_flash(&db, &token, &shown("a stale code"))
         .await
         .expect("flash");
     sqlx::query("update session_flashes set created_at = created_at - $1")
@@ -1659,14 +1658,28 @@ async fn a_flash_is_shown_once_and_only_soon(db: Db) {
         .execute(db.pool())
         .await
         .expect("age");
-    assert_eq!(sessions::take_flash(&db, &token).await.expect("take"), None);
+    assert_eq!(take(token.clone()).await, None);
+
+    // A flash replaced just before it is shown counts its life afresh.
+    sessions::set_flash(&db, &token, &shown("first"))
+        .await
+        .expect("flash");
+    sqlx::query("update session_flashes set created_at = created_at - $1")
+        .bind(sessions::FLASH_LIFETIME_SECS + 1)
+        .execute(db.pool())
+        .await
+        .expect("age");
+    sessions::set_flash(&db, &token, &shown("second"))
+        .await
+        .expect("flash");
+    assert_eq!(take(token.clone()).await, Some(shown("second")));
 
     // Another session never sees this one's flash.
-    sessions::set_flash(&db, &token, "mine")
+    sessions::set_flash(&db, &token, &shown("mine"))
         .await
         .expect("flash");
     let other = signed_in(&db, "sam@riverside.example", PASSWORD).await;
-    assert_eq!(sessions::take_flash(&db, &other).await.expect("take"), None);
+    assert_eq!(take(other).await, None);
 
     // A refused enrolment draws the same secret again, not a new one.
     let shown = mfa::new_secret("PrimaryPoint", "sam@riverside.example").expect("secret");

@@ -95,11 +95,7 @@ fn wants_page(request: &Request) -> bool {
 /// cannot be read or taken is logged and dropped; the page still renders.
 async fn take_flash(state: &AppState, session: &Session) -> Option<domain::flash::Flash> {
     match backend::sessions::take_flash(&state.db, &session.token).await {
-        Ok(body) => body.and_then(|body| {
-            serde_json::from_str(&body)
-                .inspect_err(|error| tracing::error!(%error, "unreadable flash dropped"))
-                .ok()
-        }),
+        Ok(flash) => flash,
         Err(error) => {
             tracing::error!(%error, "could not take the session's flash");
             None

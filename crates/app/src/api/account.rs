@@ -343,11 +343,7 @@ mod work {
         /// Keeps `flash` for this session's next page, which shows it once.
         pub async fn flash(&self, flash: &domain::flash::Flash) -> Result<(), AppError> {
             let session = self.signed_in()?;
-            let body = serde_json::to_string(flash).map_err(|error| {
-                tracing::error!(%error, "could not encode a flash");
-                AppError::Internal
-            })?;
-            backend::sessions::set_flash(&self.state.db, &session.token, &body).await?;
+            backend::sessions::set_flash(&self.state.db, &session.token, flash).await?;
             Ok(())
         }
 
