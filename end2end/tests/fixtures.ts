@@ -15,9 +15,12 @@ export const test = base.extend<{ foreign: string[]; consoleErrors: string[]; cl
    * behind a load balancer), so per-client throttles never leak between tests.
    */
   client: [
-    async ({ page }, use) => {
+    async ({ page }, use, testInfo) => {
       clients += 1;
-      const address = `198.51.${100 + (process.pid % 50)}.${clients % 250}`;
+      // Each worker process (Playwright starts one per project) has its own
+      // index, so two tests never share an address within a run.
+      const worker = testInfo.workerIndex;
+      const address = `198.51.${100 + (worker % 100)}.${clients % 250}`;
       await page.setExtraHTTPHeaders({ "x-forwarded-for": address });
       await use(address);
     },
