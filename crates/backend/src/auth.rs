@@ -9,7 +9,7 @@ use crate::accounts::{self, Password, PasswordHash};
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::Db;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Unique};
 use crate::failures::{self, Reservation, Rule, Scope};
 use crate::mail;
 use crate::orgs::{self, CodeKey, CodeRefusal};
@@ -977,7 +977,7 @@ pub async fn confirm_email_change(db: &Db, site: &SiteInfo, token: &str) -> Resu
     match updated {
         Ok(_) => {}
         Err(error) => {
-            let error = Error::from(error).on_unique("email", "email", "taken");
+            let error = Error::from(error).on_unique(Unique::UserEmail, "email", "taken");
             return match error {
                 Error::Invalid(_) => Ok(false),
                 other => Err(other),

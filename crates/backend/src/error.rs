@@ -44,18 +44,72 @@ impl Error {
         Error::Invalid(errors)
     }
 
-    /// Maps a unique-constraint violation on `constraint_hint` to a message on
-    /// `field`, leaving every other error as it was.
-    pub fn on_unique(self, constraint_hint: &str, field: &str, message: &str) -> Self {
+    /// Maps a violation of `constraint` to `message` on `field`, leaving
+    /// every other error as it was.
+    pub fn on_unique(self, constraint: Unique, field: &str, message: &str) -> Self {
         match &self {
             Error::Database(sqlx::Error::Database(db))
-                if db.is_unique_violation() && db.message().contains(constraint_hint) =>
+                if Unique::of(db.as_ref()) == Some(constraint) =>
             {
-                let mut errors = FieldErrors::new();
-                errors.add(field, message);
-                Error::Invalid(errors)
+                Error::on_field(field, message)
             }
             _ => self,
+        }
+    }
+}
+
+/// The unique constraints a person can run into by what they type, so a
+/// violation can be told to them on the right field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unique {
+    /// `users.email`: one account per address.
+    UserEmail,
+    /// `organisations.ods_code`: one organisation per ODS code.
+    OrganisationOdsCode,
+    /// `organisation_domains_exclusive`: a domain not marked as shared
+    /// belongs to one organisation.
+    OrganisationDomain,
+}
+
+impl Unique {
+    const ALL: [Unique; 3] = [
+        Unique::UserEmail,
+        Unique::OrganisationOdsCode,
+        Unique::OrganisationDomain,
+    ];
+
+    /// The constraint's name in the PostgreSQL schema.
+    fn postgres_name(self) -> &'static str {
+        match self {
+            Unique::UserEmail => "users_email_key",
+            Unique::OrganisationOdsCode => "organisations_ods_code_key",
+            Unique::OrganisationDomain => "organisation_domains_exclusive",
+        }
+    }
+
+    /// SQLite names no constraint in its errors; it names the indexed
+    /// columns instead (`UNIQUE constraint failed: users.email`).
+    fn sqlite_columns(self) -> &'static str {
+        match self {
+            Unique::UserEmail => "users.email",
+            Unique::OrganisationOdsCode => "organisations.ods_code",
+            Unique::OrganisationDomain => "organisation_domains.domain",
+        }
+    }
+
+    /// Which of these constraints `error` violates, if any.
+    fn of(error: &dyn sqlx::error::DatabaseError) -> Option<Unique> {
+        if !error.is_unique_violation() {
+            return None;
+        }
+        match error.constraint() {
+            Some(name) => Unique::ALL.into_iter().find(|u| u.postgres_name() == name),
+            None => {
+                let columns = error.message().strip_prefix("UNIQUE constraint failed: ")?;
+                Unique::ALL
+                    .into_iter()
+                    .find(|u| u.sqlite_columns() == columns)
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ use backend::{Db, Error, mfa, stories};
 use domain::account::{CODE_REFUSED, DOMAIN_REFUSED, RegistrationInput};
 use domain::authcode::AuthCode;
 use domain::flash::Flash;
-use domain::organisation::{ContactInput, OrgStatus, OrganisationInput};
+use domain::organisation::{OrgStatus, OrganisationForm};
 use domain::site::SiteInfo;
 use std::sync::Arc;
 
@@ -56,26 +56,9 @@ fn site() -> SiteInfo {
 
 /// An organisation that allows `domains` (none: any), and its code.
 async fn organisation(db: &Db, name: &str, domains: &str) -> (i64, AuthCode) {
-    let org = OrganisationInput {
-        name: name.into(),
-        ods_code: String::new(),
-        address_line1: "1 High Street".into(),
-        address_line2: String::new(),
-        town: "Exampletown".into(),
-        postcode: "EX1 1AA".into(),
-        telephone: "01632 960 111".into(),
-        email: "reception@example.nhs.uk".into(),
-        website: String::new(),
-        contacts: vec![ContactInput {
-            name: "Pat Manager".into(),
-            role: "Practice manager".into(),
-            email: "pat@example.nhs.uk".into(),
-            telephone: String::new(),
-        }],
-        email_domains: domains.into(),
-    }
-    .validate()
-    .expect("valid organisation");
+    let org = OrganisationForm::example(name, domains)
+        .validate()
+        .expect("valid organisation");
     orgs::create(db, &key(), &Actor::Operator, &org)
         .await
         .expect("create organisation")

@@ -5,7 +5,7 @@ use backend::orgs::{self, CodeKey, CodeRefusal};
 use backend::{Db, Error, stories};
 use domain::Email;
 use domain::authcode::AuthCode;
-use domain::organisation::{ContactInput, OrgStatus, Organisation, OrganisationInput};
+use domain::organisation::{OrgStatus, Organisation, OrganisationForm};
 use std::sync::Arc;
 
 stories!(
@@ -25,23 +25,10 @@ fn key() -> CodeKey {
 const ADMIN: Actor = Actor::User { id: 1 };
 
 fn org(name: &str, ods: &str, postcode: &str, domains: &str) -> Organisation {
-    OrganisationInput {
-        name: name.into(),
+    OrganisationForm {
         ods_code: ods.into(),
-        address_line1: "1 High Street".into(),
-        address_line2: String::new(),
-        town: "Exampletown".into(),
         postcode: postcode.into(),
-        telephone: "01632 960 111".into(),
-        email: "reception@example.nhs.uk".into(),
-        website: String::new(),
-        contacts: vec![ContactInput {
-            name: "Pat Manager".into(),
-            role: "Practice manager".into(),
-            email: "pat@example.nhs.uk".into(),
-            telephone: String::new(),
-        }],
-        email_domains: domains.into(),
+        ..OrganisationForm::example(name, domains)
     }
     .validate()
     .expect("valid organisation")

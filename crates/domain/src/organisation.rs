@@ -207,145 +207,57 @@ mod tests {
     }
 }
 
-/// A key contact at an organisation (work details only).
+/// An organisation record exactly as an administrator types it and as the
+/// form posts it: flat, one field per input, with one key contact and an
+/// optional second. The page, the server function, the command line and the
+/// tests all use this type, and problems come back keyed by these field
+/// names (`contact_email`, `contact2_name`), so each message sits beside its
+/// input. With the `clap` feature it is also the flags of
+/// `primarypoint organisation create` (`--contact-email`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContactInput {
-    pub name: String,
-    pub role: String,
-    pub email: String,
-    pub telephone: String,
-}
-
-/// An organisation record as an administrator types it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrganisationInput {
-    pub name: String,
-    pub ods_code: String,
-    pub address_line1: String,
-    pub address_line2: String,
-    pub town: String,
-    pub postcode: String,
-    pub telephone: String,
-    pub email: String,
-    pub website: String,
-    pub contacts: Vec<ContactInput>,
-    /// One domain per line, or separated by commas or spaces.
-    pub email_domains: String,
-}
-
-/// The organisation form exactly as it posts: flat, one field per input,
-/// with one key contact and an optional second. Problems come back keyed by
-/// these field names (`contact_email`, `contact2_name`), so the page puts
-/// each message beside its input.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 #[serde(default)]
 pub struct OrganisationForm {
+    #[cfg_attr(feature = "clap", arg(long))]
     pub name: String,
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub ods_code: String,
+    #[cfg_attr(feature = "clap", arg(long))]
     pub address_line1: String,
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub address_line2: String,
+    #[cfg_attr(feature = "clap", arg(long))]
     pub town: String,
+    #[cfg_attr(feature = "clap", arg(long))]
     pub postcode: String,
+    #[cfg_attr(feature = "clap", arg(long))]
     pub telephone: String,
+    #[cfg_attr(feature = "clap", arg(long))]
     pub email: String,
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub website: String,
+    /// The key contact's name.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub contact_name: String,
+    #[cfg_attr(feature = "clap", arg(long))]
     pub contact_role: String,
+    #[cfg_attr(feature = "clap", arg(long))]
     pub contact_email: String,
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub contact_telephone: String,
+    /// A second key contact, if there is one.
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub contact2_name: String,
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub contact2_role: String,
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub contact2_email: String,
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub contact2_telephone: String,
+    /// Email domains registrations must use: one per line, or separated by
+    /// commas or spaces.
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub email_domains: String,
-}
-
-impl OrganisationForm {
-    /// Checks every field, reporting each problem on the form's own field.
-    pub fn validate(&self) -> Result<Organisation, crate::FieldErrors> {
-        OrganisationInput::from(self.clone())
-            .validate()
-            .map_err(|errors| {
-                let mut flat = crate::FieldErrors::new();
-                for error in errors.iter() {
-                    let field = if let Some(part) = error.field.strip_prefix("contacts[0].") {
-                        format!("contact_{part}")
-                    } else if let Some(part) = error.field.strip_prefix("contacts[1].") {
-                        format!("contact2_{part}")
-                    } else {
-                        error.field.clone()
-                    };
-                    flat.add(&field, error.message.clone());
-                }
-                flat
-            })
-    }
-}
-
-impl From<OrganisationForm> for OrganisationInput {
-    fn from(form: OrganisationForm) -> Self {
-        let first = ContactInput {
-            name: form.contact_name,
-            role: form.contact_role,
-            email: form.contact_email,
-            telephone: form.contact_telephone,
-        };
-        let second = ContactInput {
-            name: form.contact2_name,
-            role: form.contact2_role,
-            email: form.contact2_email,
-            telephone: form.contact2_telephone,
-        };
-        let second_given = [&second.name, &second.role, &second.email, &second.telephone]
-            .iter()
-            .any(|v| !v.trim().is_empty());
-        let contacts = if second_given {
-            vec![first, second]
-        } else {
-            vec![first]
-        };
-        OrganisationInput {
-            name: form.name,
-            ods_code: form.ods_code,
-            address_line1: form.address_line1,
-            address_line2: form.address_line2,
-            town: form.town,
-            postcode: form.postcode,
-            telephone: form.telephone,
-            email: form.email,
-            website: form.website,
-            contacts,
-            email_domains: form.email_domains,
-        }
-    }
-}
-
-impl From<OrganisationInput> for OrganisationForm {
-    fn from(input: OrganisationInput) -> Self {
-        let mut contacts = input.contacts.into_iter();
-        let first = contacts.next().unwrap_or_default();
-        let second = contacts.next().unwrap_or_default();
-        OrganisationForm {
-            name: input.name,
-            ods_code: input.ods_code,
-            address_line1: input.address_line1,
-            address_line2: input.address_line2,
-            town: input.town,
-            postcode: input.postcode,
-            telephone: input.telephone,
-            email: input.email,
-            website: input.website,
-            contact_name: first.name,
-            contact_role: first.role,
-            contact_email: first.email,
-            contact_telephone: first.telephone,
-            contact2_name: second.name,
-            contact2_role: second.role,
-            contact2_email: second.email,
-            contact2_telephone: second.telephone,
-            email_domains: input.email_domains,
-        }
-    }
 }
 
 /// A key contact that passed every rule.
@@ -373,9 +285,84 @@ pub struct Organisation {
     pub email_domains: Vec<String>,
 }
 
-impl OrganisationInput {
-    /// Checks every field; each problem is reported on its own field
-    /// (`contacts[0].email` for the first contact's email).
+/// One key contact's four inputs on the form, named by the prefix their
+/// fields share (`contact` or `contact2`).
+#[derive(Debug)]
+pub struct ContactFields<'a> {
+    prefix: &'static str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub email: &'a str,
+    pub telephone: &'a str,
+}
+
+impl ContactFields<'_> {
+    fn is_blank(&self) -> bool {
+        [self.name, self.role, self.email, self.telephone]
+            .iter()
+            .all(|value| value.trim().is_empty())
+    }
+
+    fn validate(&self, e: &mut crate::FieldErrors) -> Option<Contact> {
+        use crate::validation::required_text;
+        let field = |part: &str| format!("{}_{part}", self.prefix);
+        let name = e.check(
+            &field("name"),
+            required_text(self.name, "the contact's name", 100),
+        );
+        let role = e.check(
+            &field("role"),
+            required_text(self.role, "the contact's role", 100),
+        );
+        let email = e.check(
+            &field("email"),
+            crate::Email::parse(self.email).map_err(|err| err.to_string()),
+        );
+        let telephone = e.check(
+            &field("telephone"),
+            match self.telephone.trim() {
+                "" => Ok(None),
+                raw => crate::telephone::parse_uk_telephone(raw).map(Some),
+            },
+        );
+        Some(Contact {
+            name: name?,
+            role: role?,
+            email: email?,
+            telephone: telephone?,
+        })
+    }
+}
+
+impl OrganisationForm {
+    /// The two contact blocks on the form, in order.
+    fn contact_fields(&self) -> [ContactFields<'_>; 2] {
+        [
+            ContactFields {
+                prefix: "contact",
+                name: &self.contact_name,
+                role: &self.contact_role,
+                email: &self.contact_email,
+                telephone: &self.contact_telephone,
+            },
+            ContactFields {
+                prefix: "contact2",
+                name: &self.contact2_name,
+                role: &self.contact2_role,
+                email: &self.contact2_email,
+                telephone: &self.contact2_telephone,
+            },
+        ]
+    }
+
+    /// The key contacts filled in, in order.
+    pub fn contacts(&self) -> impl Iterator<Item = ContactFields<'_>> {
+        self.contact_fields()
+            .into_iter()
+            .filter(|contact| !contact.is_blank())
+    }
+
+    /// Checks every field, reporting each problem on the form's own field.
     pub fn validate(&self) -> Result<Organisation, crate::FieldErrors> {
         use crate::validation::{optional_text, required_text};
         let mut e = crate::FieldErrors::new();
@@ -415,52 +402,13 @@ impl OrganisationInput {
                 raw => parse_website(raw).map(Some),
             },
         );
-        let mut contacts = Vec::new();
-        if self
-            .contacts
-            .iter()
-            .all(|c| c.name.trim().is_empty() && c.email.trim().is_empty())
-        {
-            e.add("contacts[0].name", "Enter at least one key contact");
+        if self.contacts().next().is_none() {
+            e.add("contact_name", "Enter at least one key contact");
         }
-        for (i, contact) in self.contacts.iter().enumerate() {
-            if contact.name.trim().is_empty()
-                && contact.email.trim().is_empty()
-                && contact.role.trim().is_empty()
-            {
-                continue; // an unused blank row
-            }
-            let field = |name: &str| format!("contacts[{i}].{name}");
-            let name = e.check(
-                &field("name"),
-                required_text(&contact.name, "the contact's name", 100),
-            );
-            let role = e.check(
-                &field("role"),
-                required_text(&contact.role, "the contact's role", 100),
-            );
-            let email = e.check(
-                &field("email"),
-                crate::Email::parse(&contact.email).map_err(|err| err.to_string()),
-            );
-            let telephone = e.check(
-                &field("telephone"),
-                match contact.telephone.trim() {
-                    "" => Ok(None),
-                    raw => crate::telephone::parse_uk_telephone(raw).map(Some),
-                },
-            );
-            if let (Some(name), Some(role), Some(email), Some(telephone)) =
-                (name, role, email, telephone)
-            {
-                contacts.push(Contact {
-                    name,
-                    role,
-                    email,
-                    telephone,
-                });
-            }
-        }
+        let contacts: Vec<Contact> = self
+            .contacts()
+            .filter_map(|contact| contact.validate(&mut e))
+            .collect();
         let mut email_domains = Vec::new();
         for raw in self
             .email_domains
@@ -473,67 +421,58 @@ impl OrganisationInput {
                 email_domains.push(domain);
             }
         }
-        match (
-            name,
-            ods_code,
-            address_line1,
-            address_line2,
-            town,
-            postcode,
-            telephone,
-            email,
-            website,
-        ) {
-            (
-                Some(name),
-                Some(ods_code),
-                Some(address_line1),
-                Some(address_line2),
-                Some(town),
-                Some(postcode),
-                Some(telephone),
-                Some(email),
-                Some(website),
-            ) if e.is_empty() => Ok(Organisation {
-                name,
-                ods_code,
-                address_line1,
-                address_line2,
-                town,
-                postcode,
-                telephone,
-                email,
-                website,
+        let valid = || {
+            Some(Organisation {
+                name: name?,
+                ods_code: ods_code?,
+                address_line1: address_line1?,
+                address_line2: address_line2?,
+                town: town?,
+                postcode: postcode?,
+                telephone: telephone?,
+                email: email?,
+                website: website?,
                 contacts,
                 email_domains,
-            }),
+            })
+        };
+        match valid() {
+            Some(organisation) if e.is_empty() => Ok(organisation),
             _ => Err(e),
+        }
+    }
+
+    /// A complete, valid record for tests and demonstrations: a practice
+    /// called `name` whose members register with an address at one of
+    /// `email_domains` (empty: any address).
+    pub fn example(name: &str, email_domains: &str) -> OrganisationForm {
+        OrganisationForm {
+            name: name.into(),
+            address_line1: "1 High Street".into(),
+            town: "Exampletown".into(),
+            postcode: "EX1 1AA".into(),
+            telephone: "01632 960 111".into(),
+            email: "reception@example.nhs.uk".into(),
+            contact_name: "Pat Manager".into(),
+            contact_role: "Practice manager".into(),
+            contact_email: "pat@example.nhs.uk".into(),
+            email_domains: email_domains.into(),
+            ..OrganisationForm::default()
         }
     }
 }
 
 #[cfg(test)]
-mod input_tests {
+mod form_tests {
     use super::*;
 
-    pub(crate) fn riverside() -> OrganisationInput {
-        OrganisationInput {
-            name: "Riverside Surgery".into(),
+    fn riverside() -> OrganisationForm {
+        OrganisationForm {
             ods_code: "a81001".into(),
-            address_line1: "1 River Street".into(),
-            address_line2: "".into(),
-            town: "Exampletown".into(),
             postcode: "ex11aa".into(),
-            telephone: "01632 960 111".into(),
             email: "Reception@Riverside.nhs.uk".into(),
             website: "https://riverside.example.nhs.uk".into(),
-            contacts: vec![ContactInput {
-                name: "Pat Manager".into(),
-                role: "Practice manager".into(),
-                email: "pat.manager@nhs.net".into(),
-                telephone: "".into(),
-            }],
-            email_domains: "riverside.nhs.uk, NHS.net\nnhs.net".into(),
+            ..OrganisationForm::example("Riverside Surgery", "riverside.nhs.uk, NHS.net\nnhs.net")
         }
     }
 
@@ -549,45 +488,49 @@ mod input_tests {
     }
 
     #[test]
-    fn each_problem_lands_on_its_field() {
-        let mut input = riverside();
-        input.postcode = "nowhere".into();
-        input.website = "riverside.nhs.uk".into();
-        input.ods_code = "??".into();
-        input.contacts[0].email = "pat".into();
-        input.email_domains = "not a domain!".into();
-        let errors = input.validate().expect_err("invalid");
+    fn each_problem_lands_on_its_own_field() {
+        let mut form = riverside();
+        form.postcode = "nowhere".into();
+        form.website = "riverside.nhs.uk".into();
+        form.ods_code = "??".into();
+        form.contact_email = "pat".into();
+        form.contact2_name = "Sam".into();
+        form.email_domains = "not a domain!".into();
+        let errors = form.validate().expect_err("invalid");
         for field in [
             "postcode",
             "website",
             "ods_code",
-            "contacts[0].email",
+            "contact_email",
+            "contact2_role",
             "email_domains",
         ] {
             assert!(errors.get(field).is_some(), "{field}");
         }
         assert!(errors.get("name").is_none());
+        assert!(errors.get("contact2_name").is_none());
     }
 
     #[test]
-    fn the_flat_form_reports_problems_on_its_own_fields() {
-        let mut form = OrganisationForm::from(riverside());
-        assert_eq!(OrganisationInput::from(form.clone()), riverside());
-        form.contact_email = "pat".into();
-        form.contact2_name = "Sam".into();
-        let errors = form.validate().expect_err("two contact problems");
-        assert!(errors.get("contact_email").is_some());
-        assert!(errors.get("contact2_role").is_some());
-        assert!(errors.get("contacts[0].email").is_none());
+    fn a_second_contact_is_kept_in_order() {
+        let mut form = riverside();
+        form.contact2_name = "Sam Nurse".into();
+        form.contact2_role = "Lead nurse".into();
+        form.contact2_email = "sam@riverside.nhs.uk".into();
+        let org = form.validate().expect("valid");
+        let names: Vec<_> = org.contacts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Pat Manager", "Sam Nurse"]);
     }
 
     #[test]
     fn at_least_one_key_contact_is_needed() {
-        let mut input = riverside();
-        input.contacts = vec![ContactInput::default()];
-        let errors = input.validate().expect_err("invalid");
+        let mut form = riverside();
+        form.contact_name.clear();
+        form.contact_role.clear();
+        form.contact_email.clear();
+        let errors = form.validate().expect_err("invalid");
         assert_eq!(
-            errors.get("contacts[0].name"),
+            errors.get("contact_name"),
             Some("Enter at least one key contact")
         );
     }
@@ -656,7 +599,7 @@ pub struct Subscription {
 pub struct OrganisationDetail {
     pub id: i64,
     /// The record as stored, in the shape the edit form uses.
-    pub record: OrganisationInput,
+    pub record: OrganisationForm,
     pub status: OrgStatus,
     pub history: Vec<StatusChange>,
     /// `None` when the code has been revoked and no new one issued.

@@ -40,40 +40,14 @@ pub enum Command {
 pub enum OrganisationCommand {
     /// Create a customer organisation and print its authorisation code
     /// (shown this once; only its keyed hash is stored).
-    Create(Box<OrganisationArgs>),
-}
-
-/// An organisation's details as command-line flags.
-#[derive(Debug, clap::Args)]
-pub struct OrganisationArgs {
-    #[arg(long)]
-    pub name: String,
-    #[arg(long, default_value = "")]
-    pub ods_code: String,
-    #[arg(long)]
-    pub address_line1: String,
-    #[arg(long, default_value = "")]
-    pub address_line2: String,
-    #[arg(long)]
-    pub town: String,
-    #[arg(long)]
-    pub postcode: String,
-    #[arg(long)]
-    pub telephone: String,
-    #[arg(long)]
-    pub email: String,
-    #[arg(long, default_value = "")]
-    pub website: String,
-    /// The key contact's name.
-    #[arg(long)]
-    pub contact_name: String,
-    #[arg(long)]
-    pub contact_role: String,
-    #[arg(long)]
-    pub contact_email: String,
-    /// Email domains registrations must use, separated by commas.
-    #[arg(long, default_value = "")]
-    pub email_domains: String,
+    Create {
+        #[command(flatten)]
+        form: Box<domain::organisation::OrganisationForm>,
+        /// A service the organisation subscribes to, by its slug (repeat
+        /// for several).
+        #[arg(long = "service", value_name = "SLUG")]
+        services: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,6 +124,18 @@ pub struct Config {
     #[arg(long, env = "SEED_DEMO_CONTENT", default_value_t = true, global = true,
           action = clap::ArgAction::Set, value_name = "BOOL")]
     pub seed_demo_content: bool,
+
+    /// Fill an empty library with demo resources, owned by the first
+    /// administrator (added at the first start after one exists).
+    #[arg(long, env = "DEMO_LIBRARY", default_value_t = true, global = true,
+          action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub demo_library: bool,
+
+    /// Create a demo administrator and a demo member with a published
+    /// password. Refused unless PUBLIC_URL is this machine (a local run).
+    #[arg(long, env = "DEMO_ACCOUNTS", default_value_t = false, global = true,
+          action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub demo_accounts: bool,
 
     /// Seconds to let in-flight requests finish after SIGTERM.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 4, global = true,
@@ -405,6 +391,16 @@ impl Config {
         self.public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.listen_addr))
+    }
+
+    /// Whether the site is served to this machine only (a local run).
+    pub fn is_local(&self) -> bool {
+        let public_url = self.public_url();
+        let authority = public_url
+            .strip_prefix("http://")
+            .or_else(|| public_url.strip_prefix("https://"))
+            .unwrap_or_default();
+        is_loopback_host(authority)
     }
 
     pub fn site_info(&self) -> domain::site::SiteInfo {

@@ -9,7 +9,7 @@
 //!   (post/redirect/get), and a refusal is the page the form was on, drawn
 //!   again with what was typed and what was wrong.
 
-use app::components::form::FormEcho;
+use app::components::form::{FormEcho, LINK_TOKEN};
 use app::error::AppError;
 use app::state::AppState;
 use axum::body::{Body, Bytes};
@@ -86,6 +86,7 @@ pub async fn server_functions(
             let status = status(&error);
             let mut response = match page {
                 Some(page) => {
+                    let page = with_link_token(page, &fields);
                     let echo = FormEcho::new(fields, &error);
                     render(&route, parts, page, echo).await
                 }
@@ -177,6 +178,23 @@ fn form_page(uri: &Uri) -> Option<Uri> {
         return None;
     }
     local.parse().ok()
+}
+
+/// `page` with the one-time link token the form posted put back into its
+/// query, where the link page reads it. The form's own address never
+/// carries it (see [`LINK_TOKEN`]); this address is only drawn, never sent.
+fn with_link_token(page: Uri, fields: &[(String, String)]) -> Uri {
+    let Some((_, token)) = fields.iter().find(|(name, _)| name == LINK_TOKEN) else {
+        return page;
+    };
+    let mut query: Vec<(String, String)> = page
+        .query()
+        .and_then(|query| serde_urlencoded::from_str(query).ok())
+        .unwrap_or_default();
+    query.retain(|(name, _)| name != LINK_TOKEN);
+    query.push((LINK_TOKEN.to_owned(), token.clone()));
+    let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+    format!("{}?{query}", page.path()).parse().unwrap_or(page)
 }
 
 /// The page on this site that a form without a `from` was posted from.

@@ -5,7 +5,8 @@ use app::api::account::{Register, SignIn, SignOut, VerifyEmail};
 use backend::audit::Actor;
 use backend::orgs::{self, CodeKey};
 use domain::authcode::AuthCode;
-use domain::organisation::{ContactInput, OrgStatus, OrganisationInput};
+use domain::organisation::{OrgStatus, OrganisationForm};
+use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, ORIGIN, SET_COOKIE};
 use std::sync::Arc;
@@ -21,6 +22,7 @@ http_stories!(
     next_is_followed_only_to_a_local_path,
     a_suspended_organisations_member_is_refused_at_the_next_request,
     signed_out_people_are_sent_to_sign_in,
+    a_link_token_never_travels_in_a_form_address,
 );
 
 pub(super) fn key() -> CodeKey {
@@ -28,26 +30,9 @@ pub(super) fn key() -> CodeKey {
 }
 
 pub(super) async fn organisation(server: &TestServer) -> (i64, AuthCode) {
-    let org = OrganisationInput {
-        name: "Riverside Surgery".into(),
-        ods_code: String::new(),
-        address_line1: "1 High Street".into(),
-        address_line2: String::new(),
-        town: "Exampletown".into(),
-        postcode: "EX1 1AA".into(),
-        telephone: "01632 960 111".into(),
-        email: "reception@example.nhs.uk".into(),
-        website: String::new(),
-        contacts: vec![ContactInput {
-            name: "Pat Manager".into(),
-            role: "Practice manager".into(),
-            email: "pat@example.nhs.uk".into(),
-            telephone: String::new(),
-        }],
-        email_domains: String::new(),
-    }
-    .validate()
-    .expect("valid");
+    let org = OrganisationForm::example("Riverside Surgery", "")
+        .validate()
+        .expect("valid");
     orgs::create(&server.db, &key(), &Actor::Operator, &org)
         .await
         .expect("organisation")
@@ -424,4 +409,54 @@ async fn signed_out_people_are_sent_to_sign_in(server: TestServer) {
         .await
         .expect("post");
     assert_eq!(change.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// A one-time link's token stays out of every form address (where it would
+/// reach logs and history), yet a refused form keeps it for the next try.
+async fn a_link_token_never_travels_in_a_form_address(server: TestServer) {
+    const TOKEN: &str = "link-token-7c1e0b9d";
+    for page in ["/reset-password", "/verify-email", "/confirm-email"] {
+        let html = server
+            .client
+            .get(server.url(&format!("{page}?token={TOKEN}")))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        let forms = super::admin::post_forms(&html);
+        assert!(!forms.is_empty(), "{page} has a form");
+        for (action, fields) in forms {
+            assert!(!action.contains(TOKEN), "{page}: {action}");
+            if action.starts_with(app::api::account::ResetPassword::PATH) {
+                let posted: Vec<_> = fields
+                    .into_iter()
+                    .map(|(name, value)| match name.as_str() {
+                        "password" => (name, "short".to_owned()),
+                        _ => (name, value),
+                    })
+                    .collect();
+                let refused = server
+                    .client
+                    .post(server.url(&action))
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .header(reqwest::header::ACCEPT, "text/html")
+                    .header("sec-fetch-site", "same-origin")
+                    .body(serde_urlencoded::to_string(&posted).expect("form"))
+                    .send()
+                    .await
+                    .expect("post");
+                assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+                let again = refused.text().await.expect("page");
+                assert!(
+                    again.contains(&format!("value=\"{TOKEN}\"")),
+                    "the refused form keeps its token"
+                );
+            }
+        }
+    }
 }

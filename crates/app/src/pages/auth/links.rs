@@ -1,16 +1,17 @@
 use crate::api::account::{ConfirmEmail as ConfirmEmailFn, VerifyEmail as VerifyEmailFn};
 use crate::components::form::{
-    ErrorSummary, PasswordField, PostForm, action_problems, load_on_success, posted_form_echo,
+    ErrorSummary, LINK_TOKEN, PasswordField, PostForm, action_problems, load_on_success,
+    posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The token in the link's query string. A refused form is drawn again at
-/// the same address, so it is still there.
+/// The token in the link's query string. A refused form is drawn again
+/// with the token it posted in the same place.
 pub fn link_token() -> String {
-    use_query_map().with_untracked(|q| q.get("token").unwrap_or_default())
+    use_query_map().with_untracked(|q| q.get(LINK_TOKEN).unwrap_or_default())
 }
 
 /// `/verify-email?token=…`: opening the link changes nothing; the button
@@ -30,7 +31,7 @@ pub fn VerifyEmail() -> impl IntoView {
                     <h1>"Confirm your email address"</h1>
                     <p>"Confirm this is your email address to finish registering: enter the password you chose. You can then sign in."</p>
                     <PostForm action>
-                        <input type="hidden" name="token" id="token" value=token />
+                        <input type="hidden" name=LINK_TOKEN id=LINK_TOKEN value=token />
                         <PasswordField
                             name="password"
                             label="Your password"
@@ -64,7 +65,7 @@ pub fn ConfirmEmail() -> impl IntoView {
                     <h1>"Confirm your new email address"</h1>
                     <p>"Confirm that your account should use this email address from now on."</p>
                     <PostForm action>
-                        <input type="hidden" name="token" id="token" value=token />
+                        <input type="hidden" name=LINK_TOKEN id=LINK_TOKEN value=token />
                         <button class="nhsuk-button" type="submit" disabled=move || action.pending().get()>
                             "Use this email address"
                         </button>

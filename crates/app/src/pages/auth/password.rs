@@ -75,7 +75,7 @@ pub fn ResetPassword() -> impl IntoView {
                     <ErrorSummary problems />
                     <h1>"Choose a new password"</h1>
                     <PostForm action>
-                        <input type="hidden" name="token" value=token />
+                        <input type="hidden" name=crate::components::form::LINK_TOKEN value=token />
                         <PasswordField
                             name="password"
                             label="New password"
