@@ -1,41 +1,11 @@
 import { test, expect, expectAccessible, ready, withJavaScript } from "./fixtures";
 import {
-  PASSWORD, createAdmin, createOrganisation, latestMail, linkIn, nextTotpWindow, totp, unique,
+  PASSWORD, confirmEmail, createAdmin, createOrganisation, latestMail, linkIn, nextTotpWindow,
+  register, signIn, totp, unique,
 } from "./support";
-import type { Page } from "@playwright/test";
 
 // Every flow here runs twice: with JavaScript (server functions) and
 // without (plain form posts), and must end in the same place.
-
-async function register(page: Page, code: string, name: string, email: string) {
-  await page.goto("/register");
-  await ready(page);
-  // Typed the forgiving way: lower case, spaces for dashes.
-  await page.getByLabel("Authorisation code").fill(code.toLowerCase().replaceAll("-", " "));
-  await page.getByLabel("Full name").fill(name);
-  await page.getByLabel("Work email address").fill(email);
-  await page.getByLabel("Create a password").fill(PASSWORD);
-  await page.getByLabel(/I have read the privacy statement/).check();
-  await page.getByRole("button", { name: "Register" }).click();
-  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
-}
-
-async function confirmEmail(page: Page, email: string) {
-  const mail = await latestMail(email, "Confirm your email address");
-  expect(mail.text).not.toContain(PASSWORD);
-  await page.goto(linkIn(mail, "/verify-email"));
-  await ready(page);
-  await page.getByLabel("Your password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Confirm my email address" }).click();
-  await expect(page).toHaveURL(/\/login\?verified=1$/);
-}
-
-async function signIn(page: Page, email: string, password: string) {
-  await ready(page);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
 
 test("a member registers with a code, confirms the email, signs in and out", async ({ page }) => {
   const id = unique();

@@ -1,29 +1,5 @@
 import { test, expect, expectAccessible, ready, withJavaScript } from "./fixtures";
-import { PASSWORD, createAdmin, totp, unique } from "./support";
-import type { Page } from "@playwright/test";
-
-/** A new administrator, signed in with a freshly enrolled authenticator. */
-async function signedInAdmin(page: Page) {
-  const email = `admin.${unique()}@csu.example`;
-  createAdmin(email, "Alex Admin");
-  await page.goto("/login");
-  await ready(page);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account\/two-factor$/);
-  const secret = (await page.locator("code.pp-secret").textContent())!.trim();
-  await ready(page);
-  await page.getByLabel("6-digit code").fill(totp(secret));
-  await page.getByLabel("Your password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Turn on" }).click();
-  await expect(page.getByRole("heading", { name: "Your authenticator app is set up" })).toBeVisible();
-  await expect(page.locator(".pp-recovery-codes li")).toHaveCount(10);
-  // The recovery codes are shown once: a refresh finds them gone.
-  await page.reload();
-  await expect(page.getByRole("heading", { name: "Your authenticator app is set up" })).toBeVisible();
-  await expect(page.locator(".pp-recovery-codes li")).toHaveCount(0);
-}
+import { signedInAdmin, unique } from "./support";
 
 test("an administrator adds an organisation, sees its code once, replaces it and suspends it", async ({ page }) => {
   await signedInAdmin(page);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { simpleParser, type ParsedMail } from "mailparser";
 import * as OTPAuth from "otpauth";
 import { expect, type Page } from "@playwright/test";
+import { ready } from "./fixtures";
 
 // The same settings playwright.config.ts gives the server under test.
 const port = Number(process.env.PRIMARYPOINT_PORT ?? 3900);
@@ -25,9 +26,13 @@ function cli(args: string[], env: Record<string, string> = {}): string {
   }).trim();
 }
 
-/** A customer organisation, made by the operator command; returns its code. */
-export function createOrganisation(name: string): string {
+/**
+ * A customer organisation subscribed to `services` (slugs), made by the
+ * operator command; returns its code.
+ */
+export function createOrganisation(name: string, services: string[] = []): string {
   return cli([
+    ...services.flatMap((slug) => ["--service", slug]),
     "organisation", "create",
     "--name", name,
     "--address-line1", "1 High Street",
@@ -89,4 +94,73 @@ export function totp(secret: string): string {
 export async function nextTotpWindow() {
   const intoWindow = (Date.now() / 1000) % 30;
   await new Promise((resolve) => setTimeout(resolve, (30 - intoWindow + 1) * 1000));
+}
+
+// Journeys several specs share. Each works with JavaScript on and off.
+
+export async function register(page: Page, code: string, name: string, email: string) {
+  await page.goto("/register");
+  await ready(page);
+  // Typed the forgiving way: lower case, spaces for dashes.
+  await page.getByLabel("Authorisation code").fill(code.toLowerCase().replaceAll("-", " "));
+  await page.getByLabel("Full name").fill(name);
+  await page.getByLabel("Work email address").fill(email);
+  await page.getByLabel("Create a password").fill(PASSWORD);
+  await page.getByLabel(/I have read the privacy statement/).check();
+  await page.getByRole("button", { name: "Register" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+}
+
+export async function confirmEmail(page: Page, email: string) {
+  const mail = await latestMail(email, "Confirm your email address");
+  expect(mail.text).not.toContain(PASSWORD);
+  await page.goto(linkIn(mail, "/verify-email"));
+  await ready(page);
+  await page.getByLabel("Your password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Confirm my email address" }).click();
+  await expect(page).toHaveURL(/\/login\?verified=1$/);
+}
+
+export async function signIn(page: Page, email: string, password: string) {
+  await ready(page);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** A new administrator, signed in with a freshly enrolled authenticator. */
+export async function signedInAdmin(page: Page) {
+  const email = `admin.${unique()}@csu.example`;
+  createAdmin(email, "Alex Admin");
+  await page.goto("/login");
+  await ready(page);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account\/two-factor$/);
+  const secret = (await page.locator("code.pp-secret").textContent())!.trim();
+  await ready(page);
+  await page.getByLabel("6-digit code").fill(totp(secret));
+  await page.getByLabel("Your password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Turn on" }).click();
+  await expect(page.getByRole("heading", { name: "Your authenticator app is set up" })).toBeVisible();
+  await expect(page.locator(".pp-recovery-codes li")).toHaveCount(10);
+  // The recovery codes are shown once: a refresh finds them gone.
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Your authenticator app is set up" })).toBeVisible();
+  await expect(page.locator(".pp-recovery-codes li")).toHaveCount(0);
+}
+
+/**
+ * A member of a new organisation subscribed to `services`, registered,
+ * confirmed and signed in; returns their email address.
+ */
+export async function signedInMember(page: Page, services: string[]): Promise<string> {
+  const email = `member.${unique()}@riverside.example`;
+  const code = createOrganisation(`Riverside Surgery ${unique()}`, services);
+  await register(page, code, "Sam Member", email);
+  await confirmEmail(page, email);
+  await signIn(page, email, PASSWORD);
+  await expect(page).toHaveURL(/\/portal$/);
+  return email;
 }

@@ -143,7 +143,15 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/account/email") view=auth::account::ChangeEmail ssr=SsrMode::Async />
                         <Route path=path!("/account/two-factor") view=auth::two_factor::Enrol ssr=SsrMode::Async />
                         <Route path=path!("/portal") view=portal::home::PortalHome ssr=SsrMode::Async />
+                        <Route path=path!("/portal/library") view=portal::library::Library ssr=SsrMode::Async />
+                        <Route path=path!("/portal/library/:id") view=portal::library::LibraryResource ssr=SsrMode::Async />
+                        <Route path=path!("/portal/saved") view=portal::library::Saved ssr=SsrMode::Async />
                         <Route path=path!("/admin") view=admin::home::AdminHome ssr=SsrMode::Async />
+                        <Route path=path!("/admin/library") view=admin::library::AdminLibrary ssr=SsrMode::Async />
+                        <Route path=path!("/admin/library/new") view=admin::library::NewResource ssr=SsrMode::Async />
+                        <Route path=path!("/admin/library/reviews") view=admin::library::Reviews ssr=SsrMode::Async />
+                        <Route path=path!("/admin/library/:id") view=admin::library::AdminResource ssr=SsrMode::Async />
+                        <Route path=path!("/admin/library/:id/edit") view=admin::library::EditResource ssr=SsrMode::Async />
                         <Route path=path!("/admin/organisations") view=admin::organisations::Organisations ssr=SsrMode::Async />
                         <Route path=path!("/admin/organisations/new") view=admin::organisations::NewOrganisation ssr=SsrMode::Async />
                         <Route path=path!("/admin/organisations/:id") view=admin::organisations::OrganisationPage ssr=SsrMode::Async />

@@ -1,9 +1,10 @@
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::Db;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Unique};
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
+use domain::account::Role;
 use domain::{Email, FieldErrors};
 use std::fmt;
 
@@ -153,6 +154,31 @@ pub async fn create_admin(
     full_name: &str,
     password: &Password,
 ) -> Result<i64> {
+    create_verified(db, email, full_name, password, None).await
+}
+
+/// Creates a member of organisation `organisation_id`, verified from the
+/// start (an operator vouches for it, as for the demo member of a local
+/// run). Refuses an email that already has an account.
+pub async fn create_member(
+    db: &Db,
+    organisation_id: i64,
+    email: &Email,
+    full_name: &str,
+    password: &Password,
+) -> Result<i64> {
+    create_verified(db, email, full_name, password, Some(organisation_id)).await
+}
+
+/// An account an operator vouches for: a member of `organisation`, or an
+/// administrator when there is none.
+async fn create_verified(
+    db: &Db,
+    email: &Email,
+    full_name: &str,
+    password: &Password,
+    organisation: Option<i64>,
+) -> Result<i64> {
     let mut errors = FieldErrors::new();
     let full_name = errors.check(
         "full_name",
@@ -161,22 +187,28 @@ pub async fn create_admin(
     let Some(full_name) = full_name else {
         return Err(Error::Invalid(errors));
     };
+    let role = match organisation {
+        Some(_) => Role::Member,
+        None => Role::Admin,
+    };
     let hash = hash_password(password).await?;
     let mut tx = db.begin_write().await?;
     let now = clock::now();
     let inserted: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
-        "insert into users (email, full_name, password_hash, role, email_verified_at, created_at, updated_at) \
-         values ($1, $2, $3, 'admin', $4, $4, $4) returning id",
+        "insert into users (email, full_name, password_hash, role, organisation_id, email_verified_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $6, $6) returning id",
     )
     .bind(email.as_str())
     .bind(&full_name)
     .bind(hash.as_phc())
+    .bind(role.as_str())
+    .bind(organisation)
     .bind(now)
     .fetch_one(&mut *tx)
     .await;
     let (id,) = inserted.map_err(Error::from).map_err(|e| {
         e.on_unique(
-            "email",
+            Unique::UserEmail,
             "email",
             "An account with that email address already exists",
         )
@@ -184,9 +216,12 @@ pub async fn create_admin(
     audit::record(
         &mut tx,
         &Actor::Operator,
-        "account.admin_created",
+        match role {
+            Role::Admin => "account.admin_created",
+            Role::Member => "account.member_created",
+        },
         Some(&format!("user:{id}")),
-        &serde_json::json!({ "email": email.as_str() }),
+        &serde_json::json!({ "email": email.as_str(), "organisation_id": organisation }),
     )
     .await?;
     tx.commit().await?;

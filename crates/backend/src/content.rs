@@ -19,6 +19,15 @@ pub async fn list_services(db: &Db) -> Result<Vec<ServiceSummary>> {
         .collect())
 }
 
+/// The id of the service with `slug`, if there is one.
+pub async fn service_id(db: &Db, slug: &str) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as("select id from services where slug = $1")
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
 /// One service by its slug, with its description rendered to safe HTML.
 pub async fn service(db: &Db, slug: &str) -> Result<ServiceDetail> {
     if !is_slug(slug) {

@@ -24,6 +24,7 @@ mod failures;
 
 /// Services and content pages for the public website, and the demo seed.
 pub mod content;
+pub mod demo;
 
 /// Public enquiries from the contact form.
 pub mod contact;

@@ -17,14 +17,16 @@ use domain::FieldErrors;
 use domain::account::Viewer;
 use domain::library::{
     DAY, KindCount, LibraryPage, LibraryQuery, LibrarySort, PER_PAGE, REVIEW_DUE_DAYS, Resource,
-    ResourceDetail, ResourceKind, ResourceOwner, ResourceStatus, ResourceSummary, ReviewBadge,
-    ReviewItem, ServiceRef, normalise_search, page_count, snippet_parts,
+    ResourceDetail, ResourceFormOptions, ResourceKind, ResourceOwner, ResourceStatus,
+    ResourceSummary, ReviewBadge, ReviewItem, ServiceRef, normalise_search, page_count,
+    snippet_parts,
 };
 use scope::{Scope, Sql};
 use search::Matcher;
 use serde::Serialize;
 use sqlx::{Any, Transaction};
 
+pub mod reminders;
 mod scope;
 mod search;
 
@@ -72,6 +74,7 @@ impl SummaryRow {
                 name: self.service_name,
             },
             tags: split_tags(&self.tags),
+            badge: ReviewBadge::for_review(self.review_date, clock::now()),
             review_date: self.review_date,
             published_at: self.published_at,
             updated_at: self.updated_at,
@@ -673,4 +676,29 @@ pub async fn service_counts(db: &Db, slug: &str) -> Result<Vec<KindCount>> {
         .collect::<Result<Vec<_>>>()?;
     counts.sort_by_key(|c| ResourceKind::ALL.iter().position(|k| *k == c.kind));
     Ok(counts)
+}
+
+/// What the administrators' resource form offers: every service and every
+/// administrator who may own a resource. Anyone else gets
+/// [`Error::NotFound`].
+pub async fn form_options(db: &Db, viewer: &Viewer) -> Result<ResourceFormOptions> {
+    if !Scope::of(db.pool(), viewer.id).await?.is_admin() {
+        return Err(Error::NotFound);
+    }
+    let services: Vec<(i64, String)> =
+        sqlx::query_as("select id, name from services order by name, id")
+            .fetch_all(db.pool())
+            .await?;
+    let owners: Vec<(i64, String)> = sqlx::query_as(
+        "select id, full_name from users where role = 'admin' order by full_name, id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(ResourceFormOptions {
+        services,
+        owners: owners
+            .into_iter()
+            .map(|(id, full_name)| ResourceOwner { id, full_name })
+            .collect(),
+    })
 }

@@ -6,8 +6,9 @@
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::Db;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Unique};
 use domain::authcode::{AuthCode, RANDOM_BYTES};
+use domain::library::long_date as date;
 use domain::organisation::{OrgStatus, Organisation};
 use domain::{Email, FieldErrors};
 use hmac::{Hmac, Mac};
@@ -74,7 +75,7 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(Error::from)
-    .map_err(|e| e.on_unique("ods_code", "ods_code", "Another organisation already has this ODS code"))?;
+    .map_err(|e| e.on_unique(Unique::OrganisationOdsCode, "ods_code", "Another organisation already has this ODS code"))?;
     write_children(&mut tx, id, org, now).await?;
     let code = issue_code(&mut tx, key, id, now).await?;
     audit::record(
@@ -120,7 +121,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, org: &Organisation) -> Resu
     .execute(&mut *tx)
     .await
     .map_err(Error::from)
-    .map_err(|e| e.on_unique("ods_code", "ods_code", "Another organisation already has this ODS code"))?;
+    .map_err(|e| e.on_unique(Unique::OrganisationOdsCode, "ods_code", "Another organisation already has this ODS code"))?;
     sqlx::query("delete from organisation_contacts where organisation_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -183,7 +184,7 @@ async fn write_children(
         .map_err(Error::from)
         .map_err(|e| {
             e.on_unique(
-                "domain",
+                Unique::OrganisationDomain,
                 "email_domains",
                 &format!("{domain} is already used by another organisation. Ask for it to be marked as shared if several organisations use it."),
             )
@@ -628,15 +629,6 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A Unix time as a date people read: "23 November 2026".
-fn date(at: i64) -> String {
-    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
-}
-
 /// A page of the organisation list for administrators.
 pub async fn list(
     db: &Db,
@@ -683,7 +675,7 @@ struct DetailRow {
 /// Everything an administrator sees about organisation `id`.
 pub async fn detail(db: &Db, id: i64) -> Result<domain::organisation::OrganisationDetail> {
     use domain::organisation::{
-        CodeInfo, ContactInput, OrganisationDetail, OrganisationInput, StatusChange, Subscription,
+        CodeInfo, OrganisationDetail, OrganisationForm, StatusChange, Subscription,
     };
     let row: DetailRow = sqlx::query_as(
         "select name, ods_code, address_line1, address_line2, town, postcode, telephone, email, website, status \
@@ -730,30 +722,36 @@ pub async fn detail(db: &Db, id: i64) -> Result<domain::organisation::Organisati
     Ok(OrganisationDetail {
         id,
         status: stored_status(&row.status)?,
-        record: OrganisationInput {
-            name: row.name,
-            ods_code: row.ods_code.unwrap_or_default(),
-            address_line1: row.address_line1,
-            address_line2: row.address_line2.unwrap_or_default(),
-            town: row.town,
-            postcode: row.postcode,
-            telephone: row.telephone,
-            email: row.email,
-            website: row.website.unwrap_or_default(),
-            contacts: contacts
-                .into_iter()
-                .map(|(name, role, email, telephone)| ContactInput {
-                    name,
-                    role,
-                    email,
-                    telephone: telephone.unwrap_or_default(),
-                })
-                .collect(),
-            email_domains: domains
-                .into_iter()
-                .map(|(d,)| d)
-                .collect::<Vec<_>>()
-                .join("\n"),
+        record: {
+            let mut contacts = contacts.into_iter();
+            let (contact_name, contact_role, contact_email, contact_telephone) =
+                contacts.next().unwrap_or_default();
+            let (contact2_name, contact2_role, contact2_email, contact2_telephone) =
+                contacts.next().unwrap_or_default();
+            OrganisationForm {
+                name: row.name,
+                ods_code: row.ods_code.unwrap_or_default(),
+                address_line1: row.address_line1,
+                address_line2: row.address_line2.unwrap_or_default(),
+                town: row.town,
+                postcode: row.postcode,
+                telephone: row.telephone,
+                email: row.email,
+                website: row.website.unwrap_or_default(),
+                contact_name,
+                contact_role,
+                contact_email,
+                contact_telephone: contact_telephone.unwrap_or_default(),
+                contact2_name,
+                contact2_role,
+                contact2_email,
+                contact2_telephone: contact2_telephone.unwrap_or_default(),
+                email_domains: domains
+                    .into_iter()
+                    .map(|(d,)| d)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            }
         },
         history: history
             .into_iter()

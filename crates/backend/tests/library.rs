@@ -25,6 +25,8 @@ stories!(
     writes_and_views_are_audited_and_only_administrators_write,
     unknown_stored_kinds_and_statuses_are_refused_and_fail_closed,
     whats_new_reviews_and_service_counts_follow_the_same_rules,
+    the_demo_library_fills_an_empty_library_once_for_the_demo_member,
+    owners_are_reminded_a_month_before_a_review_and_on_the_day_once_each,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -972,5 +974,165 @@ async fn whats_new_reviews_and_service_counts_follow_the_same_rules(db: Db) {
             .await
             .expect("counts")
             .is_empty()
+    );
+}
+
+async fn the_demo_library_fills_an_empty_library_once_for_the_demo_member(db: Db) {
+    use backend::demo;
+    let key = orgs::CodeKey::new(std::sync::Arc::from(
+        &b"demo-secret-demo-secret-demo-secret!"[..],
+    ));
+    backend::content::seed_demo_content(&db)
+        .await
+        .expect("catalogue");
+    // No administrator yet: nobody could own the resources, so none.
+    assert_eq!(demo::seed_library(&db).await.expect("seed"), 0);
+    assert!(demo::create_accounts(&db, &key).await.expect("accounts"));
+    assert!(
+        !demo::create_accounts(&db, &key).await.expect("again"),
+        "once only"
+    );
+    let added = demo::seed_library(&db).await.expect("seed");
+    assert!(added >= 7 * 3 * ResourceKind::ALL.len(), "{added}");
+    assert_eq!(
+        demo::seed_library(&db).await.expect("again"),
+        0,
+        "once only"
+    );
+
+    // The demo member, subscribed to everything, sees every resource, of
+    // every kind in every service, some of them due for review.
+    let (member,): (i64,) = sqlx::query_as("select id from users where email = $1")
+        .bind(demo::DEMO_MEMBER)
+        .fetch_one(db.pool())
+        .await
+        .expect("the demo member");
+    let viewer = Viewer {
+        id: member,
+        full_name: "Morgan Member".into(),
+        email: demo::DEMO_MEMBER.into(),
+        role: Role::Member,
+        organisation: Some("Demo Surgery".into()),
+        second_factor: false,
+    };
+    let everything = library::count(&db, &viewer, &LibraryQuery::default())
+        .await
+        .expect("count");
+    assert_eq!(everything, i64::try_from(added).expect("fits"));
+    for kind in ResourceKind::ALL {
+        let query = LibraryQuery {
+            kind: Some(kind),
+            ..LibraryQuery::default()
+        };
+        assert!(library::count(&db, &viewer, &query).await.expect("count") >= 7 * 3);
+    }
+    let first = library::list(&db, &viewer, &LibraryQuery::default())
+        .await
+        .expect("list");
+    assert!(!first.rows.is_empty());
+    let found = library::search(
+        &db,
+        &viewer,
+        &LibraryQuery {
+            q: "controlled drugs".into(),
+            ..LibraryQuery::default()
+        },
+    )
+    .await
+    .expect("search");
+    assert!(
+        found.total >= 6,
+        "a topic's resources are found: {}",
+        found.total
+    );
+    let (overdue,): (i64,) =
+        sqlx::query_as("select count(*) from resources where review_date < $1")
+            .bind(backend::clock::now())
+            .fetch_one(db.pool())
+            .await
+            .expect("overdue");
+    assert!(overdue > 0, "some reviews are overdue");
+}
+
+async fn owners_are_reminded_a_month_before_a_review_and_on_the_day_once_each(db: Db) {
+    use backend::library::reminders;
+    let lib = library(&db).await;
+    let now = backend::clock::now();
+    let today = now.div_euclid(DAY) * DAY;
+    let dated = |title: &str, review: i64| Resource {
+        review_date: Some(review),
+        ..resource(title, lib.medicines, &lib.admin)
+    };
+    let soon = publish(&db, &lib.admin, &dated("Due in ten days", today + 10 * DAY)).await;
+    publish(
+        &db,
+        &lib.admin,
+        &dated("Due in forty days", today + 40 * DAY),
+    )
+    .await;
+    let archived = publish(&db, &lib.admin, &dated("Archived and due", today - DAY)).await;
+    library::set_status(&db, &lib.admin, archived, ResourceStatus::Archived)
+        .await
+        .expect("archive");
+    let mail = |db: &Db| {
+        let db = db.clone();
+        async move {
+            let rows: Vec<(String, String, String)> =
+                sqlx::query_as("select recipient, subject, body from outbox order by id")
+                    .fetch_all(db.pool())
+                    .await
+                    .expect("outbox");
+            rows
+        }
+    };
+
+    // A month ahead: one reminder, to the owner, linking to the page.
+    let url = "https://portal.example";
+    assert_eq!(reminders::send_due(&db, url, now).await.expect("send"), 1);
+    assert_eq!(
+        reminders::send_due(&db, url, now).await.expect("again"),
+        0,
+        "once"
+    );
+    let sent = mail(&db).await;
+    assert_eq!(sent.len(), 1);
+    let (to, subject, body) = &sent[0];
+    assert_eq!(to, &lib.admin.email);
+    assert!(
+        subject.starts_with("Review due on ") && subject.ends_with("Due in ten days"),
+        "{subject}"
+    );
+    assert!(
+        body.contains(&format!("{url}/admin/library/{soon}")),
+        "{body}"
+    );
+
+    // On the day: one more, and still none for the archived resource or
+    // the one due in forty days (which is now thirty days off).
+    let on_the_day = today + 10 * DAY + 3600;
+    assert_eq!(
+        reminders::send_due(&db, url, on_the_day)
+            .await
+            .expect("day"),
+        2
+    );
+    assert_eq!(
+        reminders::send_due(&db, url, on_the_day)
+            .await
+            .expect("again"),
+        0
+    );
+    let subjects: Vec<String> = mail(&db).await.into_iter().map(|(_, s, _)| s).collect();
+    assert!(
+        subjects.contains(&"Review due: Due in ten days".to_owned()),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.iter().any(|s| s.ends_with("Due in forty days")),
+        "{subjects:?}"
+    );
+    assert!(
+        !subjects.iter().any(|s| s.contains("Archived")),
+        "{subjects:?}"
     );
 }

@@ -168,6 +168,50 @@ pub fn iso_date(at: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// A Unix time as a date people read: "23 November 2026" (UTC).
+pub fn long_date(at: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (y, m, d) = civil_date(at);
+    let month = usize::try_from(m - 1)
+        .ok()
+        .and_then(|i| MONTHS.get(i))
+        .copied()
+        .unwrap_or_default();
+    format!("{d} {month} {y}")
+}
+
+/// A resource's page in the member library.
+pub fn resource_path(id: i64) -> String {
+    format!("/portal/library/{id}")
+}
+
+/// A resource's page for administrators: status, files and history.
+pub fn admin_resource_path(id: i64) -> String {
+    format!("/admin/library/{id}")
+}
+
+/// The choices the administrators' resource form offers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceFormOptions {
+    /// Every service, as `(id, name)`.
+    pub services: Vec<(i64, String)>,
+    /// Every administrator who may own a resource.
+    pub owners: Vec<ResourceOwner>,
+}
+
 /// A date as a date input posts it (`YYYY-MM-DD`), as Unix seconds at
 /// 00:00 UTC. Blank is `None`.
 pub fn parse_date(raw: &str) -> Result<Option<i64>, String> {
@@ -381,6 +425,42 @@ mod lenient {
             .unwrap_or_default())
     }
 
+    /// A checkbox's value, however the form arrived: a boolean, or the
+    /// text a browser posts (`true`, `on`); anything else is unticked.
+    pub(super) fn checkbox<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        struct Checkbox;
+
+        impl<'de> Visitor<'de> for Checkbox {
+            type Value = bool;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a checkbox value")
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+                Ok(v)
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+                Ok(matches!(v, "true" | "on"))
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+                Ok(false)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+                Ok(false)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+                d.deserialize_any(Checkbox)
+            }
+        }
+
+        d.deserialize_any(Checkbox)
+    }
+
     pub(super) fn page<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         Ok(text(d)?.and_then(|raw| raw.parse().ok()).unwrap_or(1))
     }
@@ -464,8 +544,11 @@ pub struct ResourceSummary {
     pub status: ResourceStatus,
     pub service: ServiceRef,
     pub tags: Vec<String>,
-    /// Unix seconds at 00:00 UTC; see [`ReviewBadge::for_review`].
+    /// Unix seconds at 00:00 UTC.
     pub review_date: Option<i64>,
+    /// The review badge as of when it was read (so server and browser
+    /// draw the same page).
+    pub badge: Option<ReviewBadge>,
     /// When it was first published (Unix seconds).
     pub published_at: Option<i64>,
     pub updated_at: i64,
@@ -544,6 +627,8 @@ pub struct ResourceInput {
     pub owner_id: String,
     /// `YYYY-MM-DD` or blank.
     pub review_date: String,
+    /// A checkbox: ticked posts `true` (or `on`), unticked posts nothing.
+    #[serde(deserialize_with = "lenient::checkbox")]
     pub for_all_customers: bool,
 }
 
@@ -564,6 +649,26 @@ pub struct Resource {
 }
 
 impl ResourceInput {
+    /// The form filled in with a stored resource, for editing it.
+    pub fn from_detail(detail: &ResourceDetail) -> Self {
+        let resource = &detail.summary;
+        ResourceInput {
+            title: resource.title.clone(),
+            summary: resource.summary.clone(),
+            body_md: detail.body_md.clone().unwrap_or_default(),
+            service_id: resource.service.id.to_string(),
+            kind: resource.kind.as_str().to_owned(),
+            tags: resource.tags.join(", "),
+            owner_id: detail
+                .owner
+                .as_ref()
+                .map(|owner| owner.id.to_string())
+                .unwrap_or_default(),
+            review_date: resource.review_date.map(iso_date).unwrap_or_default(),
+            for_all_customers: resource.for_all_customers,
+        }
+    }
+
     /// Checks every field and reports every problem at once, in form order.
     pub fn validate(&self) -> Result<Resource, FieldErrors> {
         let mut errors = FieldErrors::new();
@@ -635,6 +740,25 @@ impl ResourceInput {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// How a server function reads a form: its fields flattened into the
+    /// function's arguments, every value text.
+    #[derive(Deserialize)]
+    struct Posted {
+        #[serde(flatten)]
+        form: ResourceInput,
+    }
+
+    #[rstest]
+    #[case::ticked("title=T&for_all_customers=true", true)]
+    #[case::ticked_without_a_value("title=T&for_all_customers=on", true)]
+    #[case::unticked("title=T", false)]
+    #[case::echoed_back_unticked("title=T&for_all_customers=false", false)]
+    fn a_checkbox_reads_as_browsers_post_it(#[case] body: &str, #[case] ticked: bool) {
+        let posted: Posted = serde_urlencoded::from_str(body).expect("readable");
+        assert_eq!(posted.form.for_all_customers, ticked);
+        assert_eq!(posted.form.title, "T");
+    }
     use rstest::rstest;
 
     #[test]
@@ -653,6 +777,15 @@ mod tests {
     }
 
     const NOW: i64 = 1_795_000_000; // 2026-11-18 11:06:40 UTC
+
+    #[rstest]
+    #[case::now(NOW, "18 November 2026")]
+    #[case::epoch(0, "1 January 1970")]
+    #[case::leap_day(1_709_164_800, "29 February 2024")]
+    #[case::new_years_eve(1_767_225_599, "31 December 2025")]
+    fn dates_read_as_people_write_them(#[case] at: i64, #[case] expected: &str) {
+        assert_eq!(long_date(at), expected);
+    }
 
     #[rstest]
     #[case::no_review_date(None, None)]

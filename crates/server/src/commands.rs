@@ -1,4 +1,4 @@
-use crate::config::{AdminCommand, Cli, Command, Config, OrganisationArgs, OrganisationCommand};
+use crate::config::{AdminCommand, Cli, Command, Config, OrganisationCommand};
 use crate::router::{self, RouterSettings};
 use crate::security::SecuritySettings;
 use crate::shutdown::{self, Shutdown};
@@ -35,8 +35,8 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Admin(AdminCommand::Create { email, name }) => {
                 admin_create(&cli.config, &email, &name).await
             }
-            Command::Organisation(OrganisationCommand::Create(args)) => {
-                organisation_create(&cli.config, &args).await
+            Command::Organisation(OrganisationCommand::Create { form, services }) => {
+                organisation_create(&cli.config, &form, &services).await
             }
         }
     });
@@ -103,6 +103,33 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(contents.as_bytes())
 }
 
+/// The demo accounts, where a local run asks for them, and the demo
+/// library for an empty library.
+async fn demonstrate(config: &Config, db: &Db, key: &backend::orgs::CodeKey) -> anyhow::Result<()> {
+    if config.demo_accounts {
+        if !config.is_local() {
+            bail!(
+                "DEMO_ACCOUNTS: demo accounts have a published password, so they are only for a \
+                 local run (PUBLIC_URL on localhost or 127.0.0.1)"
+            );
+        }
+        if backend::demo::create_accounts(db, key).await? {
+            tracing::info!(
+                admin = backend::demo::DEMO_ADMIN,
+                member = backend::demo::DEMO_MEMBER,
+                "demo accounts created (the password is in the README)"
+            );
+        }
+    }
+    if config.demo_library {
+        let added = backend::demo::seed_library(db).await?;
+        if added > 0 {
+            tracing::info!(added, "empty library: added the demo resources");
+        }
+    }
+    Ok(())
+}
+
 /// Everything `serve` builds before it listens; tests use it too.
 pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSettings)> {
     let db = open_database(config).await?;
@@ -110,12 +137,14 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         tracing::info!("empty database: added the demo services and statutory pages");
     }
     let secret = secret_key(config)?;
+    let code_key = backend::orgs::CodeKey::new(secret.clone());
+    demonstrate(config, &db, &code_key).await?;
     let state = AppState {
         db,
         site: config.site_info(),
         placeholders: config.placeholders(),
         client_key_secret: secret.clone(),
-        code_key: backend::orgs::CodeKey::new(secret.clone()),
+        code_key,
         secure_cookies: config.public_url().starts_with("https://"),
     };
     let leptos = LeptosOptions::builder()
@@ -204,25 +233,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 /// Environment variable holding the new administrator's password.
 pub const ADMIN_PASSWORD_ENV: &str = "ADMIN_PASSWORD";
 
-async fn organisation_create(config: &Config, args: &OrganisationArgs) -> anyhow::Result<()> {
+async fn organisation_create(
+    config: &Config,
+    form: &domain::organisation::OrganisationForm,
+    services: &[String],
+) -> anyhow::Result<()> {
     // The same form an administrator fills in, so problems come back named
     // as the flags are (`--contact-email`).
-    let form = domain::organisation::OrganisationForm {
-        name: args.name.clone(),
-        ods_code: args.ods_code.clone(),
-        address_line1: args.address_line1.clone(),
-        address_line2: args.address_line2.clone(),
-        town: args.town.clone(),
-        postcode: args.postcode.clone(),
-        telephone: args.telephone.clone(),
-        email: args.email.clone(),
-        website: args.website.clone(),
-        contact_name: args.contact_name.clone(),
-        contact_role: args.contact_role.clone(),
-        contact_email: args.contact_email.clone(),
-        email_domains: args.email_domains.clone(),
-        ..Default::default()
-    };
     let organisation = form.validate().map_err(|errors| {
         let problems: Vec<_> = errors
             .iter()
@@ -232,8 +249,7 @@ async fn organisation_create(config: &Config, args: &OrganisationArgs) -> anyhow
     })?;
     let key = backend::orgs::CodeKey::new(secret_key(config)?);
     let db = open_database(config).await?;
-    let created =
-        backend::orgs::create(&db, &key, &backend::audit::Actor::Operator, &organisation).await;
+    let created = create_subscribed(&db, &key, &organisation, services).await;
     db.close().await;
     match created {
         Ok((id, code)) => {
@@ -250,6 +266,34 @@ async fn organisation_create(config: &Config, args: &OrganisationArgs) -> anyhow
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// Creates the organisation and subscribes it to the services named by
+/// slug; one that does not exist is refused before anything is created.
+async fn create_subscribed(
+    db: &Db,
+    key: &backend::orgs::CodeKey,
+    organisation: &domain::organisation::Organisation,
+    slugs: &[String],
+) -> Result<(i64, domain::authcode::AuthCode), backend::Error> {
+    let mut ids = Vec::new();
+    for slug in slugs {
+        match backend::content::service_id(db, slug).await? {
+            Some(id) => ids.push(id),
+            None => {
+                return Err(backend::Error::on_field(
+                    "service",
+                    &format!("There is no service {slug:?}"),
+                ));
+            }
+        }
+    }
+    let operator = backend::audit::Actor::Operator;
+    let (id, code) = backend::orgs::create(db, key, &operator, organisation).await?;
+    if !ids.is_empty() {
+        backend::orgs::set_services(db, &operator, id, &ids).await?;
+    }
+    Ok((id, code))
 }
 
 async fn admin_create(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {

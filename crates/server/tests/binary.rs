@@ -285,3 +285,39 @@ fn request_logs_carry_paths_but_never_tokens_or_passwords() {
         "a password reached the log: {log}"
     );
 }
+
+#[test]
+fn demo_accounts_are_refused_unless_the_site_is_on_this_machine() {
+    let data = tempfile::tempdir().expect("data dir");
+    let refused = primarypoint()
+        .env("DATA_DIR", data.path())
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .env("PUBLIC_URL", "https://portal.example.nhs.uk")
+        .env("DEMO_ACCOUNTS", "true")
+        .env("SITE_ROOT", data.path())
+        .arg("serve")
+        .output()
+        .expect("run");
+    assert!(!refused.status.success(), "the server did not start");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("DEMO_ACCOUNTS"), "{stderr}");
+    // Nothing was created: the demo administrator's address is still free.
+    let out = primarypoint()
+        .env("DATA_DIR", data.path())
+        .env("ADMIN_PASSWORD", "a long enough passphrase")
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "demo.admin@primarypoint.example",
+            "--name",
+            "Check",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -121,7 +121,17 @@ impl TestServer {
     /// The form on `page` posted by the browser itself (no JavaScript) to
     /// its server function `S`.
     fn post_form<S: ServerFn>(&self, page: &str) -> reqwest::RequestBuilder {
-        self.client
+        self.post_form_from::<S>(&self.client, page)
+    }
+
+    /// The same, from another browser: `client` keeps its own cookies, so
+    /// signing in there ends no session of this test's shared client.
+    fn post_form_from<S: ServerFn>(
+        &self,
+        client: &reqwest::Client,
+        page: &str,
+    ) -> reqwest::RequestBuilder {
+        client
             .post(self.url(S::PATH))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
@@ -168,6 +178,10 @@ mod accounts;
 /// The administrators' area: who gets in.
 #[path = "http/admin.rs"]
 mod admin;
+
+/// The member library: who finds, reads and saves what.
+#[path = "http/library.rs"]
+mod library;
 
 http_stories!(
     health_and_readiness_answer_with_small_json,

@@ -158,7 +158,25 @@ pub fn run(ctx: &Context) -> Result {
         page.rps / file.rps,
         page.p99_ms / file.p99_ms
     );
-    Ok(())
+
+    section("The library at 100,000 resources (SQLite and PostgreSQL)");
+    let mut library = ctx.cmd(
+        "cargo",
+        &[
+            "bench",
+            "--locked",
+            "-p",
+            "backend",
+            "--bench",
+            "library_search",
+        ],
+    );
+    library.env(
+        "PRIMARYPOINT_TEST_POSTGRES",
+        std::env::var("PRIMARYPOINT_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned()),
+    );
+    exec(library)
 }
 
 const SIGN_IN_PASSWORD: &str = "benchmark horse battery staple";

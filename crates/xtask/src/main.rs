@@ -278,12 +278,19 @@ fn ensure_chromium(ctx: &Context) -> Result<String> {
 
 fn run(ctx: &Context, release: bool) -> Result {
     ensure_tools(ctx)?;
-    section("Serving PrimaryPoint at http://127.0.0.1:3000 (Ctrl-C to stop)");
+    section(&format!(
+        "Serving PrimaryPoint at http://127.0.0.1:3000 (Ctrl-C to stop); sign in as {} or {}",
+        "demo.member@primarypoint.example", "demo.admin@primarypoint.example"
+    ));
     let mut args = vec!["leptos", "serve"];
     if release {
         args.push("--release");
     }
-    exec(ctx.cmd("cargo", &args))
+    let mut serve = ctx.cmd("cargo", &args);
+    // A local run gets the demo accounts (see the README); the server
+    // refuses them anywhere but on this machine.
+    serve.env("DEMO_ACCOUNTS", "true");
+    exec(serve)
 }
 
 // ----------------------------------------------------------------- test --

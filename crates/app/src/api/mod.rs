@@ -12,3 +12,6 @@ pub mod account;
 
 /// Organisations and codes, for administrators.
 pub mod admin;
+
+/// The member library, and administrators writing it.
+pub mod library;

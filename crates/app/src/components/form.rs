@@ -32,7 +32,7 @@ impl FormEcho {
         "current_password",
         "new_password",
         "code",
-        "token",
+        LINK_TOKEN,
         "website",
     ];
 
@@ -102,6 +102,12 @@ pub fn flash() -> Option<domain::flash::Flash> {
 /// The query parameter of a form's address that names the page it is on.
 pub const FROM: &str = "from";
 
+/// The query parameter, and the form field, holding a one-time link's
+/// token (`/reset-password?token=…`). It never goes into a form's address:
+/// the form posts it as a field, and a refused form's page is drawn again
+/// with the token it posted.
+pub const LINK_TOKEN: &str = "token";
+
 /// A form that posts to the server function `S`: sent by `action` when
 /// JavaScript runs, posted to the function's own address when it does not.
 /// Its fields must be named as `S`'s arguments. The address also names this
@@ -121,10 +127,14 @@ where
         location.pathname.get_untracked(),
         location.search.get_untracked(),
     );
-    let page = if search.is_empty() {
-        path
-    } else {
-        format!("{path}?{search}")
+    let query: Vec<(String, String)> = serde_urlencoded::from_str(&search).unwrap_or_default();
+    let query: Vec<_> = query
+        .into_iter()
+        .filter(|(name, _)| name != LINK_TOKEN)
+        .collect();
+    let page = match serde_urlencoded::to_string(&query).unwrap_or_default() {
+        query if query.is_empty() => path,
+        query => format!("{path}?{query}"),
     };
     let target = format!(
         "{}?{}",
@@ -200,12 +210,17 @@ pub fn ErrorSummary(problems: Signal<Problems>) -> impl IntoView {
 }
 
 /// What kind of control a [`Field`] is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Control {
     Text,
     Email,
     Tel,
+    Date,
     TextArea,
+    /// A tall text area, for long Markdown bodies.
+    LongText,
+    /// A choice of `(value, label)` options; the [`Field`]'s value picks one.
+    Select(Vec<(String, String)>),
 }
 
 /// A labelled input with its hint and error message, NHS.UK style.
@@ -250,23 +265,49 @@ pub fn Field(
         }
         class
     };
+    let rows = if control == Control::LongText {
+        "20"
+    } else {
+        "6"
+    };
     let control_view = match control {
-        Control::TextArea => view! {
-            <textarea
-                class=move || input_class("nhsuk-textarea")
-                id=name
-                name=name
-                rows="6"
-                aria-describedby=described_by
-            >
-                {value}
-            </textarea>
+        Control::TextArea | Control::LongText => {
+            // Server rendering writes a text area's text into the page as
+            // it is, so a value holding `</textarea>` could add markup.
+            // Escape it there; the browser reads the entities back as the
+            // same text, and in the browser the text is set as text.
+            #[cfg(feature = "ssr")]
+            let value = html_escape::encode_text(&value).into_owned();
+            view! {
+                <textarea
+                    class=move || input_class("nhsuk-textarea")
+                    id=name
+                    name=name
+                    rows=rows
+                    aria-describedby=described_by
+                >
+                    {value}
+                </textarea>
+            }
+            .into_any()
+        }
+        Control::Select(options) => view! {
+            <select class=move || input_class("nhsuk-select") id=name name=name aria-describedby=described_by>
+                {options
+                    .into_iter()
+                    .map(|(option, label)| {
+                        let selected = option == value;
+                        view! { <option value=option selected=selected>{label}</option> }
+                    })
+                    .collect_view()}
+            </select>
         }
         .into_any(),
         other => {
             let kind = match other {
                 Control::Email => "email",
                 Control::Tel => "tel",
+                Control::Date => "date",
                 _ => "text",
             };
             view! {

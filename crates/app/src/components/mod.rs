@@ -9,3 +9,6 @@ pub mod form;
 
 /// A one-time code with a copy button.
 pub mod copy;
+
+/// Previous and next links for lists that run to several pages.
+pub mod pager;

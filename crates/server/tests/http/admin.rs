@@ -7,6 +7,7 @@ use app::api::admin::{
     ShareDomain,
 };
 use backend::sessions::SessionToken;
+use domain::organisation::OrganisationForm;
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE};
@@ -26,38 +27,64 @@ const PAGES: &[&str] = &[
     "/admin/organisations/new",
     "/admin/organisations/1",
     "/admin/organisations/1/edit",
+    "/admin/library",
+    "/admin/library/new",
+    "/admin/library/reviews",
+    "/admin/library/1",
+    "/admin/library/1/edit",
 ];
 
 /// Every administrators' server function, with arguments it would accept.
-const SERVER_FUNCTIONS: &[(&str, &str)] = &[
-    ("/api/admin/organisations", "q=&status=&page=1"),
-    ("/api/admin/organisation", "id=1"),
-    (
-        "/api/admin/organisation-create",
-        "name=X&address_line1=1+High+St&town=T&postcode=EX1+1AA&telephone=01632+960+111&email=a%40b.example&contact_name=P&contact_role=R&contact_email=p%40b.example",
-    ),
-    (
-        "/api/admin/organisation-update",
-        "id=1&name=X&address_line1=1+High+St&town=T&postcode=EX1+1AA&telephone=01632+960+111&email=a%40b.example&contact_name=P&contact_role=R&contact_email=p%40b.example",
-    ),
-    (
-        "/api/admin/organisation-status",
-        "id=1&status=ended&reason=x",
-    ),
-    ("/api/admin/organisation-rotate-code", "id=1"),
-    ("/api/admin/organisation-revoke-code", "id=1"),
-    ("/api/admin/organisation-services", "id=1&services[]=1"),
-    (
-        "/api/admin/organisation-code-limits",
-        "id=1&expires=&max_uses=5",
-    ),
-    ("/api/admin/shared-domain", "domain=nhs.net"),
-];
+fn server_functions() -> Vec<(&'static str, String)> {
+    let organisation =
+        serde_urlencoded::to_string(OrganisationForm::example("X", "")).expect("organisation form");
+    let resource = "title=T&summary=S&service_id=1&kind=policy&owner_id=1";
+    [
+        ("/api/admin/organisations", "q=&status=&page=1".to_owned()),
+        ("/api/admin/organisation", "id=1".to_owned()),
+        ("/api/admin/organisation-create", organisation.clone()),
+        (
+            "/api/admin/organisation-update",
+            format!("id=1&{organisation}"),
+        ),
+        (
+            "/api/admin/organisation-status",
+            "id=1&status=ended&reason=x".to_owned(),
+        ),
+        ("/api/admin/organisation-rotate-code", "id=1".to_owned()),
+        ("/api/admin/organisation-revoke-code", "id=1".to_owned()),
+        (
+            "/api/admin/organisation-services",
+            "id=1&services[]=1".to_owned(),
+        ),
+        (
+            "/api/admin/organisation-code-limits",
+            "id=1&expires=&max_uses=5".to_owned(),
+        ),
+        ("/api/admin/shared-domain", "domain=nhs.net".to_owned()),
+        ("/api/admin/resource-options", String::new()),
+        ("/api/admin/resource-create", resource.to_owned()),
+        ("/api/admin/resource-update", format!("id=1&{resource}")),
+        (
+            "/api/admin/resource-status",
+            "id=1&status=archived".to_owned(),
+        ),
+        ("/api/admin/markdown-preview", "body_md=x".to_owned()),
+        ("/api/admin/reviews", String::new()),
+    ]
+    .into()
+}
 
-/// Signs in through the form and returns the session cookie's value.
-async fn sign_in(server: &TestServer, email: &str) -> String {
+/// Signs in through the form, from a browser of its own (signing in ends
+/// that browser's earlier session, and nobody else's), and returns the
+/// session cookie's value.
+pub(super) async fn sign_in(server: &TestServer, email: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
     let response = server
-        .post_form::<app::api::account::SignIn>("/login")
+        .post_form_from::<app::api::account::SignIn>(&browser, "/login")
         .body(
             serde_urlencoded::to_string([("email", email), ("password", PASSWORD)]).expect("form"),
         )
@@ -76,7 +103,7 @@ async fn sign_in(server: &TestServer, email: &str) -> String {
         .to_owned()
 }
 
-async fn admin(server: &TestServer, email: &str, second_factor: bool) -> String {
+pub(super) async fn admin(server: &TestServer, email: &str, second_factor: bool) -> String {
     backend::accounts::create_admin(
         &server.db,
         &domain::Email::parse(email).expect("email"),
@@ -161,14 +188,14 @@ async fn everything(
     }
     // Each server function, called as the page calls it and posted as a
     // plain form from the admin area.
-    for (path, body) in SERVER_FUNCTIONS {
+    for (path, body) in server_functions() {
         for accept in ["application/json", "text/html"] {
             let response = with_cookie(plain.post(server.url(path)))
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(ACCEPT, accept)
                 .header(REFERER, server.url("/admin/organisations"))
                 .header("sec-fetch-site", "same-origin")
-                .body(*body)
+                .body(body.clone())
                 .send()
                 .await
                 .expect("post");
@@ -218,14 +245,15 @@ async fn only_administrators_get_into_the_admin_area(server: TestServer) {
     .await
     .expect("count");
     assert_eq!((organisations, codes), (1, 1));
-    let (shared, limited): (i64, i64) = sqlx::query_as(
+    let (shared, limited, resources): (i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from shared_domains), \
-                (select count(*) from authorisation_codes where max_uses is not null)",
+                (select count(*) from authorisation_codes where max_uses is not null), \
+                (select count(*) from resources)",
     )
     .fetch_one(server.db.pool())
     .await
     .expect("count");
-    assert_eq!((shared, limited), (0, 0));
+    assert_eq!((shared, limited, resources), (0, 0, 0));
 }
 
 async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: TestServer) {
@@ -251,21 +279,13 @@ async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: T
             .header(ACCEPT, "text/html")
             .send()
     };
-    let form = |pairs: &[(&str, &str)]| serde_urlencoded::to_string(pairs).expect("form");
-    let fields = [
-        ("name", "Riverside Surgery"),
-        ("ods_code", "a81001"),
-        ("address_line1", "1 High Street"),
-        ("town", "Exampletown"),
-        ("postcode", "ex11aa"),
-        ("telephone", "01632 960 111"),
-        ("email", "reception@riverside.example"),
-        ("website", "not a url"),
-        ("contact_name", "Pat Manager"),
-        ("contact_role", "Practice manager"),
-        ("contact_email", "pat@riverside.example"),
-        ("email_domains", "riverside.example"),
-    ];
+    let form = |form: &OrganisationForm| serde_urlencoded::to_string(form).expect("form");
+    let mut fields = OrganisationForm {
+        ods_code: "a81001".into(),
+        website: "not a url".into(),
+        email_domains: "riverside.example".into(),
+        ..OrganisationForm::example("Riverside Surgery", "")
+    };
     // A bad website: shown on its field, everything typed kept.
     let refused = send(
         CreateOrganisation::PATH,
@@ -285,8 +305,7 @@ async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: T
         "typed values kept"
     );
 
-    let mut fields = fields;
-    fields[7] = ("website", "https://riverside.example");
+    fields.website = "https://riverside.example".into();
     let created = send(
         CreateOrganisation::PATH,
         "/admin/organisations/new",
@@ -422,7 +441,7 @@ fn code_on(page: &str) -> String {
 
 /// The `(action, fields)` of each POST form in `html`: every input,
 /// select and textarea by name, with its value (or "x").
-fn post_forms(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+pub(super) fn post_forms(html: &str) -> Vec<(String, Vec<(String, String)>)> {
     fn attr(tag: &str, name: &str) -> Option<String> {
         let needle = format!(" {name}=\"");
         let start = tag.find(&needle)? + needle.len();
@@ -456,6 +475,7 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
     let (id, _) = super::accounts::organisation(&server).await;
     let admin = admin(&server, "alex@csu.example", true).await;
     let new_admin = admin_without_cookie_jar(&server, "new.admin@csu.example").await;
+    let resource = super::library::draft(&server, &admin).await;
     let pages: Vec<(String, Option<&str>)> = vec![
         ("/contact".into(), None),
         ("/register".into(), None),
@@ -471,6 +491,11 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
         ("/admin/organisations/new".into(), Some(&admin)),
         (format!("/admin/organisations/{id}/edit"), Some(&admin)),
         (format!("/admin/organisations/{id}"), Some(&admin)),
+        ("/admin/library/new".into(), Some(&admin)),
+        (format!("/admin/library/{resource}"), Some(&admin)),
+        (format!("/admin/library/{resource}/edit"), Some(&admin)),
+        ("/portal/library".into(), Some(&admin)),
+        (format!("/portal/library/{resource}"), Some(&admin)),
     ];
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -518,7 +543,7 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
             checked += 1;
         }
     }
-    assert!(checked >= 16, "only {checked} forms checked");
+    assert!(checked >= 22, "only {checked} forms checked");
 }
 
 /// An administrator who has not yet set up a second factor, signed in
@@ -543,7 +568,7 @@ async fn admin_without_cookie_jar(server: &TestServer, email: &str) -> String {
 
 async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServer) {
     let cookie = admin(&server, "alex@csu.example", true).await;
-    let hostile = r#"</title><meta http-equiv="refresh" content="0;url=https://evil.example/"> & "Sons" <script>alert(1)</script>"#;
+    let hostile = HOSTILE;
     let (id, _) = super::accounts::organisation(&server).await;
     sqlx::query("update organisations set name = $1 where id = $2")
         .bind(hostile)
@@ -580,30 +605,44 @@ async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServ
             .text()
             .await
             .expect("html");
-        let head = html.split("</head>").next().expect("a head");
-        assert_eq!(head.matches("<title>").count(), 1, "{page}");
-        assert_eq!(
-            head.matches("</title>").count(),
-            1,
-            "{page}: the name closed the title"
-        );
-        assert!(
-            !html.contains("<meta http-equiv=\"refresh\""),
-            "{page}: markup injected"
-        );
-        assert!(
-            !html.contains("<script>alert(1)"),
-            "{page}: script injected"
-        );
-        let title = head
-            .split("<title>")
-            .nth(1)
-            .and_then(|t| t.split("</title>").next())
-            .expect("the title");
-        assert!(
-            title.starts_with("&lt;/title&gt;&lt;meta http-equiv=\"refresh\"")
-                && title.contains(" &amp; \"Sons\" &lt;script&gt;"),
-            "{page}: {title}"
-        );
+        assert_title_is_text(&page, &html);
     }
 }
+
+/// Checks that the hostile name used by these tests reached `page`'s title
+/// as text: one title, closed once, no injected markup anywhere.
+pub(super) fn assert_title_is_text(page: &str, html: &str) {
+    let head = html.split("</head>").next().expect("a head");
+    assert_eq!(head.matches("<title>").count(), 1, "{page}");
+    assert_eq!(
+        head.matches("</title>").count(),
+        1,
+        "{page}: the name closed the title"
+    );
+    if let Some(at) = html.find("<meta http-equiv=\"refresh\"") {
+        let from = html[..at]
+            .char_indices()
+            .rev()
+            .nth(200)
+            .map_or(0, |(i, _)| i);
+        panic!("{page}: markup injected: …{}", &html[from..at + 40]);
+    }
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "{page}: script injected"
+    );
+    let title = head
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .expect("the title");
+    assert!(
+        title.contains("&lt;/title&gt;&lt;meta http-equiv=\"refresh\"")
+            && title.contains(" &amp; \"Sons\" &lt;script&gt;"),
+        "{page}: {title}"
+    );
+}
+
+/// A name that tries to close the title (or a text area holding it) and
+/// add markup.
+pub(super) const HOSTILE: &str = r#"</textarea></title><meta http-equiv="refresh" content="0;url=https://evil.example/"> & "Sons" <script>alert(1)</script>"#;

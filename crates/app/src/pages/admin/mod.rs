@@ -3,3 +3,6 @@ pub mod home;
 
 /// `/admin/organisations`: list, create, view, edit, status and codes.
 pub mod organisations;
+
+/// `/admin/library`: resources, their status, and reviews due.
+pub mod library;

@@ -10,6 +10,7 @@ use crate::components::form::{
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
+use crate::components::pager::Pager;
 use crate::pages::auth::login::Notice;
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
@@ -150,25 +151,7 @@ fn OrganisationTable(found: OrganisationPage, q: String, status: String) -> impl
                     .collect_view()}
             </tbody>
         </table>
-        <nav class="nhsuk-pagination" role="navigation" aria-label="Pages of organisations">
-            <ul class="nhsuk-list nhsuk-pagination__list">
-                {(found.page > 1).then(|| view! {
-                    <li class="nhsuk-pagination-item--previous">
-                        <a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href=link(found.page - 1)>
-                            <span class="nhsuk-pagination__title">"Previous"</span>
-                        </a>
-                    </li>
-                })}
-                {(found.page < found.pages).then(|| view! {
-                    <li class="nhsuk-pagination-item--next">
-                        <a class="nhsuk-pagination__link nhsuk-pagination__link--next" href=link(found.page + 1)>
-                            <span class="nhsuk-pagination__title">"Next"</span>
-                        </a>
-                    </li>
-                })}
-            </ul>
-            <p class="nhsuk-body-s">{format!("Page {} of {}", found.page, found.pages)}</p>
-        </nav>
+        <Pager page=found.page pages=found.pages link />
     }
     .into_any()
 }
@@ -349,7 +332,7 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
             {row("Telephone", record.telephone.clone())}
             {row("Email", record.email.clone())}
             {row("Website", record.website.clone())}
-            {row("Key contacts", record.contacts.iter().map(|c| format!("{} ({}), {}", c.name, c.role, c.email)).collect::<Vec<_>>().join("; "))}
+            {row("Key contacts", record.contacts().map(|c| format!("{} ({}), {}", c.name, c.role, c.email)).collect::<Vec<_>>().join("; "))}
             {row("Allowed email domains", if record.email_domains.is_empty() { "Any".to_owned() } else { record.email_domains.replace('\n', ", ") })}
         </dl>
         <p><a href=format!("/admin/organisations/{id}/edit")>"Change the details"</a></p>
@@ -482,7 +465,7 @@ pub fn EditOrganisation() -> impl IntoView {
                             Ok(detail) => {
                                 let start = match &echo {
                                     Some(echo) => echo.read(),
-                                    None => OrganisationForm::from(detail.record.clone()),
+                                    None => detail.record.clone(),
                                 };
                                 view! {
                                     <div class="nhsuk-grid-row">

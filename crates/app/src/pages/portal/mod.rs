@@ -1,2 +1,5 @@
 /// `/portal`: the member's home.
 pub mod home;
+
+/// `/portal/library`, a resource's page and saved resources.
+pub mod library;
