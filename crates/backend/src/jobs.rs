@@ -1,5 +1,6 @@
-//! Work that runs on its own inside the server: sending queued mail and
-//! sweeping what is past its retention (P9). Safe with many instances:
+//! Work that runs on its own inside the server: sending queued mail,
+//! sweeping what is past its retention (P9) and reminding owners of
+//! reviews. Safe with many instances:
 //! each mail is claimed before it is sent, and sweeps are idempotent.
 
 use crate::db::Db;
@@ -12,8 +13,9 @@ const MAIL_EVERY: Duration = Duration::from_secs(1);
 const SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// Runs until the task is dropped. Errors are logged and retried on the
-/// next tick; they never stop the loop.
-pub async fn run(db: Db, mailer: Mailer) {
+/// next tick; they never stop the loop. `public_url` makes the links in
+/// review reminders.
+pub async fn run(db: Db, mailer: Mailer, public_url: String) {
     let mut mail_tick = tokio::time::interval(MAIL_EVERY);
     let mut sweep_tick = tokio::time::interval(SWEEP_EVERY);
     mail_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -30,6 +32,12 @@ pub async fn run(db: Db, mailer: Mailer) {
                     Ok(0) => {}
                     Ok(removed) => tracing::info!(removed, "deleted unverified sign-ups past retention"),
                     Err(error) => tracing::warn!(%error, "retention sweep failed"),
+                }
+                let now = crate::clock::now();
+                match crate::library::reminders::send_due(&db, &public_url, now).await {
+                    Ok(0) => {}
+                    Ok(sent) => tracing::info!(sent, "review reminders queued"),
+                    Err(error) => tracing::warn!(%error, "review reminders failed"),
                 }
             }
         }

@@ -184,7 +184,11 @@ pub fn mailer(config: &Config) -> anyhow::Result<backend::mail::Mailer> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let (state, settings) = prepare(&config).await?;
     let db = state.db.clone();
-    let jobs = tokio::spawn(backend::jobs::run(db.clone(), mailer(&config)?));
+    let jobs = tokio::spawn(backend::jobs::run(
+        db.clone(),
+        mailer(&config)?,
+        config.public_url(),
+    ));
     let app = router::build(state, settings);
     let signals = shutdown::listen().context("installing signal handlers")?;
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
