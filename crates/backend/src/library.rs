@@ -25,6 +25,8 @@ use search::Matcher;
 use serde::Serialize;
 use sqlx::{Any, Transaction};
 
+/// Files: versioned uploads, downloads, text extraction for search.
+pub mod files;
 mod scope;
 mod search;
 
@@ -296,6 +298,7 @@ pub async fn detail(db: &Db, viewer: &Viewer, id: i64) -> Result<ResourceDetail>
         .ok_or(Error::NotFound)?;
     // Read fully (failing closed) before the view is recorded.
     let summary = row.summary.into_summary()?;
+    let files = files::versions(&mut *tx, id).await?;
     audit::record(
         &mut tx,
         &Actor::User { id: viewer.id },
@@ -315,6 +318,7 @@ pub async fn detail(db: &Db, viewer: &Viewer, id: i64) -> Result<ResourceDetail>
             full_name: row.owner_name,
         }),
         created_at: row.created_at,
+        files,
     })
 }
 
