@@ -12,3 +12,6 @@ pub mod account;
 
 /// Organisations and codes, for administrators.
 pub mod admin;
+
+/// Resources' files, for administrators.
+pub mod files;

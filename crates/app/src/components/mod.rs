@@ -9,3 +9,6 @@ pub mod form;
 
 /// A one-time code with a copy button.
 pub mod copy;
+
+/// The administrators' file upload, with a progress bar when JavaScript runs.
+pub mod upload;

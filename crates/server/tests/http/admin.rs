@@ -76,7 +76,7 @@ async fn sign_in(server: &TestServer, email: &str) -> String {
         .to_owned()
 }
 
-async fn admin(server: &TestServer, email: &str, second_factor: bool) -> String {
+pub(super) async fn admin(server: &TestServer, email: &str, second_factor: bool) -> String {
     backend::accounts::create_admin(
         &server.db,
         &domain::Email::parse(email).expect("email"),
@@ -106,7 +106,7 @@ async fn admin(server: &TestServer, email: &str, second_factor: bool) -> String 
     cookie
 }
 
-async fn member(server: &TestServer) -> String {
+pub(super) async fn member(server: &TestServer) -> String {
     let (_, code) = super::accounts::organisation(server).await;
     backend::auth::register(
         &server.db,
