@@ -1,6 +1,32 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test, expect, expectAccessible, ready } from "./fixtures";
 import { signedInAdmin, signedInMember, unique } from "./support";
 import type { Page } from "@playwright/test";
+
+/** A one-page PDF showing `text` (ASCII, no parentheses), with a correct cross-reference table. */
+function pdf(text: string): Buffer {
+  const content = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+  ];
+  let out = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  objects.forEach((object, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${object}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) out += `${String(offset).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, "latin1");
+}
 
 // Runs with JavaScript on and off: the same journey either way.
 
@@ -10,7 +36,7 @@ async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/$|\/login/);
 }
 
-test("a subscribed member finds, reads and saves a published resource; another organisation never sees it", async ({ page }) => {
+test("an administrator publishes a resource with a PDF; a subscribed member finds it by a word in the file, reads, saves and downloads it; another organisation never sees it", async ({ page }) => {
   // A word that occurs in this resource only, whatever else the run added.
   const word = `zq${unique()}`;
   const title = `Hand hygiene policy ${unique()}`;
@@ -33,6 +59,17 @@ test("a subscribed member finds, reads and saves a published resource; another o
   await expectAccessible(page);
   const adminPage = new URL(page.url()).pathname;
   const id = adminPage.split("/").pop()!;
+
+  // A PDF whose words are nowhere else: found only once its text is read.
+  const fileWord = `zf${unique()}`;
+  const bytes = pdf(`Alcohol rub audit ${fileWord}`);
+  const file = join(tmpdir(), `hand-hygiene-${unique()}.pdf`);
+  writeFileSync(file, bytes);
+  await ready(page);
+  await page.getByLabel("Upload a file").setInputFiles(file);
+  await page.getByRole("button", { name: "Upload file" }).click();
+  await expect(page.getByText(/Version 1: hand-hygiene-/)).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`${adminPage}$`));
   await ready(page);
   await page.getByRole("button", { name: "Publish" }).click();
   await expect(page.getByTestId("resource-status")).toHaveText("Published");
@@ -54,17 +91,32 @@ test("a subscribed member finds, reads and saves a published resource; another o
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
   await expect(page.getByText(`Use alcohol rub (${word}) between patients.`)).toBeVisible();
   await expectAccessible(page);
+  // The file downloads as it was uploaded.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByTestId("download").click(),
+  ]);
+  expect(readFileSync(await download.path())).toEqual(bytes);
   await page.goto("/portal/saved");
   await expect(page.getByRole("link", { name: title })).toBeVisible();
+  // A word only inside the PDF finds it, once the text has been read.
+  await expect(async () => {
+    await page.goto(`/portal/library?q=${fileWord}`);
+    await expect(page.getByRole("link", { name: title })).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
   await signOut(page);
 
   // A member of an organisation that does not subscribe finds nothing.
   await signedInMember(page, ["it-and-digital"]);
-  await page.goto(`/portal/library?q=${word}`);
-  await expect(page.getByTestId("no-results")).toBeVisible();
+  for (const q of [word, fileWord]) {
+    await page.goto(`/portal/library?q=${q}`);
+    await expect(page.getByTestId("no-results")).toBeVisible();
+  }
   await page.goto("/portal/library");
   await expect(page.getByRole("link", { name: title })).toHaveCount(0);
-  const response = await page.goto(`/portal/library/${id}`);
-  expect(response?.status()).toBe(404);
+  for (const address of [`/portal/library/${id}`, `/portal/library/${id}/download`]) {
+    const response = await page.goto(address);
+    expect(response?.status()).toBe(404);
+  }
   await expect(page.getByText(word)).toHaveCount(0);
 });

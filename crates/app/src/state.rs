@@ -17,6 +17,10 @@ pub struct AppState {
     /// Whether the site is served over HTTPS, so cookies are `Secure` and
     /// `__Host-` prefixed (plain-HTTP localhost is the only exception).
     pub secure_cookies: bool,
+    /// Where resources' files are kept.
+    pub files: backend::files::Storage,
+    /// Largest file an administrator may upload, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl AppState {

@@ -32,6 +32,8 @@ pub enum Error {
     /// Treated as an internal error: never guessed at.
     #[error("unreadable value in {column}: {value:?}")]
     Unreadable { column: &'static str, value: String },
+    #[error("file storage error: {0}")]
+    Storage(String),
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -43,3 +43,26 @@ pub async fn run(db: Db, mailer: Mailer, public_url: String) {
         }
     }
 }
+
+/// How often files waiting for text extraction are looked for.
+const EXTRACT_EVERY: Duration = Duration::from_secs(2);
+
+/// Extracts the text of newly uploaded files, one at a time, until the
+/// task is dropped. Safe with many instances: each file is claimed with a
+/// lease before it is read. Errors are logged and retried on the next tick.
+pub async fn extract_files(
+    db: Db,
+    storage: crate::files::Storage,
+    extractor: crate::files::Extractor,
+) {
+    let mut tick = tokio::time::interval(EXTRACT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match crate::library::files::extract_pending(&db, &storage, &extractor).await {
+            Ok(0) => {}
+            Ok(done) => tracing::info!(done, "extracted the text of uploaded files"),
+            Err(error) => tracing::warn!(%error, "text extraction pass failed"),
+        }
+    }
+}

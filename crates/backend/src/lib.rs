@@ -33,6 +33,10 @@ pub mod contact;
 /// search, bookmarks, and administrators writing resources.
 pub mod library;
 
+/// Where uploaded files live (an object store), how their type is
+/// checked, and text extraction in a limited child process.
+pub mod files;
+
 /// Customer organisations and their authorisation codes.
 pub mod orgs;
 
@@ -51,7 +55,7 @@ pub mod mfa;
 /// Outgoing mail: queued in the database, sent by a background worker.
 pub mod mail;
 
-/// Background work: mail delivery and retention sweeps.
+/// Background work: mail delivery, retention sweeps, text extraction.
 pub mod jobs;
 
 /// Random tokens for cookies and links, stored only as hashes.

@@ -27,6 +27,9 @@ use serde::Serialize;
 use sqlx::{Any, Transaction};
 
 pub mod reminders;
+
+/// Files: versioned uploads, downloads, text extraction for search.
+pub mod files;
 mod scope;
 mod search;
 
@@ -299,6 +302,7 @@ pub async fn detail(db: &Db, viewer: &Viewer, id: i64) -> Result<ResourceDetail>
         .ok_or(Error::NotFound)?;
     // Read fully (failing closed) before the view is recorded.
     let summary = row.summary.into_summary()?;
+    let files = files::versions(&mut *tx, id).await?;
     audit::record(
         &mut tx,
         &Actor::User { id: viewer.id },
@@ -318,6 +322,7 @@ pub async fn detail(db: &Db, viewer: &Viewer, id: i64) -> Result<ResourceDetail>
             full_name: row.owner_name,
         }),
         created_at: row.created_at,
+        files,
     })
 }
 

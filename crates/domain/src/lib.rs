@@ -32,6 +32,10 @@ pub mod account;
 /// library query and the pages and results it returns.
 pub mod library;
 
+/// Files attached to resources: accepted types, sniffing, safe names,
+/// and the versions a resource's page lists.
+pub mod files;
+
 /// The deployment's public identity (name, contact details, canonical URL).
 pub mod site;
 

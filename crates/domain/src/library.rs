@@ -570,6 +570,15 @@ pub struct ResourceDetail {
     /// The administrator responsible for it; shown to administrators only.
     pub owner: Option<ResourceOwner>,
     pub created_at: i64,
+    /// Every version of its file, latest first; empty when it has none.
+    pub files: Vec<crate::files::ResourceFile>,
+}
+
+impl ResourceDetail {
+    /// The latest version of its file, if it has one.
+    pub fn latest_file(&self) -> Option<&crate::files::ResourceFile> {
+        self.files.first()
+    }
 }
 
 /// The administrator who owns a resource.
@@ -736,6 +745,27 @@ impl ResourceInput {
     }
 }
 
+/// The route of the latest version of a resource's file (axum syntax);
+/// [`download_path`] fills it in.
+pub const DOWNLOAD_ROUTE: &str = "/portal/library/{id}/download";
+
+/// The route of one version of a resource's file (axum syntax);
+/// [`version_download_path`] fills it in.
+pub const VERSION_DOWNLOAD_ROUTE: &str = "/portal/library/{id}/versions/{version}/download";
+
+/// Where the latest version of resource `id`'s file downloads. The address
+/// stays the same when a new version is uploaded.
+pub fn download_path(id: i64) -> String {
+    DOWNLOAD_ROUTE.replace("{id}", &id.to_string())
+}
+
+/// Where version `version` of resource `id`'s file downloads.
+pub fn version_download_path(id: i64, version: i64) -> String {
+    VERSION_DOWNLOAD_ROUTE
+        .replace("{id}", &id.to_string())
+        .replace("{version}", &version.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -758,6 +788,16 @@ mod tests {
         let posted: Posted = serde_urlencoded::from_str(body).expect("readable");
         assert_eq!(posted.form.for_all_customers, ticked);
         assert_eq!(posted.form.title, "T");
+    }
+
+    #[test]
+    fn download_paths_fill_in_their_routes() {
+        assert_eq!(download_path(7), "/portal/library/7/download");
+        assert_eq!(
+            version_download_path(7, 2),
+            "/portal/library/7/versions/2/download"
+        );
+        assert_eq!(admin_resource_path(7), "/admin/library/7");
     }
     use rstest::rstest;
 

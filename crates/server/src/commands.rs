@@ -17,6 +17,13 @@ use std::time::Duration;
 
 /// Runs the chosen subcommand on a fresh Tokio runtime.
 pub fn run(cli: Cli) -> ExitCode {
+    // The extracting child: no runtime, no logging set-up, limits first.
+    if let Some(Command::Extract { file_type }) = &cli.command {
+        return ExitCode::from(backend::files::extract::run_child(
+            file_type,
+            &backend::files::extract::ChildLimits::default(),
+        ));
+    }
     telemetry::init(cli.config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -38,6 +45,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Organisation(OrganisationCommand::Create { form, services }) => {
                 organisation_create(&cli.config, &form, &services).await
             }
+            Command::Extract { .. } => Ok(()),
         }
     });
     match outcome {
@@ -139,7 +147,10 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
     let secret = secret_key(config)?;
     let code_key = backend::orgs::CodeKey::new(secret.clone());
     demonstrate(config, &db, &code_key).await?;
+    let files = storage(config)?;
     let state = AppState {
+        files,
+        max_upload_bytes: config.max_upload_bytes,
         db,
         site: config.site_info(),
         placeholders: config.placeholders(),
@@ -161,8 +172,15 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
             client_key_secret: secret,
         }),
         max_body_bytes: config.max_body_bytes as usize,
+        max_upload_bytes: usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX),
     };
     Ok((state, settings))
+}
+
+/// Where uploaded files are kept: STORAGE_URL, or DATA_DIR/files.
+pub fn storage(config: &Config) -> anyhow::Result<backend::files::Storage> {
+    backend::files::Storage::open(config.storage_url.as_deref(), &config.data_dir, &[])
+        .context("opening the file store (check STORAGE_URL)")
 }
 
 /// Where mail goes: SMTP if configured, otherwise files in DATA_DIR/outbox.
@@ -188,6 +206,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         db.clone(),
         mailer(&config)?,
         config.public_url(),
+    ));
+    let extractor = backend::files::Extractor::this_binary()
+        .context("finding this program, to extract the text of uploaded files")?;
+    let extraction = tokio::spawn(backend::jobs::extract_files(
+        db.clone(),
+        state.files.clone(),
+        extractor,
     ));
     let app = router::build(state, settings);
     let signals = shutdown::listen().context("installing signal handlers")?;
@@ -224,6 +249,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     jobs.abort();
+    extraction.abort();
     if tokio::time::timeout(Duration::from_millis(500), db.close())
         .await
         .is_err()

@@ -34,6 +34,15 @@ pub enum Command {
     /// Customer organisations.
     #[command(subcommand)]
     Organisation(OrganisationCommand),
+    /// Reads a file on standard input and writes its text to standard
+    /// output, under tight limits. The server runs this itself, once per
+    /// uploaded file, so a hostile file cannot harm it.
+    #[command(hide = true)]
+    Extract {
+        /// The file's type, as its extension (pdf, docx, xlsx, pptx, odt, csv, txt).
+        #[arg(long = "type")]
+        file_type: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +123,19 @@ pub struct Config {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true,
           value_parser = clap::value_parser!(u32).range(1024..=64 * 1024 * 1024))]
     pub max_body_bytes: u32,
+
+    /// Where uploaded files are kept: `file:///absolute/path`,
+    /// `s3://bucket[/prefix]` (credentials, region and endpoint from the
+    /// usual AWS_… variables) or `az://container[/prefix]` (AZURE_…).
+    /// Default: DATA_DIR/files.
+    #[arg(long, env = "STORAGE_URL", value_parser = parse_storage_url, global = true)]
+    pub storage_url: Option<String>,
+
+    /// Largest file an administrator may upload, in bytes. Only the upload
+    /// address accepts a body this large; MAX_BODY_BYTES holds elsewhere.
+    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = domain::files::DEFAULT_MAX_UPLOAD_BYTES,
+          global = true, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    pub max_upload_bytes: u64,
 
     /// Most database connections this instance opens.
     #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 16, global = true,
@@ -291,6 +313,20 @@ fn parse_logo_path(raw: &str) -> Result<String, String> {
         Ok(raw.to_owned())
     } else {
         Err("expected a path on this site, like /brand/logo.svg (pages load nothing from other hosts)".to_owned())
+    }
+}
+
+fn parse_storage_url(raw: &str) -> Result<String, String> {
+    let (scheme, rest) = raw
+        .split_once("://")
+        .ok_or("expected file:///path, s3://bucket or az://container")?;
+    match scheme {
+        "file" if rest.starts_with('/') => Ok(raw.to_owned()),
+        "file" => Err("expected an absolute path, like file:///srv/primarypoint/files".to_owned()),
+        "s3" | "az" | "azure" | "abfs" | "abfss" if !rest.trim_matches('/').is_empty() => {
+            Ok(raw.to_owned())
+        }
+        _ => Err("expected file:///path, s3://bucket or az://container".to_owned()),
     }
 }
 
@@ -489,6 +525,29 @@ mod tests {
         assert!(
             !debug.contains("hunter2") && !debug.contains("kkkk"),
             "{debug}"
+        );
+    }
+
+    #[test]
+    fn storage_is_local_unless_a_store_is_named() {
+        let cli = parse(&[]).expect("defaults");
+        assert_eq!(cli.config.storage_url, None);
+        assert_eq!(cli.config.max_upload_bytes, 50 * 1024 * 1024);
+        for good in [
+            "s3://bucket",
+            "s3://bucket/prefix",
+            "az://container",
+            "file:///srv/files",
+        ] {
+            assert_eq!(parse_storage_url(good), Ok(good.to_owned()), "{good}");
+        }
+        for bad in ["bucket", "file://relative", "ftp://host", "s3://"] {
+            assert!(parse_storage_url(bad).is_err(), "{bad}");
+        }
+        let line = parse(&["--max-upload-bytes", "10"]).expect_err("too small");
+        assert!(
+            line.starts_with("MAX_UPLOAD_BYTES: invalid value '10'"),
+            "{line}"
         );
     }
 

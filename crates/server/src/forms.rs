@@ -7,7 +7,10 @@
 //! - a refusal's status comes from [`AppError::status_code`], for both;
 //! - for a plain form, success is a 303 to the page the function returned
 //!   (post/redirect/get), and a refusal is the page the form was on, drawn
-//!   again with what was typed and what was wrong.
+//!   again with what was typed and what was wrong;
+//! - a plain multipart form (a file upload) is passed through as it
+//!   streams, never buffered here; a refusal draws the page again with the
+//!   problem but no fields.
 
 use app::components::form::{FormEcho, LINK_TOKEN};
 use app::error::AppError;
@@ -51,7 +54,12 @@ pub async fn server_functions(
     if request.method() != Method::POST {
         return next.run(request).await;
     }
-    if !is_plain_form(request.headers()) {
+    let multipart = is_multipart(request.headers());
+    if request.uri().path() == crate::files::upload_path() && !multipart {
+        // The multipart decoder cannot read anything else; say so plainly.
+        return (StatusCode::BAD_REQUEST, AppError::Unreadable.to_string()).into_response();
+    }
+    if !asks_for_page(request.headers()) || !(multipart || is_urlencoded(request.headers())) {
         let response = next.run(request).await;
         return match refusal(response).await {
             Ok((mut response, error)) => {
@@ -63,23 +71,29 @@ pub async fn server_functions(
     }
 
     let (mut parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "That form was too large to send. Go back, shorten what you entered and try again.",
-        )
-            .into_response();
-    };
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
     let page = form_page(&parts.uri).or_else(|| referring_page(&parts.headers));
     // The function answers in JSON; we turn that into a page or a redirect.
     parts
         .headers
         .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     parts.headers.remove(header::REFERER);
-    let response = next
-        .run(Request::from_parts(parts.clone(), Body::from(bytes)))
-        .await;
+    let (body, fields) = if multipart {
+        // A file upload streams through untouched, never held here; a
+        // refused one echoes no fields.
+        (body, Vec::new())
+    } else {
+        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "That form was too large to send. Go back, shorten what you entered and try again.",
+            )
+                .into_response();
+        };
+        let fields: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        (Body::from(bytes), fields)
+    };
+    let response = next.run(Request::from_parts(parts.clone(), body)).await;
 
     match refusal(response).await {
         Ok((refused, error)) => {
@@ -102,11 +116,25 @@ pub async fn server_functions(
     }
 }
 
-/// A form the browser posted itself: urlencoded, asking for a page.
-fn is_plain_form(headers: &HeaderMap) -> bool {
-    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    header(header::CONTENT_TYPE).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
-        && header(header::ACCEPT).is_some_and(|v| v.contains("text/html"))
+fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The browser itself asking for a page (a plain form post), not the
+/// hydrated page asking for JSON.
+fn asks_for_page(headers: &HeaderMap) -> bool {
+    header_text(headers, header::ACCEPT).is_some_and(|v| v.contains("text/html"))
+}
+
+fn is_urlencoded(headers: &HeaderMap) -> bool {
+    header_text(headers, header::CONTENT_TYPE)
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// A multipart body with a boundary the decoder can use.
+fn is_multipart(headers: &HeaderMap) -> bool {
+    header_text(headers, header::CONTENT_TYPE)
+        .is_some_and(|v| v.starts_with("multipart/form-data") && v.contains("boundary="))
 }
 
 fn status(error: &AppError) -> StatusCode {

@@ -19,6 +19,9 @@ pub mod security;
 /// Forms posted without JavaScript: checked here, re-rendered on failure.
 pub mod forms;
 
+/// Resource files: downloads, and the larger body limit of the upload.
+pub mod files;
+
 /// The session cookie, and who may see which pages.
 pub mod session;
 

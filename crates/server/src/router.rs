@@ -11,9 +11,8 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Everything the router needs.
@@ -22,6 +21,8 @@ pub struct RouterSettings {
     pub leptos: LeptosOptions,
     pub security: Arc<SecuritySettings>,
     pub max_body_bytes: usize,
+    /// Largest file an administrator may upload.
+    pub max_upload_bytes: usize,
 }
 
 /// Builds the whole application: pages and server functions (Leptos),
@@ -37,6 +38,23 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
     let leptos = settings.leptos.clone();
     let db = state.db.clone();
 
+    let downloads = Router::new()
+        .route(
+            domain::library::DOWNLOAD_ROUTE,
+            get(crate::files::download_latest),
+        )
+        .route(
+            domain::library::VERSION_DOWNLOAD_ROUTE,
+            get(crate::files::download_version),
+        )
+        .with_state(state.clone());
+    let limits = crate::files::Limits {
+        body_bytes: settings.max_body_bytes,
+        upload_bytes: settings.max_upload_bytes + crate::files::UPLOAD_OVERHEAD_BYTES,
+        timeout: Duration::from_secs(30),
+        upload_timeout: Duration::from_secs(15 * 60),
+    };
+
     let seo = Router::new()
         .route("/robots.txt", get(crate::seo::robots))
         .route("/sitemap.xml", get(crate::seo::sitemap))
@@ -46,6 +64,7 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         .route("/healthz", get(crate::health::live))
         .route("/readyz", get(move || crate::health::ready(db.clone())))
         .merge(seo)
+        .merge(downloads)
         .leptos_routes_with_context(&leptos, routes, context.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
@@ -53,17 +72,23 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .with_state(leptos)
         // Layers run outermost-last: server functions' answers (JSON or a
-        // page) sit closest to the handlers, inside the body cap; tracing
-        // wraps everything.
+        // page) sit closest to the handlers, inside the body cap and the
+        // timeout (both larger for the upload address only); tracing wraps
+        // everything.
         .layer(middleware::from_fn_with_state(forms, crate::forms::server_functions))
-        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .layer(middleware::from_fn_with_state(limits, crate::files::limits))
         .layer(middleware::map_response(explain_too_large))
         .layer(middleware::from_fn_with_state(state.clone(), crate::session::session))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(middleware::from_fn_with_state(settings.security.clone(), security::client_key))
         .layer(middleware::from_fn_with_state(settings.security.clone(), security::same_origin))
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
-        .layer(CompressionLayer::new())
+        // Documents are compressed already, or not worth compressing as
+        // they stream.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new()
+                .and(NotForContentType::const_new("application/pdf"))
+                .and(NotForContentType::const_new("application/vnd.")),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),

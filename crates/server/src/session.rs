@@ -67,7 +67,12 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     let signed_in = session.is_some();
     request.extensions_mut().insert(CurrentSession(session));
     let mut response = next.run(request).await;
-    if signed_in {
+    let no_store = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    if signed_in && !no_store {
         // Nothing shown to a signed-in person is kept by the browser or any
         // cache between it and us: pages may hold a code or personal data.
         response

@@ -183,6 +183,10 @@ mod admin;
 #[path = "http/library.rs"]
 mod library;
 
+/// Resource files: uploads, downloads and hostile files.
+#[path = "http/files.rs"]
+mod files;
+
 http_stories!(
     health_and_readiness_answer_with_small_json,
     the_home_page_is_server_rendered_under_a_strict_nonce_csp,

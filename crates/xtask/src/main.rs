@@ -198,9 +198,12 @@ fn ensure_tools(ctx: &Context) -> Result {
 
 /// The pinned aiosmtpd, a real SMTP server the mail tests deliver to.
 const AIOSMTPD_VERSION: &str = "1.4.6";
+/// The pinned moto, whose server is the S3 the file storage tests use.
+const MOTO_VERSION: &str = "5.2.5";
 
 impl Context {
-    /// The Python that has aiosmtpd, in a virtual environment of our own.
+    /// The Python that has aiosmtpd and moto, in a virtual environment of
+    /// our own.
     fn smtp_python(&self) -> PathBuf {
         self.tools.join("venv/bin/python")
     }
@@ -209,28 +212,52 @@ impl Context {
 fn ensure_smtp_peer(ctx: &Context) -> Result {
     let python = ctx.smtp_python();
     let python = python.to_string_lossy();
-    let version = output(ctx.cmd(
-        &python,
-        &["-c", "import aiosmtpd; print(aiosmtpd.__version__)"],
-    ))
-    .unwrap_or_default();
-    if version.trim() == AIOSMTPD_VERSION {
-        println!("aiosmtpd {AIOSMTPD_VERSION} (SMTP server for mail tests): present");
+    let version = |module: &str| {
+        output(ctx.cmd(
+            &python,
+            &[
+                "-c",
+                &format!("import importlib.metadata as m; print(m.version('{module}'))"),
+            ],
+        ))
+        .unwrap_or_default()
+    };
+    let wanted = [
+        (
+            "aiosmtpd",
+            AIOSMTPD_VERSION,
+            "SMTP server for mail tests",
+            "aiosmtpd",
+        ),
+        (
+            "moto",
+            MOTO_VERSION,
+            "S3 server for file storage tests",
+            "moto[server]",
+        ),
+    ];
+    let mut missing = Vec::new();
+    for (name, pinned, what, requirement) in wanted {
+        if version(name).trim() == pinned {
+            println!("{name} {pinned} ({what}): present");
+        } else {
+            missing.push(format!("{requirement}=={pinned}"));
+        }
+    }
+    if missing.is_empty() {
         return Ok(());
     }
-    println!("installing aiosmtpd {AIOSMTPD_VERSION} from PyPI into a virtual environment");
+    println!(
+        "installing {} from PyPI into a virtual environment",
+        missing.join(" and ")
+    );
     let venv = ctx.tools.join("venv");
-    exec(ctx.cmd("python3", &["-m", "venv", &venv.to_string_lossy()]))?;
-    exec(ctx.cmd(
-        &python,
-        &[
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            &format!("aiosmtpd=={AIOSMTPD_VERSION}"),
-        ],
-    ))
+    if !ctx.smtp_python().exists() {
+        exec(ctx.cmd("python3", &["-m", "venv", &venv.to_string_lossy()]))?;
+    }
+    let mut args = vec!["-m", "pip", "install", "--quiet"];
+    args.extend(missing.iter().map(String::as_str));
+    exec(ctx.cmd(&python, &args))
 }
 
 /// Playwright, axe-core and wasm-opt (binaryen) come from end2end/package.json.

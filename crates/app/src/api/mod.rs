@@ -15,3 +15,6 @@ pub mod admin;
 
 /// The member library, and administrators writing it.
 pub mod library;
+
+/// Resources' files, for administrators.
+pub mod files;

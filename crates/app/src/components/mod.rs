@@ -12,3 +12,6 @@ pub mod copy;
 
 /// Previous and next links for lists that run to several pages.
 pub mod pager;
+
+/// The administrators' file upload, with a progress bar when JavaScript runs.
+pub mod upload;

@@ -133,7 +133,7 @@ pub(super) async fn admin(server: &TestServer, email: &str, second_factor: bool)
     cookie
 }
 
-async fn member(server: &TestServer) -> String {
+pub(super) async fn member(server: &TestServer) -> String {
     let (_, code) = super::accounts::organisation(server).await;
     backend::auth::register(
         &server.db,
@@ -451,7 +451,8 @@ pub(super) fn post_forms(html: &str) -> Vec<(String, Vec<(String, String)>)> {
         .skip(1)
         .filter_map(|chunk| {
             let (tag, rest) = chunk.split_once('>')?;
-            if !tag.contains("method=\"post\"") {
+            // Uploads are multipart; the files tests post those.
+            if !tag.contains("method=\"post\"") || tag.contains("multipart/form-data") {
                 return None;
             }
             let action = attr(tag, "action")?;

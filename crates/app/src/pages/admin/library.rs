@@ -9,8 +9,9 @@ use crate::components::form::{
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
 use crate::components::pager::Pager;
+use crate::components::upload::FileUpload;
 use crate::pages::auth::login::Notice;
-use crate::pages::portal::library::LibraryFilters;
+use crate::pages::portal::library::{Downloads, LibraryFilters};
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
 use domain::library::{
@@ -473,6 +474,19 @@ fn AdminResourceView(detail: ResourceDetail) -> impl IntoView {
                 </PostForm>
             })
             .collect_view()}
+        <h2>"File"</h2>
+        {detail.files.is_empty().then(|| view! { <p>"No file yet."</p> })}
+        <Downloads id files=detail.files.clone() />
+        <ul class="nhsuk-list">
+            {detail
+                .files
+                .iter()
+                .map(|file| view! {
+                    <li>{format!("Version {}: {} — {}", file.version, file.file_name, file.text_status.label())}</li>
+                })
+                .collect_view()}
+        </ul>
+        <FileUpload resource_id=id />
         <h2>"Summary"</h2>
         <p>{resource.summary.clone()}</p>
         <h2>"Body, as members see it"</h2>

@@ -5,9 +5,10 @@ use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main};
 use crate::components::pager::Pager;
 use crate::pages::public::problem::Problem;
+use domain::files::ResourceFile;
 use domain::library::{
     LibraryPage, LibraryQuery, LibrarySort, ResourceDetail, ResourceKind, ResourceSummary,
-    SnippetPart, long_date, resource_path,
+    SnippetPart, download_path, long_date, resource_path,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map};
@@ -299,6 +300,7 @@ fn ResourcePage(detail: ResourceDetail) -> impl IntoView {
             <ResourceMeta resource=resource.clone() />
             <p class="nhsuk-lede-text">{resource.summary.clone()}</p>
             <SaveButton id=resource.id saved=resource.bookmarked title=resource.title.clone() />
+            <Downloads id=resource.id files=detail.files.clone() />
             <div class="pp-prose" inner_html=detail.body_html.clone()></div>
             <dl class="nhsuk-summary-list">
                 {resource.published_at.map(|at| view! {
@@ -326,6 +328,47 @@ fn ResourcePage(detail: ResourceDetail) -> impl IntoView {
             </dl>
         </Main>
     }
+}
+
+/// The resource's file to download, and its earlier versions with their
+/// dates. The latest file's address never changes.
+#[component]
+pub fn Downloads(id: i64, files: Vec<ResourceFile>) -> impl IntoView {
+    let mut files = files.into_iter();
+    let latest = files.next();
+    let earlier: Vec<ResourceFile> = files.collect();
+    latest.map(|latest| view! {
+        <p>
+            <a class="nhsuk-button" href=download_path(id) download="" data-testid="download">
+                {format!("Download {}", latest.file_name)}
+                <span class="nhsuk-u-visually-hidden">{format!(" ({})", latest.description())}</span>
+            </a>
+            <br />
+            <span class="nhsuk-body-s">{format!("{}, uploaded {}", latest.description(), long_date(latest.uploaded_at))}</span>
+        </p>
+        {(!earlier.is_empty()).then(|| view! {
+            <details class="nhsuk-details">
+                <summary class="nhsuk-details__summary">
+                    <span class="nhsuk-details__summary-text">"Earlier versions"</span>
+                </summary>
+                <div class="nhsuk-details__text">
+                    <ul class="nhsuk-list">
+                        {earlier
+                            .into_iter()
+                            .map(|file| view! {
+                                <li>
+                                    <a href=file.download_path.clone() download="">
+                                        {format!("Version {}: {}", file.version, file.file_name)}
+                                    </a>
+                                    {format!(" ({}, uploaded {})", file.description(), long_date(file.uploaded_at))}
+                                </li>
+                            })
+                            .collect_view()}
+                    </ul>
+                </div>
+            </details>
+        })}
+    })
 }
 
 /// `/portal/saved`: the member's saved resources.
