@@ -34,6 +34,9 @@ pub enum Error {
     Unreadable { column: &'static str, value: String },
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
+    /// A key could not be derived or used.
+    #[error("key error: {0}")]
+    Key(&'static str),
 }
 
 impl Error {

@@ -3,8 +3,9 @@
 
 use backend::audit::Actor;
 use backend::auth::{self, SignIn};
+use backend::keys::{CodeKey, Keys};
 use backend::mail::{self, Mailer};
-use backend::orgs::{self, CodeKey};
+use backend::orgs;
 use backend::sessions::{self, SessionToken, Stage};
 use backend::{Db, Error, mfa, stories};
 use domain::account::{CODE_REFUSED, DOMAIN_REFUSED, RegistrationInput};
@@ -12,7 +13,6 @@ use domain::authcode::AuthCode;
 use domain::flash::Flash;
 use domain::organisation::{ContactInput, OrgStatus, OrganisationInput};
 use domain::site::SiteInfo;
-use std::sync::Arc;
 
 stories!(
     a_member_registers_verifies_and_signs_in,
@@ -43,8 +43,11 @@ stories!(
 
 const PASSWORD: &str = "correct horse battery staple";
 
+/// The server secret these tests run with.
+const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+
 fn key() -> CodeKey {
-    CodeKey::new(Arc::from(&b"test-secret-test-secret-test-secret!"[..]))
+    Keys::derive(SECRET).expect("keys").codes().clone()
 }
 
 fn site() -> SiteInfo {

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use app::state::AppState;
 use backend::Db;
 use backend::db::PoolSettings;
+use backend::keys::Keys;
 use leptos::prelude::LeptosOptions;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -74,16 +75,21 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The keys derived from the server's secret.
+fn keys(config: &Config) -> anyhow::Result<Keys> {
+    Keys::derive(&secret_key(config)?).context("deriving keys from SECRET_KEY")
+}
+
 /// The secret from SECRET_KEY, or one generated once into DATA_DIR.
-fn secret_key(config: &Config) -> anyhow::Result<Arc<[u8]>> {
+fn secret_key(config: &Config) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = &config.secret_key {
-        return Ok(Arc::from(secret.expose().as_bytes()));
+        return Ok(secret.expose().as_bytes().to_vec());
     }
     let path = config.data_dir.join("secret.key");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim();
         if existing.len() >= 32 {
-            return Ok(Arc::from(existing.as_bytes()));
+            return Ok(existing.as_bytes().to_vec());
         }
     }
     std::fs::create_dir_all(&config.data_dir)
@@ -91,7 +97,7 @@ fn secret_key(config: &Config) -> anyhow::Result<Arc<[u8]>> {
     let generated = hex::encode(rand::random::<[u8; 32]>());
     write_private(&path, &generated).with_context(|| format!("writing {}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a secret key; set SECRET_KEY to share one between instances");
-    Ok(Arc::from(generated.as_bytes()))
+    Ok(generated.into_bytes())
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -109,13 +115,13 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
     if config.seed_demo_content && backend::content::seed_demo_content(&db).await? {
         tracing::info!("empty database: added the demo services and statutory pages");
     }
-    let secret = secret_key(config)?;
+    let keys = keys(config)?;
+    let pseudonyms = keys.pseudonyms().clone();
     let state = AppState {
         db,
         site: config.site_info(),
         placeholders: config.placeholders(),
-        client_key_secret: secret.clone(),
-        code_key: backend::orgs::CodeKey::new(secret.clone()),
+        keys,
         secure_cookies: config.public_url().starts_with("https://"),
     };
     let leptos = LeptosOptions::builder()
@@ -129,7 +135,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         security: Arc::new(SecuritySettings {
             public_origin: config.public_url(),
             trust_forwarded_for: config.trust_forwarded_for,
-            client_key_secret: secret,
+            pseudonyms,
         }),
         max_body_bytes: config.max_body_bytes as usize,
     };
@@ -230,10 +236,15 @@ async fn organisation_create(config: &Config, args: &OrganisationArgs) -> anyhow
             .collect();
         anyhow::anyhow!("{}", problems.join("; "))
     })?;
-    let key = backend::orgs::CodeKey::new(secret_key(config)?);
+    let keys = keys(config)?;
     let db = open_database(config).await?;
-    let created =
-        backend::orgs::create(&db, &key, &backend::audit::Actor::Operator, &organisation).await;
+    let created = backend::orgs::create(
+        &db,
+        keys.codes(),
+        &backend::audit::Actor::Operator,
+        &organisation,
+    )
+    .await;
     db.close().await;
     match created {
         Ok((id, code)) => {

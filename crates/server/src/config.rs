@@ -120,9 +120,9 @@ pub struct Config {
     #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url, global = true)]
     pub public_url: Option<String>,
 
-    /// Secret (32+ characters) keying pseudonymous client hashes and, later,
-    /// authorisation codes. Every instance must share it. Default: generated
-    /// once into DATA_DIR/secret.key.
+    /// Secret (32+ characters) from which the keys are derived that hash
+    /// authorisation codes and client pseudonyms. Every instance must share
+    /// it. Default: generated once into DATA_DIR/secret.key.
     #[arg(long, env = "SECRET_KEY", value_parser = parse_secret_key, global = true)]
     pub secret_key: Option<Secret>,
 

@@ -44,7 +44,7 @@ pub async fn register(
     let state = &caller.state;
     backend::auth::register(
         &state.db,
-        &state.code_key,
+        state.keys.codes(),
         &state.site,
         &caller.client.0,
         &input,

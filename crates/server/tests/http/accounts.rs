@@ -3,12 +3,12 @@
 use super::{TestServer, launch, launch_with};
 use app::api::account::{Register, SignIn, SignOut, VerifyEmail};
 use backend::audit::Actor;
-use backend::orgs::{self, CodeKey};
+use backend::keys::{CodeKey, Keys};
+use backend::orgs;
 use domain::authcode::AuthCode;
 use domain::organisation::{ContactInput, OrgStatus, OrganisationInput};
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, ORIGIN, SET_COOKIE};
-use std::sync::Arc;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -23,8 +23,12 @@ http_stories!(
     signed_out_people_are_sent_to_sign_in,
 );
 
+/// The code key the test servers derive from their secret.
 pub(super) fn key() -> CodeKey {
-    CodeKey::new(Arc::from(super::SECRET.as_bytes()))
+    Keys::derive(super::SECRET.as_bytes())
+        .expect("keys")
+        .codes()
+        .clone()
 }
 
 pub(super) async fn organisation(server: &TestServer) -> (i64, AuthCode) {
