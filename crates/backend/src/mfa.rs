@@ -1,6 +1,9 @@
 //! Second factor: time-based one-time passwords (RFC 6238) from an
 //! authenticator app, and ten single-use recovery codes. Administrators must
 //! enrol; members may.
+//!
+//! The TOTP secret is stored encrypted ([`crate::keys::TotpKey`]): a copy
+//! of the database alone does not yield it.
 
 use crate::audit::{self, Actor};
 use crate::auth::SignIn;
@@ -8,6 +11,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::failures::{self, Rule, Scope};
+use crate::keys::Keys;
 use crate::mail;
 use crate::sessions::{self, Session, SessionToken, Stage};
 use crate::tokens;
@@ -116,6 +120,7 @@ fn code_problem(field: &str, message: &str) -> Error {
 /// Returns ten recovery codes to show once.
 pub async fn enrol(
     db: &Db,
+    keys: &Keys,
     issuer: &str,
     session: &Session,
     password: &str,
@@ -140,6 +145,7 @@ pub async fn enrol(
             "That code is not right. Enter the 6-digit code your app shows now",
         ));
     };
+    let sealed = keys.totp().seal(user, &secret)?;
     let codes = new_recovery_codes();
     let mut tx = db.begin_write().await?;
     let now = clock::now();
@@ -147,7 +153,7 @@ pub async fn enrol(
         "update users set totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 \
          where id = $4 and totp_enabled_at is null",
     )
-    .bind(secret_text.trim())
+    .bind(sealed)
     .bind(now)
     .bind(step)
     .bind(user)
@@ -221,6 +227,7 @@ fn normalise_recovery(code: &str) -> String {
 /// sign-in answers [`SignIn::Refused`].
 pub async fn complete_sign_in(
     db: &Db,
+    keys: &Keys,
     issuer: &str,
     client: &str,
     token: &SessionToken,
@@ -263,8 +270,13 @@ pub async fn complete_sign_in(
     let now = clock::now();
     let mut tx = db.begin_write().await?;
     let mut used = None;
-    if let (Some(secret),) = &secret {
-        let totp = totp(&decode(secret)?, issuer, &session.viewer.email)?;
+    if let (Some(sealed),) = &secret {
+        // A secret that does not decrypt is an error, never "no app".
+        let totp = totp(
+            &keys.totp().open(user, sealed)?,
+            issuer,
+            &session.viewer.email,
+        )?;
         if let Some(step) = matching_step(&totp, code, now_u64()) {
             // A code works once: refuse a step already used.
             let fresh = sqlx::query(

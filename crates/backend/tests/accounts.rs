@@ -39,6 +39,7 @@ stories!(
     an_email_change_never_reveals_whether_the_address_is_registered,
     no_address_is_sent_more_than_five_unasked_messages_of_a_kind_in_half_an_hour,
     a_flash_is_shown_once_and_only_soon,
+    a_second_factor_secret_is_stored_encrypted_for_its_own_account,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -46,8 +47,12 @@ const PASSWORD: &str = "correct horse battery staple";
 /// The server secret these tests run with.
 const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
+fn keys() -> Keys {
+    Keys::derive(SECRET).expect("keys")
+}
+
 fn key() -> CodeKey {
-    Keys::derive(SECRET).expect("keys").codes().clone()
+    keys().codes().clone()
 }
 
 fn site() -> SiteInfo {
@@ -591,6 +596,7 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
     assert!(
         mfa::enrol(
             &db,
+            &keys(),
             "PrimaryPoint",
             &session,
             PASSWORD,
@@ -604,6 +610,7 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
     // changes nothing.
     let wrong_password = mfa::enrol(
         &db,
+        &keys(),
         "PrimaryPoint",
         &session,
         "not the password at all",
@@ -618,6 +625,7 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
     let enrolment_code = mfa::current_code(&enrolment.secret_text);
     let recovery = mfa::enrol(
         &db,
+        &keys(),
         "PrimaryPoint",
         &session,
         PASSWORD,
@@ -643,14 +651,22 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
     assert_eq!(half.stage, Stage::SecondFactor);
     // The code used at enrolment cannot be replayed.
     assert_eq!(
-        mfa::complete_sign_in(&db, "PrimaryPoint", "client-a", &pending, &enrolment_code)
-            .await
-            .expect("complete"),
+        mfa::complete_sign_in(
+            &db,
+            &keys(),
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &enrolment_code
+        )
+        .await
+        .expect("complete"),
         SignIn::Refused
     );
     // A recovery code works, once, and the session id changes.
     let SignIn::SignedIn(full) = mfa::complete_sign_in(
         &db,
+        &keys(),
         "PrimaryPoint",
         "client-a",
         &pending,
@@ -682,9 +698,16 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
         panic!("second factor due");
     };
     assert_eq!(
-        mfa::complete_sign_in(&db, "PrimaryPoint", "client-a", &again, &recovery[0])
-            .await
-            .expect("complete"),
+        mfa::complete_sign_in(
+            &db,
+            &keys(),
+            "PrimaryPoint",
+            "client-a",
+            &again,
+            &recovery[0]
+        )
+        .await
+        .expect("complete"),
         SignIn::Refused,
         "a recovery code works once"
     );
@@ -1027,6 +1050,7 @@ async fn enrolled(db: &Db, email: &str) -> String {
     let enrolment = mfa::new_secret("PrimaryPoint", email).expect("secret");
     mfa::enrol(
         db,
+        &keys(),
         "PrimaryPoint",
         &session,
         PASSWORD,
@@ -1071,6 +1095,7 @@ async fn five_wrong_second_factor_codes_from_anywhere_end_the_sign_in(db: Db) {
         assert_eq!(
             mfa::complete_sign_in(
                 &db,
+                &keys(),
                 "PrimaryPoint",
                 &format!("client-{n}"),
                 &pending,
@@ -1091,6 +1116,7 @@ async fn five_wrong_second_factor_codes_from_anywhere_end_the_sign_in(db: Db) {
     assert_eq!(
         mfa::complete_sign_in(
             &db,
+            &keys(),
             "PrimaryPoint",
             "client-a",
             &pending,
@@ -1112,6 +1138,7 @@ async fn five_wrong_second_factor_codes_from_anywhere_end_the_sign_in(db: Db) {
     let again = password_accepted(&db, "client-z", email).await;
     let waited = mfa::complete_sign_in(
         &db,
+        &keys(),
         "PrimaryPoint",
         "client-z",
         &again,
@@ -1130,9 +1157,16 @@ async fn concurrent_second_factor_guesses_are_counted_before_they_are_checked(db
         .map(|n| {
             let (db, pending, code) = (db.clone(), pending.clone(), wrong_code(&secret));
             tokio::spawn(async move {
-                mfa::complete_sign_in(&db, "PrimaryPoint", &format!("client-{n}"), &pending, &code)
-                    .await
-                    .expect("complete")
+                mfa::complete_sign_in(
+                    &db,
+                    &keys(),
+                    "PrimaryPoint",
+                    &format!("client-{n}"),
+                    &pending,
+                    &code,
+                )
+                .await
+                .expect("complete")
             })
         })
         .collect();
@@ -1508,6 +1542,7 @@ async fn recovery_leaves_no_way_back(db: Db) {
     let enrolment = mfa::new_secret("PrimaryPoint", email).expect("secret");
     let recovery = mfa::enrol(
         &db,
+        &keys(),
         "PrimaryPoint",
         &session,
         "a brand new passphrase",
@@ -1557,7 +1592,7 @@ async fn signed_in_fully(db: &Db, email: &str, password: &str, recovery: &str) -
     else {
         panic!("second factor due");
     };
-    match mfa::complete_sign_in(db, "PrimaryPoint", "client-b", &pending, recovery)
+    match mfa::complete_sign_in(db, &keys(), "PrimaryPoint", "client-b", &pending, recovery)
         .await
         .expect("complete")
     {
@@ -1692,4 +1727,90 @@ async fn a_flash_is_shown_once_and_only_soon(db: Db) {
     let fresh =
         mfa::secret_again("PrimaryPoint", "sam@riverside.example", "not a secret").expect("fresh");
     assert_ne!(fresh.secret_text, shown.secret_text);
+}
+
+/// The stored second-factor secret and id of `email`'s account.
+async fn stored_secret(db: &Db, email: &str) -> (String, i64) {
+    sqlx::query_as("select totp_secret, id from users where email = $1")
+        .bind(email)
+        .fetch_one(db.pool())
+        .await
+        .expect("an enrolled account")
+}
+
+async fn a_second_factor_secret_is_stored_encrypted_for_its_own_account(db: Db) {
+    let sam = "sam@riverside.example";
+    let secret = enrolled(&db, sam).await;
+    let (stored, _) = stored_secret(&db, sam).await;
+    let raw = totp_rs::Secret::Encoded(secret.clone())
+        .to_bytes()
+        .expect("base32");
+    assert!(!stored.to_uppercase().contains(&secret), "{stored}");
+    assert!(!stored.contains(&hex::encode(&raw)), "{stored}");
+
+    // The app's codes still work: the server decrypts the secret.
+    sqlx::query("update users set totp_last_step = 0 where email = $1")
+        .bind(sam)
+        .execute(db.pool())
+        .await
+        .expect("as if enrolled a while ago");
+    let pending = password_accepted(&db, "client-a", sam).await;
+    assert!(matches!(
+        mfa::complete_sign_in(
+            &db,
+            &keys(),
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &mfa::current_code(&secret)
+        )
+        .await
+        .expect("complete"),
+        SignIn::SignedIn(_)
+    ));
+
+    // Sam's encrypted secret copied into Kim's account does not decrypt
+    // there: the sign-in fails with an error, not as an account without a
+    // second factor, and stays waiting for one.
+    let kim = "kim@riverside.example";
+    enrolled(&db, kim).await;
+    sqlx::query("update users set totp_secret = $1 where email = $2")
+        .bind(&stored)
+        .bind(kim)
+        .execute(db.pool())
+        .await
+        .expect("move the secret");
+    let pending = password_accepted(&db, "client-k", kim).await;
+    let moved = mfa::complete_sign_in(
+        &db,
+        &keys(),
+        "PrimaryPoint",
+        "client-k",
+        &pending,
+        &mfa::current_code(&secret),
+    )
+    .await;
+    assert!(matches!(moved, Err(Error::Undecryptable(_))), "{moved:?}");
+    let waiting = sessions::resolve(&db, &pending)
+        .await
+        .expect("resolve")
+        .expect("still there");
+    assert_eq!(waiting.stage, Stage::SecondFactor);
+
+    // Under another SECRET_KEY the secret does not decrypt either.
+    let rotated = Keys::derive(b"a-new-secret-after-rotation-xxxxxxxxx").expect("keys");
+    let pending = password_accepted(&db, "client-a", sam).await;
+    let after_rotation = mfa::complete_sign_in(
+        &db,
+        &rotated,
+        "PrimaryPoint",
+        "client-a",
+        &pending,
+        &mfa::current_code(&secret),
+    )
+    .await;
+    assert!(
+        matches!(after_rotation, Err(Error::Undecryptable(_))),
+        "{after_rotation:?}"
+    );
 }

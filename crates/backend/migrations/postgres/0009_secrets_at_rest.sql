@@ -1,4 +1,12 @@
--- Secrets at rest: a key for each use is now derived from SECRET_KEY.
+-- Secrets at rest: a key for each use is now derived from SECRET_KEY, and
+-- second-factor secrets are stored encrypted, which SQL cannot do.
+
+-- Second factors enrolled before this migration (their secrets in the
+-- clear) are removed with their recovery codes: administrators are asked
+-- to set one up again at their next sign-in, members may.
+update users set totp_secret = null, totp_enabled_at = null, totp_last_step = null
+ where totp_secret is not null or totp_enabled_at is not null;
+delete from recovery_codes;
 
 -- Authorisation codes were hashed with the raw secret, so codes issued
 -- before this migration no longer match: they are marked revoked, and

@@ -23,12 +23,13 @@ http_stories!(
     signed_out_people_are_sent_to_sign_in,
 );
 
-/// The code key the test servers derive from their secret.
+/// The keys the test servers derive from their secret.
+pub(super) fn keys() -> Keys {
+    Keys::derive(super::SECRET.as_bytes()).expect("keys")
+}
+
 pub(super) fn key() -> CodeKey {
-    Keys::derive(super::SECRET.as_bytes())
-        .expect("keys")
-        .codes()
-        .clone()
+    keys().codes().clone()
 }
 
 pub(super) async fn organisation(server: &TestServer) -> (i64, AuthCode) {

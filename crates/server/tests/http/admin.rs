@@ -94,6 +94,7 @@ async fn admin(server: &TestServer, email: &str, second_factor: bool) -> String 
         let setup = backend::mfa::new_secret("PrimaryPoint", email).expect("secret");
         backend::mfa::enrol(
             &server.db,
+            &super::accounts::keys(),
             "PrimaryPoint",
             &session,
             PASSWORD,
