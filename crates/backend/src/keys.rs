@@ -17,6 +17,7 @@ use sha2::Sha256;
 const CODES: &[u8] = b"primarypoint/v1/authorisation-code-hash";
 const PSEUDONYMS: &[u8] = b"primarypoint/v1/client-pseudonym";
 const TOTP: &[u8] = b"primarypoint/v1/totp-secret-encryption";
+const RECOVERY: &[u8] = b"primarypoint/v1/recovery-code-hash";
 
 /// Every key the server uses, derived from its secret.
 #[derive(Clone)]
@@ -24,6 +25,7 @@ pub struct Keys {
     codes: CodeKey,
     pseudonyms: PseudonymKey,
     totp: TotpKey,
+    recovery: RecoveryKey,
 }
 
 impl Keys {
@@ -40,6 +42,7 @@ impl Keys {
             codes: CodeKey(MacKey::new(&key(CODES)?)?),
             pseudonyms: PseudonymKey(MacKey::new(&key(PSEUDONYMS)?)?),
             totp: TotpKey(XChaCha20Poly1305::new(&key(TOTP)?.into())),
+            recovery: RecoveryKey(MacKey::new(&key(RECOVERY)?)?),
         })
     }
 
@@ -56,6 +59,11 @@ impl Keys {
     /// Encrypts second-factor (TOTP) secrets.
     pub fn totp(&self) -> &TotpKey {
         &self.totp
+    }
+
+    /// Keys the stored hashes of recovery codes.
+    pub fn recovery(&self) -> &RecoveryKey {
+        &self.recovery
     }
 }
 
@@ -103,6 +111,17 @@ impl PseudonymKey {
     /// HMAC-SHA256 of `data`, hex encoded.
     pub(crate) fn hash(&self, data: &[u8]) -> String {
         self.0.hash(data)
+    }
+}
+
+/// Keys the stored hashes of recovery codes.
+#[derive(Clone)]
+pub struct RecoveryKey(MacKey);
+
+impl RecoveryKey {
+    /// What the database stores for a recovery code (normalised).
+    pub(crate) fn hash(&self, code: &str) -> String {
+        self.0.hash(code.as_bytes())
     }
 }
 
@@ -181,7 +200,7 @@ macro_rules! redacted_debug {
     };
 }
 
-redacted_debug!(CodeKey, PseudonymKey, TotpKey);
+redacted_debug!(CodeKey, PseudonymKey, RecoveryKey, TotpKey);
 
 #[cfg(test)]
 mod tests {
@@ -205,7 +224,7 @@ mod tests {
 
     #[test]
     fn each_use_has_its_own_key_and_none_is_the_secret() {
-        let labels = [CODES, PSEUDONYMS, TOTP];
+        let labels = [CODES, PSEUDONYMS, TOTP, RECOVERY];
         let derived: Vec<[u8; 32]> = labels.iter().map(|label| label_key(label)).collect();
         for (i, key) in derived.iter().enumerate() {
             assert_ne!(&key[..], &SECRET[..32], "a derived key is not the secret");
@@ -226,9 +245,14 @@ mod tests {
             keys.pseudonyms().hash(data.as_bytes()),
             hmac_hex(&label_key(PSEUDONYMS), data.as_bytes())
         );
+        assert_eq!(
+            keys.recovery().hash(data),
+            hmac_hex(&label_key(RECOVERY), data.as_bytes())
+        );
         let hashes = [
             keys.codes().hash(data),
             keys.pseudonyms().hash(data.as_bytes()),
+            keys.recovery().hash(data),
             hmac_hex(SECRET, data.as_bytes()),
         ];
         for (i, hash) in hashes.iter().enumerate() {

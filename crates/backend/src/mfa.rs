@@ -2,8 +2,9 @@
 //! authenticator app, and ten single-use recovery codes. Administrators must
 //! enrol; members may.
 //!
-//! The TOTP secret is stored encrypted ([`crate::keys::TotpKey`]): a copy
-//! of the database alone does not yield it.
+//! The TOTP secret is stored encrypted ([`crate::keys::TotpKey`]), and the
+//! recovery codes as keyed hashes ([`crate::keys::RecoveryKey`]): a copy of
+//! the database alone yields neither.
 
 use crate::audit::{self, Actor};
 use crate::auth::SignIn;
@@ -172,7 +173,7 @@ pub async fn enrol(
             "insert into recovery_codes (user_id, code_hash, created_at, updated_at) values ($1, $2, $3, $3)",
         )
         .bind(user)
-        .bind(tokens::hash(&normalise_recovery(code)))
+        .bind(keys.recovery().hash(&normalise_recovery(code)))
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -301,7 +302,7 @@ pub async fn complete_sign_in(
         )
         .bind(now)
         .bind(user)
-        .bind(tokens::hash(&normalise_recovery(code)))
+        .bind(keys.recovery().hash(&normalise_recovery(code)))
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -40,6 +40,7 @@ stories!(
     no_address_is_sent_more_than_five_unasked_messages_of_a_kind_in_half_an_hour,
     a_flash_is_shown_once_and_only_soon,
     a_second_factor_secret_is_stored_encrypted_for_its_own_account,
+    recovery_codes_are_stored_as_keyed_hashes_and_work_once,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1812,5 +1813,83 @@ async fn a_second_factor_secret_is_stored_encrypted_for_its_own_account(db: Db) 
     assert!(
         matches!(after_rotation, Err(Error::Undecryptable(_))),
         "{after_rotation:?}"
+    );
+}
+
+async fn recovery_codes_are_stored_as_keyed_hashes_and_work_once(db: Db) {
+    use sha2::{Digest, Sha256};
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    let email = "sam@riverside.example";
+    register_and_verify(&db, &code, email).await;
+    let session = sessions::resolve(&db, &signed_in(&db, email, PASSWORD).await)
+        .await
+        .expect("resolve")
+        .expect("live");
+    let enrolment = mfa::new_secret("PrimaryPoint", email).expect("secret");
+    let recovery = mfa::enrol(
+        &db,
+        &keys(),
+        "PrimaryPoint",
+        &session,
+        PASSWORD,
+        &enrolment.secret_text,
+        &mfa::current_code(&enrolment.secret_text),
+    )
+    .await
+    .expect("enrolled");
+
+    let stored: Vec<(String,)> = sqlx::query_as("select code_hash from recovery_codes")
+        .fetch_all(db.pool())
+        .await
+        .expect("hashes");
+    assert_eq!(stored.len(), 10);
+    for shown in &recovery {
+        let normalised = shown.replace('-', "");
+        for unkeyed in [
+            hex::encode(Sha256::digest(normalised.as_bytes())),
+            hex::encode(Sha256::digest(shown.as_bytes())),
+        ] {
+            assert!(
+                stored.iter().all(|(hash,)| *hash != unkeyed),
+                "a recovery code is stored as a plain SHA-256"
+            );
+        }
+        assert!(stored.iter().all(|(hash,)| !hash.contains(&normalised)));
+    }
+
+    let pending = password_accepted(&db, "client-a", email).await;
+    assert!(matches!(
+        mfa::complete_sign_in(
+            &db,
+            &keys(),
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &recovery[3]
+        )
+        .await
+        .expect("complete"),
+        SignIn::SignedIn(_)
+    ));
+    let pending = password_accepted(&db, "client-a", email).await;
+    assert_eq!(
+        mfa::complete_sign_in(
+            &db,
+            &keys(),
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &recovery[3]
+        )
+        .await
+        .expect("complete"),
+        SignIn::Refused,
+        "a recovery code works once"
+    );
+    assert_eq!(
+        mfa::recovery_codes_left(&db, session.viewer.id)
+            .await
+            .expect("left"),
+        9
     );
 }

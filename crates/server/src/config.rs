@@ -121,9 +121,9 @@ pub struct Config {
     pub public_url: Option<String>,
 
     /// Secret (32+ characters) from which the keys are derived that hash
-    /// authorisation codes and client pseudonyms and encrypt second-factor
-    /// secrets. Every instance must share it. Default: generated once into
-    /// DATA_DIR/secret.key.
+    /// authorisation codes, client pseudonyms and recovery codes and
+    /// encrypt second-factor secrets. Every instance must share it.
+    /// Default: generated once into DATA_DIR/secret.key.
     #[arg(long, env = "SECRET_KEY", value_parser = parse_secret_key, global = true)]
     pub secret_key: Option<Secret>,
 
