@@ -19,6 +19,7 @@ use crate::tokens;
 use domain::Email;
 use domain::account::second_factor_throttle;
 use domain::authcode::ALPHABET;
+use domain::site::SiteInfo;
 use sqlx::{Any, Transaction};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -412,6 +413,61 @@ async fn warn_owner(tx: &mut Transaction<'static, Any>, product: &str, email: &s
         ),
     )
     .await
+}
+
+/// Removes the second factor of the account with address `email`, for an
+/// operator: after `SECRET_KEY` has changed (the secret no longer
+/// decrypts), or when the owner has lost both their app and their recovery
+/// codes. Every session of the account ends, and the owner is told by
+/// email. They sign in with their password next, and set a second factor
+/// up again (administrators must). `false` when no account has a second
+/// factor at that address.
+pub async fn remove(db: &Db, site: &SiteInfo, actor: &Actor, email: &Email) -> Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let user: Option<(i64,)> = sqlx::query_as(
+        "update users set totp_secret = null, totp_enabled_at = null, totp_last_step = null, \
+         updated_at = $1 where email = $2 and (totp_secret is not null or totp_enabled_at is not null) \
+         returning id",
+    )
+    .bind(clock::now())
+    .bind(email.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((user,)) = user else {
+        return Ok(false);
+    };
+    sqlx::query("delete from recovery_codes where user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    sessions::end_all(&mut tx, user, None).await?;
+    mail::enqueue(
+        &mut tx,
+        email,
+        &format!("Your {} second factor was removed", site.product_name),
+        &format!(
+            "The second factor (authenticator app and recovery codes) of your {product} \
+             account was removed by our service team, and every session was signed out.\n\n\
+             Sign in with your password to set up your authenticator app again: \
+             {url}/login\n\n\
+             If you did not expect this, tell us: {contact}\n\n\
+             We will never ask for your password or your codes by email.\n",
+            product = site.product_name,
+            url = site.public_url,
+            contact = site.contact_email,
+        ),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "account.mfa_removed",
+        Some(&format!("user:{user}")),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Recovery codes not yet used.

@@ -41,6 +41,7 @@ stories!(
     a_flash_is_shown_once_and_only_soon,
     a_second_factor_secret_is_stored_encrypted_for_its_own_account,
     recovery_codes_are_stored_as_keyed_hashes_and_work_once,
+    an_operator_removes_a_second_factor_that_no_longer_decrypts,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1892,4 +1893,65 @@ async fn recovery_codes_are_stored_as_keyed_hashes_and_work_once(db: Db) {
             .expect("left"),
         9
     );
+}
+
+async fn an_operator_removes_a_second_factor_that_no_longer_decrypts(db: Db) {
+    let email = "sam@riverside.example";
+    let secret = enrolled(&db, email).await;
+    let elsewhere = password_accepted(&db, "client-b", email).await;
+
+    // SECRET_KEY has changed: the secret no longer decrypts, so Sam cannot
+    // finish signing in.
+    let rotated = Keys::derive(b"a-new-secret-after-rotation-xxxxxxxxx").expect("keys");
+    let pending = password_accepted(&db, "client-a", email).await;
+    assert!(matches!(
+        mfa::complete_sign_in(
+            &db,
+            &rotated,
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &mfa::current_code(&secret)
+        )
+        .await,
+        Err(Error::Undecryptable(_))
+    ));
+
+    let address = domain::Email::parse(email).expect("email");
+    assert!(
+        mfa::remove(&db, &site(), &Actor::Operator, &address)
+            .await
+            .expect("removed")
+    );
+    assert!(
+        !mfa::remove(&db, &site(), &Actor::Operator, &address)
+            .await
+            .expect("nothing left to remove")
+    );
+    for token in [&pending, &elsewhere] {
+        assert!(
+            sessions::resolve(&db, token)
+                .await
+                .expect("resolve")
+                .is_none(),
+            "every session ended"
+        );
+    }
+    let (codes,): (i64,) = sqlx::query_as("select count(*) from recovery_codes")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(codes, 0, "the recovery codes went too");
+    let (subject, body) = last_mail(&db, email).await;
+    assert!(subject.contains("second factor was removed"), "{subject}");
+    assert!(body.contains("https://portal.example/login"), "{body}");
+    assert_eq!(audited(&db, "account.mfa_removed", "").await, 1);
+
+    // The password alone signs Sam in now, to set a second factor up again.
+    let token = signed_in(&db, email, PASSWORD).await;
+    let session = sessions::resolve(&db, &token)
+        .await
+        .expect("resolve")
+        .expect("live");
+    assert!(!session.viewer.second_factor);
 }

@@ -36,6 +36,9 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Admin(AdminCommand::Create { email, name }) => {
                 admin_create(&cli.config, &email, &name).await
             }
+            Command::Admin(AdminCommand::RemoveSecondFactor { email }) => {
+                remove_second_factor(&cli.config, &email).await
+            }
             Command::Organisation(OrganisationCommand::Create(args)) => {
                 organisation_create(&cli.config, &args).await
             }
@@ -293,5 +296,24 @@ async fn admin_create(config: &Config, email: &str, name: &str) -> anyhow::Resul
             bail!("{}", problems.join("; "))
         }
         Err(other) => Err(other.into()),
+    }
+}
+
+async fn remove_second_factor(config: &Config, email: &str) -> anyhow::Result<()> {
+    let email = domain::Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let db = open_database(config).await?;
+    let removed = backend::mfa::remove(
+        &db,
+        &config.site_info(),
+        &backend::audit::Actor::Operator,
+        &email,
+    )
+    .await;
+    db.close().await;
+    if removed? {
+        tracing::info!(email = %email, "second factor removed; the owner has been emailed");
+        Ok(())
+    } else {
+        bail!("no account with a second factor has the address {email}")
     }
 }

@@ -88,6 +88,15 @@ pub enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Remove an account's second factor (authenticator app and recovery
+    /// codes) and sign it out everywhere, so its owner sets one up again:
+    /// after SECRET_KEY has changed, or when they have lost both. The owner
+    /// is told by email.
+    RemoveSecondFactor {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Deployment settings. Nothing needs setting for a local run.
