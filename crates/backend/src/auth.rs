@@ -181,6 +181,8 @@ async fn refuse_registration(
     })
 }
 
+/// Mints a link for `user` and stores its hash. Call only once the message
+/// that carries it is sure to be queued ([`mail::within_cap`]).
 async fn new_email_token(
     tx: &mut Transaction<'static, Any>,
     user: i64,
@@ -211,6 +213,9 @@ async fn send_verification(
     user: i64,
     email: &Email,
 ) -> Result<()> {
+    if !mail::within_cap(tx, mail::Unasked::Verification, email).await? {
+        return Ok(());
+    }
     let token = new_email_token(tx, user, "verify", None, token_lifetime::VERIFY).await?;
     let body = format!(
         "Confirm your email address to finish registering for {product}.\n\n\
@@ -220,15 +225,13 @@ async fn send_verification(
         product = site.product_name,
         url = site.public_url,
     );
-    mail::enqueue_capped(
+    mail::enqueue(
         tx,
-        mail::Unasked::Verification,
         email,
         &format!("Confirm your email address for {}", site.product_name),
         &body,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 fn already_registered_mail(site: &SiteInfo) -> String {
@@ -589,23 +592,24 @@ pub async fn request_reset(db: &Db, site: &SiteInfo, client: &str, email: &str) 
             .fetch_optional(&mut *tx)
             .await?;
     if let Some((id,)) = user {
-        let token = new_email_token(&mut tx, id, "reset", None, token_lifetime::RESET).await?;
-        let body = format!(
-            "Someone asked to reset the password of your {product} account.\n\n\
-             Choose a new password within 30 minutes:\n\n{url}/reset-password?token={token}\n\n\
-             If it was not you, ignore this email: your password has not changed.\n\n\
-             We will never ask for your password by email.\n",
-            product = site.product_name,
-            url = site.public_url,
-        );
-        mail::enqueue_capped(
-            &mut tx,
-            mail::Unasked::Reset,
-            &email,
-            &format!("Reset your {} password", site.product_name),
-            &body,
-        )
-        .await?;
+        if mail::within_cap(&mut tx, mail::Unasked::Reset, &email).await? {
+            let token = new_email_token(&mut tx, id, "reset", None, token_lifetime::RESET).await?;
+            let body = format!(
+                "Someone asked to reset the password of your {product} account.\n\n\
+                 Choose a new password within 30 minutes:\n\n{url}/reset-password?token={token}\n\n\
+                 If it was not you, ignore this email: your password has not changed.\n\n\
+                 We will never ask for your password by email.\n",
+                product = site.product_name,
+                url = site.public_url,
+            );
+            mail::enqueue(
+                &mut tx,
+                &email,
+                &format!("Reset your {} password", site.product_name),
+                &body,
+            )
+            .await?;
+        }
         audit::record(
             &mut tx,
             &Actor::Public {
@@ -897,7 +901,7 @@ pub async fn request_email_change(
             ),
         )
         .await?;
-    } else {
+    } else if mail::within_cap(&mut tx, mail::Unasked::ChangeEmail, &email).await? {
         let token = new_email_token(
             &mut tx,
             viewer.id,
@@ -906,9 +910,8 @@ pub async fn request_email_change(
             token_lifetime::CHANGE_EMAIL,
         )
         .await?;
-        mail::enqueue_capped(
+        mail::enqueue(
             &mut tx,
-            mail::Unasked::ChangeEmail,
             &email,
             &format!("Confirm your new email address for {}", site.product_name),
             &format!(

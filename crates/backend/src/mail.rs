@@ -157,10 +157,27 @@ pub const PER_ADDRESS_LIMIT: Limit = Limit {
     window_secs: 30 * 60,
 };
 
-/// Queues a message of kind `kind` that someone other than the address's
-/// owner may have asked for, unless the address has had
-/// [`PER_ADDRESS_LIMIT`] of that kind lately. `false` when it was not
-/// queued; the caller says nothing different either way.
+/// Counts one message of kind `kind` to `to`, which someone other than the
+/// address's owner may have asked for: `true` if the address has had fewer
+/// than [`PER_ADDRESS_LIMIT`] of that kind lately, so the message may be
+/// queued. Ask before minting a link for it, so that nothing is minted for
+/// a message that will not be sent. The caller says nothing different
+/// either way.
+pub async fn within_cap(
+    tx: &mut Transaction<'static, Any>,
+    kind: Unasked,
+    to: &Email,
+) -> Result<bool> {
+    let key = format!("mail:{}:{}", kind.key(), to.as_str());
+    let allowed = throttle::allow(tx, &key, PER_ADDRESS_LIMIT).await?;
+    if !allowed {
+        tracing::info!("message not queued: its address has had enough of this kind lately");
+    }
+    Ok(allowed)
+}
+
+/// Queues a message of kind `kind` (one that carries no link) if
+/// [`within_cap`] allows it. `false` when it was not queued.
 pub async fn enqueue_capped(
     tx: &mut Transaction<'static, Any>,
     kind: Unasked,
@@ -168,9 +185,7 @@ pub async fn enqueue_capped(
     subject: &str,
     body: &str,
 ) -> Result<bool> {
-    let key = format!("mail:{}:{}", kind.key(), to.as_str());
-    if !throttle::allow(tx, &key, PER_ADDRESS_LIMIT).await? {
-        tracing::info!("message not queued: its address has had enough of this kind lately");
+    if !within_cap(tx, kind, to).await? {
         return Ok(false);
     }
     enqueue(tx, to, subject, body).await?;

@@ -42,6 +42,7 @@ stories!(
     a_second_factor_secret_is_stored_encrypted_for_its_own_account,
     recovery_codes_are_stored_as_keyed_hashes_and_work_once,
     an_operator_removes_a_second_factor_that_no_longer_decrypts,
+    no_link_is_minted_for_a_message_over_its_cap,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1954,4 +1955,22 @@ async fn an_operator_removes_a_second_factor_that_no_longer_decrypts(db: Db) {
         .expect("resolve")
         .expect("live");
     assert!(!session.viewer.second_factor);
+}
+
+async fn no_link_is_minted_for_a_message_over_its_cap(db: Db) {
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    let email = "sam@riverside.example";
+    register_and_verify(&db, &code, email).await;
+    for n in 0..8 {
+        auth::request_reset(&db, &site(), &format!("client-{n}"), email)
+            .await
+            .expect("same answer every time");
+    }
+    let (links,): (i64,) =
+        sqlx::query_as("select count(*) from email_tokens where purpose = 'reset'")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+    assert_eq!(links, mail::PER_ADDRESS_LIMIT.max_hits);
+    assert_eq!(mails_about(&db, email, "Reset").await, links);
 }
