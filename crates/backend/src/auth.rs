@@ -181,6 +181,12 @@ async fn refuse_registration(
     })
 }
 
+/// A single-use link's token, and when it stops working.
+struct Link {
+    token: String,
+    expires_at: i64,
+}
+
 /// Mints a link for `user` and stores its hash. Call only once the message
 /// that carries it is sure to be queued ([`mail::within_cap`]).
 async fn new_email_token(
@@ -189,9 +195,10 @@ async fn new_email_token(
     purpose: &str,
     new_email: Option<&Email>,
     lifetime: i64,
-) -> Result<String> {
+) -> Result<Link> {
     let token = tokens::new_token();
     let now = clock::now();
+    let expires_at = now + lifetime;
     sqlx::query(
         "insert into email_tokens (token_hash, user_id, purpose, new_email, expires_at, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $6)",
@@ -200,11 +207,11 @@ async fn new_email_token(
     .bind(user)
     .bind(purpose)
     .bind(new_email.map(Email::as_str))
-    .bind(now + lifetime)
+    .bind(expires_at)
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    Ok(token)
+    Ok(Link { token, expires_at })
 }
 
 async fn send_verification(
@@ -216,7 +223,7 @@ async fn send_verification(
     if !mail::within_cap(tx, mail::Unasked::Verification, email).await? {
         return Ok(());
     }
-    let token = new_email_token(tx, user, "verify", None, token_lifetime::VERIFY).await?;
+    let link = new_email_token(tx, user, "verify", None, token_lifetime::VERIFY).await?;
     let body = format!(
         "Confirm your email address to finish registering for {product}.\n\n\
          Open this link within 24 hours:\n\n{url}/verify-email?token={token}\n\n\
@@ -224,12 +231,14 @@ async fn send_verification(
          We will never ask for your password by email.\n",
         product = site.product_name,
         url = site.public_url,
+        token = link.token,
     );
-    mail::enqueue(
+    mail::enqueue_with_link(
         tx,
         email,
         &format!("Confirm your email address for {}", site.product_name),
         &body,
+        link.expires_at,
     )
     .await
 }
@@ -593,7 +602,7 @@ pub async fn request_reset(db: &Db, site: &SiteInfo, client: &str, email: &str) 
             .await?;
     if let Some((id,)) = user {
         if mail::within_cap(&mut tx, mail::Unasked::Reset, &email).await? {
-            let token = new_email_token(&mut tx, id, "reset", None, token_lifetime::RESET).await?;
+            let link = new_email_token(&mut tx, id, "reset", None, token_lifetime::RESET).await?;
             let body = format!(
                 "Someone asked to reset the password of your {product} account.\n\n\
                  Choose a new password within 30 minutes:\n\n{url}/reset-password?token={token}\n\n\
@@ -601,12 +610,14 @@ pub async fn request_reset(db: &Db, site: &SiteInfo, client: &str, email: &str) 
                  We will never ask for your password by email.\n",
                 product = site.product_name,
                 url = site.public_url,
+                token = link.token,
             );
-            mail::enqueue(
+            mail::enqueue_with_link(
                 &mut tx,
                 &email,
                 &format!("Reset your {} password", site.product_name),
                 &body,
+                link.expires_at,
             )
             .await?;
         }
@@ -902,7 +913,7 @@ pub async fn request_email_change(
         )
         .await?;
     } else if mail::within_cap(&mut tx, mail::Unasked::ChangeEmail, &email).await? {
-        let token = new_email_token(
+        let link = new_email_token(
             &mut tx,
             viewer.id,
             "change_email",
@@ -910,7 +921,7 @@ pub async fn request_email_change(
             token_lifetime::CHANGE_EMAIL,
         )
         .await?;
-        mail::enqueue(
+        mail::enqueue_with_link(
             &mut tx,
             &email,
             &format!("Confirm your new email address for {}", site.product_name),
@@ -920,7 +931,9 @@ pub async fn request_email_change(
                  If you did not ask for this, ignore this email.\n",
                 product = site.product_name,
                 url = site.public_url,
+                token = link.token,
             ),
+            link.expires_at,
         )
         .await?;
     }

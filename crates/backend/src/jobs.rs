@@ -1,6 +1,7 @@
 //! Work that runs on its own inside the server: sending queued mail and
-//! sweeping what is past its retention (P9). Safe with many instances:
-//! each mail is claimed before it is sent, and sweeps are idempotent.
+//! sweeping what is past its retention (P9), mail whose links have expired
+//! included. Safe with many instances: each mail is claimed before it is
+//! sent, and sweeps are idempotent.
 
 use crate::db::Db;
 use crate::mail::{self, Mailer};
@@ -30,6 +31,11 @@ pub async fn run(db: Db, mailer: Mailer) {
                     Ok(0) => {}
                     Ok(removed) => tracing::info!(removed, "deleted unverified sign-ups past retention"),
                     Err(error) => tracing::warn!(%error, "retention sweep failed"),
+                }
+                match mail::sweep(&db, &mailer).await {
+                    Ok((0, 0)) => {}
+                    Ok((bodies, files)) => tracing::info!(bodies, files, "removed mail whose links had expired"),
+                    Err(error) => tracing::warn!(%error, "mail retention sweep failed"),
                 }
             }
         }

@@ -43,6 +43,7 @@ stories!(
     recovery_codes_are_stored_as_keyed_hashes_and_work_once,
     an_operator_removes_a_second_factor_that_no_longer_decrypts,
     no_link_is_minted_for_a_message_over_its_cap,
+    a_mail_with_a_link_keeps_no_body_once_the_link_has_expired,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1973,4 +1974,111 @@ async fn no_link_is_minted_for_a_message_over_its_cap(db: Db) {
             .expect("count");
     assert_eq!(links, mail::PER_ADDRESS_LIMIT.max_hits);
     assert_eq!(mails_about(&db, email, "Reset").await, links);
+}
+
+/// The names of the files in `dir`.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("outbox directory")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+async fn a_mail_with_a_link_keeps_no_body_once_the_link_has_expired(db: Db) {
+    let outbox = tempfile::tempdir().expect("outbox directory");
+    let mailer = Mailer::to_directory(outbox.path(), "PrimaryPoint <no-reply@portal.example>")
+        .expect("mailer");
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    let email = "sam@riverside.example";
+    register_and_verify(&db, &code, email).await;
+    // A message without a link: "you already have an account".
+    auth::register(
+        &db,
+        &key(),
+        &site(),
+        "client-a",
+        &registration(&code, email),
+    )
+    .await
+    .expect("same answer");
+    assert_eq!(mail::deliver_due(&db, &mailer).await.expect("deliver"), 2);
+
+    // Delivered: the database keeps no body. The file outbox keeps the
+    // verification message, named for its link's expiry, until then.
+    let (bodies,): (i64,) = sqlx::query_as("select count(*) from outbox where body <> ''")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(bodies, 0);
+    let files = files_in(outbox.path());
+    assert_eq!(files.len(), 2, "{files:?}");
+    let (verify_expires,): (i64,) =
+        sqlx::query_as("select expires_at from email_tokens where purpose = 'verify'")
+            .fetch_one(db.pool())
+            .await
+            .expect("the verification link");
+    let expiring = format!("expires-{verify_expires}-");
+    assert!(
+        files.iter().any(|name| name.starts_with(&expiring)),
+        "{files:?}"
+    );
+    let now = backend::clock::now();
+    assert_eq!(mail::sweep(&db, &mailer).await.expect("sweep"), (0, 0));
+    assert_eq!(
+        mailer
+            .remove_expired(verify_expires - 1)
+            .await
+            .expect("sweep"),
+        0
+    );
+    assert_eq!(
+        mailer.remove_expired(verify_expires).await.expect("sweep"),
+        1
+    );
+    let kept = files_in(outbox.path());
+    assert_eq!(kept.len(), 1);
+    assert!(!kept[0].starts_with("expires-"), "{kept:?}");
+    let notice = std::fs::read_to_string(outbox.path().join(&kept[0])).expect("read");
+    assert!(notice.contains("already have"), "{notice}");
+
+    // A reset link still queued when it expires (the mail server was down
+    // for half an hour) is never sent, and the sweep clears its body.
+    auth::request_reset(&db, &site(), "client-a", email)
+        .await
+        .expect("reset requested");
+    let (purge_after,): (Option<i64>,) =
+        sqlx::query_as("select purge_after from outbox where subject like 'Reset%'")
+            .fetch_one(db.pool())
+            .await
+            .expect("queued");
+    let (reset_expires,): (i64,) =
+        sqlx::query_as("select expires_at from email_tokens where purpose = 'reset'")
+            .fetch_one(db.pool())
+            .await
+            .expect("the reset link");
+    assert_eq!(purge_after, Some(reset_expires));
+    assert!(reset_expires > now);
+    sqlx::query("update outbox set purge_after = $1 where subject like 'Reset%'")
+        .bind(now - 1)
+        .execute(db.pool())
+        .await
+        .expect("as if half an hour had passed");
+    assert_eq!(mail::deliver_due(&db, &mailer).await.expect("deliver"), 0);
+    assert_eq!(mail::sweep(&db, &mailer).await.expect("sweep"), (1, 0));
+    let (body, sent): (String, Option<i64>) =
+        sqlx::query_as("select body, sent_at from outbox where subject like 'Reset%'")
+            .fetch_one(db.pool())
+            .await
+            .expect("the record stays");
+    assert_eq!(body, "");
+    assert_eq!(sent, None);
+    assert_eq!(files_in(outbox.path()).len(), 1, "and no file was written");
 }

@@ -1,4 +1,4 @@
--- Secrets at rest: a key for each use is now derived from SECRET_KEY;
+-- Secrets at rest. Keys are now derived from SECRET_KEY for each use;
 -- second-factor secrets are stored encrypted and recovery codes as keyed
 -- hashes, which SQL cannot compute from what was stored before.
 
@@ -14,3 +14,13 @@ delete from recovery_codes;
 -- administrators issue new ones.
 update authorisation_codes set revoked_at = extract(epoch from now())::bigint, updated_at = extract(epoch from now())::bigint
  where revoked_at is null;
+
+-- A message carrying a link is kept no longer than the link works: its
+-- body is cleared, sent or not, once purge_after (the link's expiry) has
+-- passed.
+alter table outbox add column purge_after bigint;
+create index outbox_purge on outbox (purge_after) where body <> '';
+
+-- Messages queued before this migration carried links that lived at most
+-- 24 hours.
+update outbox set purge_after = created_at + 86400 where body like '%?token=%';
