@@ -78,12 +78,12 @@ pub async fn register(
         Err(refusal) => return refuse_registration(tx, &actor, refusal).await,
     };
 
-    let existing: Option<(i64, Option<i64>)> =
-        sqlx::query_as("select id, email_verified_at from users where email = $1")
+    let existing: Option<(i64, Option<i64>, Option<i64>)> =
+        sqlx::query_as("select id, email_verified_at, organisation_id from users where email = $1")
             .bind(email.as_str())
             .fetch_optional(&mut *tx)
             .await?;
-    if let Some((id, Some(_))) = existing {
+    if let Some((id, Some(_), _)) = existing {
         mail::enqueue_capped(
             &mut tx,
             mail::Unasked::AlreadyRegistered,
@@ -103,12 +103,16 @@ pub async fn register(
         tx.commit().await?;
         return Ok(());
     }
-    if let Err(refusal) = orgs::count_code_use(&mut tx, &admitted).await? {
+    // A registration that replaces an unverified one for the same
+    // organisation takes its place, and the use already counted for it.
+    let replaces =
+        matches!(existing, Some((_, None, Some(org))) if org == admitted.organisation_id);
+    if !replaces && let Err(refusal) = orgs::count_code_use(&mut tx, &admitted).await? {
         return refuse_registration(tx, &actor, refusal).await;
     }
     let now = clock::now();
     let (id, action) = match existing {
-        Some((id, _)) => {
+        Some((id, _, _)) => {
             // Registered before but never verified. The address is not
             // proven, so the earlier registration may not be its owner's:
             // this one replaces its name, password and organisation, and the

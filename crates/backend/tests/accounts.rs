@@ -44,6 +44,7 @@ stories!(
     an_operator_removes_a_second_factor_that_no_longer_decrypts,
     no_link_is_minted_for_a_message_over_its_cap,
     a_mail_with_a_link_keeps_no_body_once_the_link_has_expired,
+    a_registration_replacing_an_unverified_one_uses_the_code_once,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -2081,4 +2082,49 @@ async fn a_mail_with_a_link_keeps_no_body_once_the_link_has_expired(db: Db) {
     assert_eq!(body, "");
     assert_eq!(sent, None);
     assert_eq!(files_in(outbox.path()).len(), 1, "and no file was written");
+}
+
+/// How many registrations organisation `org`'s live code has admitted.
+async fn code_uses(db: &Db, org: i64) -> i64 {
+    let (uses,): (i64,) = sqlx::query_as(
+        "select uses from authorisation_codes where organisation_id = $1 and revoked_at is null",
+    )
+    .bind(org)
+    .fetch_one(db.pool())
+    .await
+    .expect("uses");
+    uses
+}
+
+async fn a_registration_replacing_an_unverified_one_uses_the_code_once(db: Db) {
+    let (org, code) = organisation(&db, "Riverside Surgery", "").await;
+    orgs::set_code_limits(&db, &Actor::Operator, org, None, Some(2))
+        .await
+        .expect("limit");
+    let register = async |email: &str| {
+        auth::register(
+            &db,
+            &key(),
+            &site(),
+            "client-a",
+            &registration(&code, email),
+        )
+        .await
+    };
+    register("sam@riverside.example").await.expect("registered");
+    assert_eq!(code_uses(&db, org).await, 1);
+    // Sam registers again before confirming (a mistyped password, say):
+    // the same place, not another.
+    register("sam@riverside.example")
+        .await
+        .expect("registered again");
+    assert_eq!(code_uses(&db, org).await, 1);
+    register("kim@riverside.example")
+        .await
+        .expect("the second place is still free");
+    assert_eq!(code_uses(&db, org).await, 2);
+    let refused = register("lee@riverside.example")
+        .await
+        .expect_err("used up");
+    assert_eq!(field_error(refused, "code"), CODE_REFUSED);
 }
