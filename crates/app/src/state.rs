@@ -10,10 +10,8 @@ pub struct AppState {
     pub site: SiteInfo,
     /// `{{name}}` values for content pages (controller, retention periods…).
     pub placeholders: Vec<(String, String)>,
-    /// Secret that keys the pseudonymous client hashes in audit and throttles.
-    pub client_key_secret: std::sync::Arc<[u8]>,
-    /// Keys the stored hashes of authorisation codes.
-    pub code_key: backend::orgs::CodeKey,
+    /// The keys derived from the server's secret, one for each use.
+    pub keys: backend::keys::Keys,
     /// Whether the site is served over HTTPS, so cookies are `Secure` and
     /// `__Host-` prefixed (plain-HTTP localhost is the only exception).
     pub secure_cookies: bool,

@@ -11,8 +11,9 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result, Unique};
 use crate::failures::{self, Reservation, Rule, Scope};
+use crate::keys::CodeKey;
 use crate::mail;
-use crate::orgs::{self, CodeKey, CodeRefusal};
+use crate::orgs::{self, CodeRefusal};
 use crate::sessions::{self, SessionToken, Stage};
 use crate::throttle::{self, Limit};
 use crate::tokens;
@@ -77,12 +78,12 @@ pub async fn register(
         Err(refusal) => return refuse_registration(tx, &actor, refusal).await,
     };
 
-    let existing: Option<(i64, Option<i64>)> =
-        sqlx::query_as("select id, email_verified_at from users where email = $1")
+    let existing: Option<(i64, Option<i64>, Option<i64>)> =
+        sqlx::query_as("select id, email_verified_at, organisation_id from users where email = $1")
             .bind(email.as_str())
             .fetch_optional(&mut *tx)
             .await?;
-    if let Some((id, Some(_))) = existing {
+    if let Some((id, Some(_), _)) = existing {
         mail::enqueue_capped(
             &mut tx,
             mail::Unasked::AlreadyRegistered,
@@ -102,12 +103,16 @@ pub async fn register(
         tx.commit().await?;
         return Ok(());
     }
-    if let Err(refusal) = orgs::count_code_use(&mut tx, &admitted).await? {
+    // A registration that replaces an unverified one for the same
+    // organisation takes its place, and the use already counted for it.
+    let replaces =
+        matches!(existing, Some((_, None, Some(org))) if org == admitted.organisation_id);
+    if !replaces && let Err(refusal) = orgs::count_code_use(&mut tx, &admitted).await? {
         return refuse_registration(tx, &actor, refusal).await;
     }
     let now = clock::now();
     let (id, action) = match existing {
-        Some((id, _)) => {
+        Some((id, _, _)) => {
             // Registered before but never verified. The address is not
             // proven, so the earlier registration may not be its owner's:
             // this one replaces its name, password and organisation, and the
@@ -180,15 +185,24 @@ async fn refuse_registration(
     })
 }
 
+/// A single-use link's token, and when it stops working.
+struct Link {
+    token: String,
+    expires_at: i64,
+}
+
+/// Mints a link for `user` and stores its hash. Call only once the message
+/// that carries it is sure to be queued ([`mail::within_cap`]).
 async fn new_email_token(
     tx: &mut Transaction<'static, Any>,
     user: i64,
     purpose: &str,
     new_email: Option<&Email>,
     lifetime: i64,
-) -> Result<String> {
+) -> Result<Link> {
     let token = tokens::new_token();
     let now = clock::now();
+    let expires_at = now + lifetime;
     sqlx::query(
         "insert into email_tokens (token_hash, user_id, purpose, new_email, expires_at, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $6)",
@@ -197,11 +211,11 @@ async fn new_email_token(
     .bind(user)
     .bind(purpose)
     .bind(new_email.map(Email::as_str))
-    .bind(now + lifetime)
+    .bind(expires_at)
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    Ok(token)
+    Ok(Link { token, expires_at })
 }
 
 async fn send_verification(
@@ -210,7 +224,10 @@ async fn send_verification(
     user: i64,
     email: &Email,
 ) -> Result<()> {
-    let token = new_email_token(tx, user, "verify", None, token_lifetime::VERIFY).await?;
+    if !mail::within_cap(tx, mail::Unasked::Verification, email).await? {
+        return Ok(());
+    }
+    let link = new_email_token(tx, user, "verify", None, token_lifetime::VERIFY).await?;
     let body = format!(
         "Confirm your email address to finish registering for {product}.\n\n\
          Open this link within 24 hours:\n\n{url}/verify-email?token={token}\n\n\
@@ -218,16 +235,16 @@ async fn send_verification(
          We will never ask for your password by email.\n",
         product = site.product_name,
         url = site.public_url,
+        token = link.token,
     );
-    mail::enqueue_capped(
+    mail::enqueue_with_link(
         tx,
-        mail::Unasked::Verification,
         email,
         &format!("Confirm your email address for {}", site.product_name),
         &body,
+        link.expires_at,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 fn already_registered_mail(site: &SiteInfo) -> String {
@@ -588,23 +605,26 @@ pub async fn request_reset(db: &Db, site: &SiteInfo, client: &str, email: &str) 
             .fetch_optional(&mut *tx)
             .await?;
     if let Some((id,)) = user {
-        let token = new_email_token(&mut tx, id, "reset", None, token_lifetime::RESET).await?;
-        let body = format!(
-            "Someone asked to reset the password of your {product} account.\n\n\
-             Choose a new password within 30 minutes:\n\n{url}/reset-password?token={token}\n\n\
-             If it was not you, ignore this email: your password has not changed.\n\n\
-             We will never ask for your password by email.\n",
-            product = site.product_name,
-            url = site.public_url,
-        );
-        mail::enqueue_capped(
-            &mut tx,
-            mail::Unasked::Reset,
-            &email,
-            &format!("Reset your {} password", site.product_name),
-            &body,
-        )
-        .await?;
+        if mail::within_cap(&mut tx, mail::Unasked::Reset, &email).await? {
+            let link = new_email_token(&mut tx, id, "reset", None, token_lifetime::RESET).await?;
+            let body = format!(
+                "Someone asked to reset the password of your {product} account.\n\n\
+                 Choose a new password within 30 minutes:\n\n{url}/reset-password?token={token}\n\n\
+                 If it was not you, ignore this email: your password has not changed.\n\n\
+                 We will never ask for your password by email.\n",
+                product = site.product_name,
+                url = site.public_url,
+                token = link.token,
+            );
+            mail::enqueue_with_link(
+                &mut tx,
+                &email,
+                &format!("Reset your {} password", site.product_name),
+                &body,
+                link.expires_at,
+            )
+            .await?;
+        }
         audit::record(
             &mut tx,
             &Actor::Public {
@@ -896,8 +916,8 @@ pub async fn request_email_change(
             ),
         )
         .await?;
-    } else {
-        let token = new_email_token(
+    } else if mail::within_cap(&mut tx, mail::Unasked::ChangeEmail, &email).await? {
+        let link = new_email_token(
             &mut tx,
             viewer.id,
             "change_email",
@@ -905,9 +925,8 @@ pub async fn request_email_change(
             token_lifetime::CHANGE_EMAIL,
         )
         .await?;
-        mail::enqueue_capped(
+        mail::enqueue_with_link(
             &mut tx,
-            mail::Unasked::ChangeEmail,
             &email,
             &format!("Confirm your new email address for {}", site.product_name),
             &format!(
@@ -916,7 +935,9 @@ pub async fn request_email_change(
                  If you did not ask for this, ignore this email.\n",
                 product = site.product_name,
                 url = site.public_url,
+                token = link.token,
             ),
+            link.expires_at,
         )
         .await?;
     }

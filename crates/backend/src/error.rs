@@ -36,6 +36,14 @@ pub enum Error {
     Storage(String),
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
+    /// A key could not be derived or used.
+    #[error("key error: {0}")]
+    Key(&'static str),
+    /// A stored secret that does not decrypt with this deployment's keys:
+    /// `SECRET_KEY` has changed, or the value was altered or moved. Never
+    /// read as "no secret".
+    #[error("{0} does not decrypt with the keys from the current SECRET_KEY")]
+    Undecryptable(&'static str),
 }
 
 impl Error {

@@ -1,6 +1,6 @@
 //! Work that runs on its own inside the server: sending queued mail,
-//! sweeping what is past its retention (P9) and reminding owners of
-//! reviews. Safe with many instances:
+//! sweeping what is past its retention (P9), mail whose links have expired
+//! included, and reminding owners of reviews. Safe with many instances:
 //! each mail is claimed before it is sent, and sweeps are idempotent.
 
 use crate::db::Db;
@@ -32,6 +32,11 @@ pub async fn run(db: Db, mailer: Mailer, public_url: String) {
                     Ok(0) => {}
                     Ok(removed) => tracing::info!(removed, "deleted unverified sign-ups past retention"),
                     Err(error) => tracing::warn!(%error, "retention sweep failed"),
+                }
+                match mail::sweep(&db, &mailer).await {
+                    Ok((0, 0)) => {}
+                    Ok((bodies, files)) => tracing::info!(bodies, files, "removed mail whose links had expired"),
+                    Err(error) => tracing::warn!(%error, "mail retention sweep failed"),
                 }
                 let now = crate::clock::now();
                 match crate::library::reminders::send_due(&db, &public_url, now).await {

@@ -61,6 +61,9 @@ pub mod jobs;
 /// Random tokens for cookies and links, stored only as hashes.
 pub mod tokens;
 
+/// The keys derived from the server's secret, one for each use.
+pub mod keys;
+
 /// Pseudonymous keys for network addresses.
 pub mod pseudonym;
 

@@ -3,6 +3,12 @@
 //! so a mail-server outage loses nothing and a rolled-back change sends
 //! nothing. Delivery goes to SMTP when configured, otherwise to `.eml` files
 //! in a directory (the embedded default).
+//!
+//! A link in a message is as good as a password until it expires, so no
+//! copy of it outlives it: a delivered message loses its body at once; one
+//! still queued when its link expires is never sent and loses its body at
+//! the next [`sweep`]; and in the file outbox, a message with a link is
+//! named for its expiry and deleted by the sweep once it has passed.
 
 use crate::clock;
 use crate::db::Db;
@@ -11,7 +17,7 @@ use crate::throttle::{self, Limit};
 use domain::Email;
 use lettre::message::header::ContentType;
 use lettre::message::{Body, Mailbox};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::{Any, Transaction};
 use std::path::{Path, PathBuf};
 
@@ -25,7 +31,7 @@ pub struct Mailer {
 #[derive(Clone)]
 enum Transport {
     /// One `.eml` file per message in this directory.
-    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    Files(PathBuf),
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
@@ -33,7 +39,7 @@ impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The SMTP URL may hold a password: never show it.
         let transport = match &self.transport {
-            Transport::Files(_, dir) => format!("files in {}", dir.display()),
+            Transport::Files(dir) => format!("files in {}", dir.display()),
             Transport::Smtp(_) => "smtp".to_owned(),
         };
         f.debug_struct("Mailer")
@@ -43,13 +49,20 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
+/// How the file outbox names a message that carries a link, before the
+/// Unix time after which it is deleted.
+const EXPIRING_PREFIX: &str = "expires-";
+
 impl Mailer {
     /// Writes messages as `.eml` files into `dir`, creating it if needed.
+    /// A message with a link is named `expires-<Unix time>-<id>.eml`, and
+    /// [`Mailer::remove_expired`] deletes it once that time has passed;
+    /// others are named `<id>.eml` and kept.
     pub fn to_directory(dir: &Path, from: &str) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         Ok(Self {
             from: parse_from(from)?,
-            transport: Transport::Files(AsyncFileTransport::new(dir), dir.to_owned()),
+            transport: Transport::Files(dir.to_owned()),
         })
     }
 
@@ -66,7 +79,13 @@ impl Mailer {
         })
     }
 
-    async fn send(&self, recipient: &str, subject: &str, body: &str) -> Result<()> {
+    async fn send(
+        &self,
+        recipient: &str,
+        subject: &str,
+        body: &str,
+        purge_after: Option<i64>,
+    ) -> Result<()> {
         let to: Mailbox = recipient
             .parse()
             .map_err(|e| Error::Mail(format!("bad recipient: {e}")))?;
@@ -81,12 +100,15 @@ impl Mailer {
             .body(body)
             .map_err(|e| Error::Mail(e.to_string()))?;
         match &self.transport {
-            Transport::Files(files, dir) => {
-                let id = files
-                    .send(message)
-                    .await
-                    .map_err(|e| Error::Mail(e.to_string()))?;
-                tracing::info!(file = %dir.join(format!("{id}.eml")).display(), "mail written to the outbox directory");
+            Transport::Files(dir) => {
+                let id = hex::encode(rand::random::<[u8; 16]>());
+                let file = dir.join(match purge_after {
+                    Some(at) => format!("{EXPIRING_PREFIX}{at}-{id}.eml"),
+                    None => format!("{id}.eml"),
+                });
+                let (path, contents) = (file.clone(), message.formatted());
+                tokio::task::spawn_blocking(move || write_private(&path, &contents)).await??;
+                tracing::info!(file = %file.display(), "mail written to the outbox directory");
             }
             Transport::Smtp(smtp) => {
                 smtp.send(message)
@@ -96,6 +118,54 @@ impl Mailer {
         }
         Ok(())
     }
+
+    /// Deletes the files of messages whose links expired by `now` (Unix
+    /// seconds), returning how many went. Nothing to do for SMTP: what was
+    /// sent is no longer ours.
+    pub async fn remove_expired(&self, now: i64) -> Result<usize> {
+        let Transport::Files(dir) = &self.transport else {
+            return Ok(0);
+        };
+        let mut removed = 0;
+        let mut entries = tokio::fs::read_dir(dir).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            let name = entry.file_name();
+            let expired = name
+                .to_str()
+                .and_then(|name| name.strip_prefix(EXPIRING_PREFIX))
+                .and_then(|rest| rest.split_once('-'))
+                .and_then(|(at, _)| at.parse::<i64>().ok())
+                .is_some_and(|at| at <= now);
+            if !expired {
+                continue;
+            }
+            match tokio::fs::remove_file(entry.path()).await {
+                Ok(()) => removed += 1,
+                // Another sweep got there first.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// Writes `contents` to `file`, readable by this user only, under a
+/// temporary name first so that no reader sees half a message.
+fn write_private(file: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let partial = file.with_file_name(format!(
+        ".{}.partial",
+        hex::encode(rand::random::<[u8; 8]>())
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut out = options.open(&partial)?;
+    out.write_all(contents)?;
+    out.sync_all()?;
+    std::fs::rename(&partial, file)
 }
 
 fn parse_from(from: &str) -> Result<Mailbox> {
@@ -110,14 +180,38 @@ pub async fn enqueue(
     subject: &str,
     body: &str,
 ) -> Result<()> {
+    insert(tx, to, subject, body, None).await
+}
+
+/// Queues a message carrying a link that stops working at `link_expires_at`
+/// (Unix seconds). After then it is not sent, and no copy of its body is
+/// kept (see [`sweep`]).
+pub async fn enqueue_with_link(
+    tx: &mut Transaction<'static, Any>,
+    to: &Email,
+    subject: &str,
+    body: &str,
+    link_expires_at: i64,
+) -> Result<()> {
+    insert(tx, to, subject, body, Some(link_expires_at)).await
+}
+
+async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    to: &Email,
+    subject: &str,
+    body: &str,
+    purge_after: Option<i64>,
+) -> Result<()> {
     let now = clock::now();
     sqlx::query(
-        "insert into outbox (recipient, subject, body, attempts, next_attempt_at, created_at, updated_at) \
-         values ($1, $2, $3, 0, $4, $4, $4)",
+        "insert into outbox (recipient, subject, body, purge_after, attempts, next_attempt_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, 0, $5, $5, $5)",
     )
     .bind(to.as_str())
     .bind(subject)
     .bind(body)
+    .bind(purge_after)
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -157,10 +251,27 @@ pub const PER_ADDRESS_LIMIT: Limit = Limit {
     window_secs: 30 * 60,
 };
 
-/// Queues a message of kind `kind` that someone other than the address's
-/// owner may have asked for, unless the address has had
-/// [`PER_ADDRESS_LIMIT`] of that kind lately. `false` when it was not
-/// queued; the caller says nothing different either way.
+/// Counts one message of kind `kind` to `to`, which someone other than the
+/// address's owner may have asked for: `true` if the address has had fewer
+/// than [`PER_ADDRESS_LIMIT`] of that kind lately, so the message may be
+/// queued. Ask before minting a link for it, so that nothing is minted for
+/// a message that will not be sent. The caller says nothing different
+/// either way.
+pub async fn within_cap(
+    tx: &mut Transaction<'static, Any>,
+    kind: Unasked,
+    to: &Email,
+) -> Result<bool> {
+    let key = format!("mail:{}:{}", kind.key(), to.as_str());
+    let allowed = throttle::allow(tx, &key, PER_ADDRESS_LIMIT).await?;
+    if !allowed {
+        tracing::info!("message not queued: its address has had enough of this kind lately");
+    }
+    Ok(allowed)
+}
+
+/// Queues a message of kind `kind` (one that carries no link) if
+/// [`within_cap`] allows it. `false` when it was not queued.
 pub async fn enqueue_capped(
     tx: &mut Transaction<'static, Any>,
     kind: Unasked,
@@ -168,9 +279,7 @@ pub async fn enqueue_capped(
     subject: &str,
     body: &str,
 ) -> Result<bool> {
-    let key = format!("mail:{}:{}", kind.key(), to.as_str());
-    if !throttle::allow(tx, &key, PER_ADDRESS_LIMIT).await? {
-        tracing::info!("message not queued: its address has had enough of this kind lately");
+    if !within_cap(tx, kind, to).await? {
         return Ok(false);
     }
     enqueue(tx, to, subject, body).await?;
@@ -194,17 +303,20 @@ struct Due {
     recipient: String,
     subject: String,
     body: String,
+    purge_after: Option<i64>,
     attempts: i64,
     next_attempt_at: i64,
 }
 
 /// Sends every message that is due, returning how many went. Each message
-/// is claimed first, so several instances never send the same one.
+/// is claimed first, so several instances never send the same one. A
+/// message whose link has expired is not sent.
 pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize> {
     let now = clock::now();
     let due: Vec<Due> = sqlx::query_as(
-        "select id, recipient, subject, body, attempts, next_attempt_at from outbox \
-         where sent_at is null and next_attempt_at <= $1 order by id limit 50",
+        "select id, recipient, subject, body, purge_after, attempts, next_attempt_at from outbox \
+         where sent_at is null and next_attempt_at <= $1 and (purge_after is null or purge_after > $1) \
+         order by id limit 50",
     )
     .bind(now)
     .fetch_all(db.pool())
@@ -226,7 +338,12 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize> {
             continue;
         }
         match mailer
-            .send(&message.recipient, &message.subject, &message.body)
+            .send(
+                &message.recipient,
+                &message.subject,
+                &message.body,
+                message.purge_after,
+            )
             .await
         {
             Ok(()) => {
@@ -260,6 +377,23 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize> {
         }
     }
     Ok(sent)
+}
+
+/// Retention for mail: clears the body of every message whose link has
+/// expired (delivered ones have none already; undelivered ones will not be
+/// sent), and deletes such messages from the file outbox. Returns how many
+/// bodies and files went.
+pub async fn sweep(db: &Db, mailer: &Mailer) -> Result<(u64, usize)> {
+    let now = clock::now();
+    let cleared = sqlx::query(
+        "update outbox set body = '', updated_at = $1 where purge_after <= $1 and body <> ''",
+    )
+    .bind(now)
+    .execute(db.pool())
+    .await?
+    .rows_affected();
+    let removed = mailer.remove_expired(now).await?;
+    Ok((cleared, removed))
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
 //! Second factor: time-based one-time passwords (RFC 6238) from an
 //! authenticator app, and ten single-use recovery codes. Administrators must
 //! enrol; members may.
+//!
+//! The TOTP secret is stored encrypted ([`crate::keys::TotpKey`]), and the
+//! recovery codes as keyed hashes ([`crate::keys::RecoveryKey`]): a copy of
+//! the database alone yields neither.
 
 use crate::audit::{self, Actor};
 use crate::auth::SignIn;
@@ -8,12 +12,14 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::failures::{self, Rule, Scope};
+use crate::keys::Keys;
 use crate::mail;
 use crate::sessions::{self, Session, SessionToken, Stage};
 use crate::tokens;
 use domain::Email;
 use domain::account::second_factor_throttle;
 use domain::authcode::ALPHABET;
+use domain::site::SiteInfo;
 use sqlx::{Any, Transaction};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -116,6 +122,7 @@ fn code_problem(field: &str, message: &str) -> Error {
 /// Returns ten recovery codes to show once.
 pub async fn enrol(
     db: &Db,
+    keys: &Keys,
     issuer: &str,
     session: &Session,
     password: &str,
@@ -140,6 +147,7 @@ pub async fn enrol(
             "That code is not right. Enter the 6-digit code your app shows now",
         ));
     };
+    let sealed = keys.totp().seal(user, &secret)?;
     let codes = new_recovery_codes();
     let mut tx = db.begin_write().await?;
     let now = clock::now();
@@ -147,7 +155,7 @@ pub async fn enrol(
         "update users set totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 \
          where id = $4 and totp_enabled_at is null",
     )
-    .bind(secret_text.trim())
+    .bind(sealed)
     .bind(now)
     .bind(step)
     .bind(user)
@@ -166,7 +174,7 @@ pub async fn enrol(
             "insert into recovery_codes (user_id, code_hash, created_at, updated_at) values ($1, $2, $3, $3)",
         )
         .bind(user)
-        .bind(tokens::hash(&normalise_recovery(code)))
+        .bind(keys.recovery().hash(&normalise_recovery(code)))
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -221,6 +229,7 @@ fn normalise_recovery(code: &str) -> String {
 /// sign-in answers [`SignIn::Refused`].
 pub async fn complete_sign_in(
     db: &Db,
+    keys: &Keys,
     issuer: &str,
     client: &str,
     token: &SessionToken,
@@ -263,8 +272,13 @@ pub async fn complete_sign_in(
     let now = clock::now();
     let mut tx = db.begin_write().await?;
     let mut used = None;
-    if let (Some(secret),) = &secret {
-        let totp = totp(&decode(secret)?, issuer, &session.viewer.email)?;
+    if let (Some(sealed),) = &secret {
+        // A secret that does not decrypt is an error, never "no app".
+        let totp = totp(
+            &keys.totp().open(user, sealed)?,
+            issuer,
+            &session.viewer.email,
+        )?;
         if let Some(step) = matching_step(&totp, code, now_u64()) {
             // A code works once: refuse a step already used.
             let fresh = sqlx::query(
@@ -289,7 +303,7 @@ pub async fn complete_sign_in(
         )
         .bind(now)
         .bind(user)
-        .bind(tokens::hash(&normalise_recovery(code)))
+        .bind(keys.recovery().hash(&normalise_recovery(code)))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -399,6 +413,61 @@ async fn warn_owner(tx: &mut Transaction<'static, Any>, product: &str, email: &s
         ),
     )
     .await
+}
+
+/// Removes the second factor of the account with address `email`, for an
+/// operator: after `SECRET_KEY` has changed (the secret no longer
+/// decrypts), or when the owner has lost both their app and their recovery
+/// codes. Every session of the account ends, and the owner is told by
+/// email. They sign in with their password next, and set a second factor
+/// up again (administrators must). `false` when no account has a second
+/// factor at that address.
+pub async fn remove(db: &Db, site: &SiteInfo, actor: &Actor, email: &Email) -> Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let user: Option<(i64,)> = sqlx::query_as(
+        "update users set totp_secret = null, totp_enabled_at = null, totp_last_step = null, \
+         updated_at = $1 where email = $2 and (totp_secret is not null or totp_enabled_at is not null) \
+         returning id",
+    )
+    .bind(clock::now())
+    .bind(email.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((user,)) = user else {
+        return Ok(false);
+    };
+    sqlx::query("delete from recovery_codes where user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    sessions::end_all(&mut tx, user, None).await?;
+    mail::enqueue(
+        &mut tx,
+        email,
+        &format!("Your {} second factor was removed", site.product_name),
+        &format!(
+            "The second factor (authenticator app and recovery codes) of your {product} \
+             account was removed by our service team, and every session was signed out.\n\n\
+             Sign in with your password to set up your authenticator app again: \
+             {url}/login\n\n\
+             If you did not expect this, tell us: {contact}\n\n\
+             We will never ask for your password or your codes by email.\n",
+            product = site.product_name,
+            url = site.public_url,
+            contact = site.contact_email,
+        ),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "account.mfa_removed",
+        Some(&format!("user:{user}")),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Recovery codes not yet used.

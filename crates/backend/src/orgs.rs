@@ -1,44 +1,20 @@
 //! Customer organisations and their authorisation codes (P1, P2).
 //!
-//! A code is shown once, when it is made; the database keeps only
-//! HMAC-SHA256(secret, code), so a dump of it admits nobody.
+//! A code is shown once, when it is made; the database keeps only its
+//! HMAC-SHA256 under a key derived from the server's secret
+//! ([`CodeKey`]), so a dump of it admits nobody.
 
 use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result, Unique};
+use crate::keys::CodeKey;
 use domain::authcode::{AuthCode, RANDOM_BYTES};
 use domain::library::long_date as date;
 use domain::organisation::{OrgStatus, Organisation};
 use domain::{Email, FieldErrors};
-use hmac::{Hmac, Mac};
 use serde::Serialize;
-use sha2::Sha256;
 use sqlx::{Any, Transaction};
-
-/// The server secret that keys code hashes.
-#[derive(Clone)]
-pub struct CodeKey(std::sync::Arc<[u8]>);
-
-impl CodeKey {
-    pub fn new(secret: std::sync::Arc<[u8]>) -> Self {
-        Self(secret)
-    }
-
-    fn hash(&self, code: &AuthCode) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
-        mac.update(b"authorisation-code:");
-        mac.update(code.compact().as_bytes());
-        hex::encode(mac.finalize().into_bytes())
-    }
-}
-
-impl std::fmt::Debug for CodeKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CodeKey(<redacted>)")
-    }
-}
 
 /// A fresh code from the operating system's CSPRNG.
 pub fn new_code() -> AuthCode {
@@ -310,7 +286,7 @@ async fn issue_code(
         "insert into authorisation_codes (organisation_id, code_hash, created_at, updated_at) values ($1, $2, $3, $3)",
     )
     .bind(org)
-    .bind(key.hash(&code))
+    .bind(key.hash(code.compact()))
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -469,7 +445,7 @@ pub async fn check_code(
          from authorisation_codes c join organisations o on o.id = c.organisation_id \
          where c.code_hash = $1 and c.revoked_at is null",
     )
-    .bind(key.hash(code))
+    .bind(key.hash(code.compact()))
     .fetch_optional(&mut **tx)
     .await?;
     let Some(LiveCode {

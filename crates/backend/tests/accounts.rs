@@ -3,8 +3,9 @@
 
 use backend::audit::Actor;
 use backend::auth::{self, SignIn};
+use backend::keys::{CodeKey, Keys};
 use backend::mail::{self, Mailer};
-use backend::orgs::{self, CodeKey};
+use backend::orgs;
 use backend::sessions::{self, SessionToken, Stage};
 use backend::{Db, Error, mfa, stories};
 use domain::account::{CODE_REFUSED, DOMAIN_REFUSED, RegistrationInput};
@@ -12,7 +13,6 @@ use domain::authcode::AuthCode;
 use domain::flash::Flash;
 use domain::organisation::{OrgStatus, OrganisationForm};
 use domain::site::SiteInfo;
-use std::sync::Arc;
 
 stories!(
     a_member_registers_verifies_and_signs_in,
@@ -39,12 +39,25 @@ stories!(
     an_email_change_never_reveals_whether_the_address_is_registered,
     no_address_is_sent_more_than_five_unasked_messages_of_a_kind_in_half_an_hour,
     a_flash_is_shown_once_and_only_soon,
+    a_second_factor_secret_is_stored_encrypted_for_its_own_account,
+    recovery_codes_are_stored_as_keyed_hashes_and_work_once,
+    an_operator_removes_a_second_factor_that_no_longer_decrypts,
+    no_link_is_minted_for_a_message_over_its_cap,
+    a_mail_with_a_link_keeps_no_body_once_the_link_has_expired,
+    a_registration_replacing_an_unverified_one_uses_the_code_once,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
 
+/// The server secret these tests run with.
+const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+
+fn keys() -> Keys {
+    Keys::derive(SECRET).expect("keys")
+}
+
 fn key() -> CodeKey {
-    CodeKey::new(Arc::from(&b"test-secret-test-secret-test-secret!"[..]))
+    keys().codes().clone()
 }
 
 fn site() -> SiteInfo {
@@ -571,6 +584,7 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
     assert!(
         mfa::enrol(
             &db,
+            &keys(),
             "PrimaryPoint",
             &session,
             PASSWORD,
@@ -584,6 +598,7 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
     // changes nothing.
     let wrong_password = mfa::enrol(
         &db,
+        &keys(),
         "PrimaryPoint",
         &session,
         "not the password at all",
@@ -598,6 +613,7 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
     let enrolment_code = mfa::current_code(&enrolment.secret_text);
     let recovery = mfa::enrol(
         &db,
+        &keys(),
         "PrimaryPoint",
         &session,
         PASSWORD,
@@ -623,14 +639,22 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
     assert_eq!(half.stage, Stage::SecondFactor);
     // The code used at enrolment cannot be replayed.
     assert_eq!(
-        mfa::complete_sign_in(&db, "PrimaryPoint", "client-a", &pending, &enrolment_code)
-            .await
-            .expect("complete"),
+        mfa::complete_sign_in(
+            &db,
+            &keys(),
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &enrolment_code
+        )
+        .await
+        .expect("complete"),
         SignIn::Refused
     );
     // A recovery code works, once, and the session id changes.
     let SignIn::SignedIn(full) = mfa::complete_sign_in(
         &db,
+        &keys(),
         "PrimaryPoint",
         "client-a",
         &pending,
@@ -662,9 +686,16 @@ async fn a_second_factor_is_needed_once_enrolled_and_codes_work_once(db: Db) {
         panic!("second factor due");
     };
     assert_eq!(
-        mfa::complete_sign_in(&db, "PrimaryPoint", "client-a", &again, &recovery[0])
-            .await
-            .expect("complete"),
+        mfa::complete_sign_in(
+            &db,
+            &keys(),
+            "PrimaryPoint",
+            "client-a",
+            &again,
+            &recovery[0]
+        )
+        .await
+        .expect("complete"),
         SignIn::Refused,
         "a recovery code works once"
     );
@@ -1007,6 +1038,7 @@ async fn enrolled(db: &Db, email: &str) -> String {
     let enrolment = mfa::new_secret("PrimaryPoint", email).expect("secret");
     mfa::enrol(
         db,
+        &keys(),
         "PrimaryPoint",
         &session,
         PASSWORD,
@@ -1051,6 +1083,7 @@ async fn five_wrong_second_factor_codes_from_anywhere_end_the_sign_in(db: Db) {
         assert_eq!(
             mfa::complete_sign_in(
                 &db,
+                &keys(),
                 "PrimaryPoint",
                 &format!("client-{n}"),
                 &pending,
@@ -1071,6 +1104,7 @@ async fn five_wrong_second_factor_codes_from_anywhere_end_the_sign_in(db: Db) {
     assert_eq!(
         mfa::complete_sign_in(
             &db,
+            &keys(),
             "PrimaryPoint",
             "client-a",
             &pending,
@@ -1092,6 +1126,7 @@ async fn five_wrong_second_factor_codes_from_anywhere_end_the_sign_in(db: Db) {
     let again = password_accepted(&db, "client-z", email).await;
     let waited = mfa::complete_sign_in(
         &db,
+        &keys(),
         "PrimaryPoint",
         "client-z",
         &again,
@@ -1110,9 +1145,16 @@ async fn concurrent_second_factor_guesses_are_counted_before_they_are_checked(db
         .map(|n| {
             let (db, pending, code) = (db.clone(), pending.clone(), wrong_code(&secret));
             tokio::spawn(async move {
-                mfa::complete_sign_in(&db, "PrimaryPoint", &format!("client-{n}"), &pending, &code)
-                    .await
-                    .expect("complete")
+                mfa::complete_sign_in(
+                    &db,
+                    &keys(),
+                    "PrimaryPoint",
+                    &format!("client-{n}"),
+                    &pending,
+                    &code,
+                )
+                .await
+                .expect("complete")
             })
         })
         .collect();
@@ -1488,6 +1530,7 @@ async fn recovery_leaves_no_way_back(db: Db) {
     let enrolment = mfa::new_secret("PrimaryPoint", email).expect("secret");
     let recovery = mfa::enrol(
         &db,
+        &keys(),
         "PrimaryPoint",
         &session,
         "a brand new passphrase",
@@ -1537,7 +1580,7 @@ async fn signed_in_fully(db: &Db, email: &str, password: &str, recovery: &str) -
     else {
         panic!("second factor due");
     };
-    match mfa::complete_sign_in(db, "PrimaryPoint", "client-b", &pending, recovery)
+    match mfa::complete_sign_in(db, &keys(), "PrimaryPoint", "client-b", &pending, recovery)
         .await
         .expect("complete")
     {
@@ -1672,4 +1715,399 @@ async fn a_flash_is_shown_once_and_only_soon(db: Db) {
     let fresh =
         mfa::secret_again("PrimaryPoint", "sam@riverside.example", "not a secret").expect("fresh");
     assert_ne!(fresh.secret_text, shown.secret_text);
+}
+
+/// The stored second-factor secret and id of `email`'s account.
+async fn stored_secret(db: &Db, email: &str) -> (String, i64) {
+    sqlx::query_as("select totp_secret, id from users where email = $1")
+        .bind(email)
+        .fetch_one(db.pool())
+        .await
+        .expect("an enrolled account")
+}
+
+async fn a_second_factor_secret_is_stored_encrypted_for_its_own_account(db: Db) {
+    let sam = "sam@riverside.example";
+    let secret = enrolled(&db, sam).await;
+    let (stored, _) = stored_secret(&db, sam).await;
+    let raw = totp_rs::Secret::Encoded(secret.clone())
+        .to_bytes()
+        .expect("base32");
+    assert!(!stored.to_uppercase().contains(&secret), "{stored}");
+    assert!(!stored.contains(&hex::encode(&raw)), "{stored}");
+
+    // The app's codes still work: the server decrypts the secret.
+    sqlx::query("update users set totp_last_step = 0 where email = $1")
+        .bind(sam)
+        .execute(db.pool())
+        .await
+        .expect("as if enrolled a while ago");
+    let pending = password_accepted(&db, "client-a", sam).await;
+    assert!(matches!(
+        mfa::complete_sign_in(
+            &db,
+            &keys(),
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &mfa::current_code(&secret)
+        )
+        .await
+        .expect("complete"),
+        SignIn::SignedIn(_)
+    ));
+
+    // Sam's encrypted secret copied into Kim's account does not decrypt
+    // there: the sign-in fails with an error, not as an account without a
+    // second factor, and stays waiting for one.
+    let kim = "kim@riverside.example";
+    enrolled(&db, kim).await;
+    sqlx::query("update users set totp_secret = $1 where email = $2")
+        .bind(&stored)
+        .bind(kim)
+        .execute(db.pool())
+        .await
+        .expect("move the secret");
+    let pending = password_accepted(&db, "client-k", kim).await;
+    let moved = mfa::complete_sign_in(
+        &db,
+        &keys(),
+        "PrimaryPoint",
+        "client-k",
+        &pending,
+        &mfa::current_code(&secret),
+    )
+    .await;
+    assert!(matches!(moved, Err(Error::Undecryptable(_))), "{moved:?}");
+    let waiting = sessions::resolve(&db, &pending)
+        .await
+        .expect("resolve")
+        .expect("still there");
+    assert_eq!(waiting.stage, Stage::SecondFactor);
+
+    // Under another SECRET_KEY the secret does not decrypt either.
+    let rotated = Keys::derive(b"a-new-secret-after-rotation-xxxxxxxxx").expect("keys");
+    let pending = password_accepted(&db, "client-a", sam).await;
+    let after_rotation = mfa::complete_sign_in(
+        &db,
+        &rotated,
+        "PrimaryPoint",
+        "client-a",
+        &pending,
+        &mfa::current_code(&secret),
+    )
+    .await;
+    assert!(
+        matches!(after_rotation, Err(Error::Undecryptable(_))),
+        "{after_rotation:?}"
+    );
+}
+
+async fn recovery_codes_are_stored_as_keyed_hashes_and_work_once(db: Db) {
+    use sha2::{Digest, Sha256};
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    let email = "sam@riverside.example";
+    register_and_verify(&db, &code, email).await;
+    let session = sessions::resolve(&db, &signed_in(&db, email, PASSWORD).await)
+        .await
+        .expect("resolve")
+        .expect("live");
+    let enrolment = mfa::new_secret("PrimaryPoint", email).expect("secret");
+    let recovery = mfa::enrol(
+        &db,
+        &keys(),
+        "PrimaryPoint",
+        &session,
+        PASSWORD,
+        &enrolment.secret_text,
+        &mfa::current_code(&enrolment.secret_text),
+    )
+    .await
+    .expect("enrolled");
+
+    let stored: Vec<(String,)> = sqlx::query_as("select code_hash from recovery_codes")
+        .fetch_all(db.pool())
+        .await
+        .expect("hashes");
+    assert_eq!(stored.len(), 10);
+    for shown in &recovery {
+        let normalised = shown.replace('-', "");
+        for unkeyed in [
+            hex::encode(Sha256::digest(normalised.as_bytes())),
+            hex::encode(Sha256::digest(shown.as_bytes())),
+        ] {
+            assert!(
+                stored.iter().all(|(hash,)| *hash != unkeyed),
+                "a recovery code is stored as a plain SHA-256"
+            );
+        }
+        assert!(stored.iter().all(|(hash,)| !hash.contains(&normalised)));
+    }
+
+    let pending = password_accepted(&db, "client-a", email).await;
+    assert!(matches!(
+        mfa::complete_sign_in(
+            &db,
+            &keys(),
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &recovery[3]
+        )
+        .await
+        .expect("complete"),
+        SignIn::SignedIn(_)
+    ));
+    let pending = password_accepted(&db, "client-a", email).await;
+    assert_eq!(
+        mfa::complete_sign_in(
+            &db,
+            &keys(),
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &recovery[3]
+        )
+        .await
+        .expect("complete"),
+        SignIn::Refused,
+        "a recovery code works once"
+    );
+    assert_eq!(
+        mfa::recovery_codes_left(&db, session.viewer.id)
+            .await
+            .expect("left"),
+        9
+    );
+}
+
+async fn an_operator_removes_a_second_factor_that_no_longer_decrypts(db: Db) {
+    let email = "sam@riverside.example";
+    let secret = enrolled(&db, email).await;
+    let elsewhere = password_accepted(&db, "client-b", email).await;
+
+    // SECRET_KEY has changed: the secret no longer decrypts, so Sam cannot
+    // finish signing in.
+    let rotated = Keys::derive(b"a-new-secret-after-rotation-xxxxxxxxx").expect("keys");
+    let pending = password_accepted(&db, "client-a", email).await;
+    assert!(matches!(
+        mfa::complete_sign_in(
+            &db,
+            &rotated,
+            "PrimaryPoint",
+            "client-a",
+            &pending,
+            &mfa::current_code(&secret)
+        )
+        .await,
+        Err(Error::Undecryptable(_))
+    ));
+
+    let address = domain::Email::parse(email).expect("email");
+    assert!(
+        mfa::remove(&db, &site(), &Actor::Operator, &address)
+            .await
+            .expect("removed")
+    );
+    assert!(
+        !mfa::remove(&db, &site(), &Actor::Operator, &address)
+            .await
+            .expect("nothing left to remove")
+    );
+    for token in [&pending, &elsewhere] {
+        assert!(
+            sessions::resolve(&db, token)
+                .await
+                .expect("resolve")
+                .is_none(),
+            "every session ended"
+        );
+    }
+    let (codes,): (i64,) = sqlx::query_as("select count(*) from recovery_codes")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(codes, 0, "the recovery codes went too");
+    let (subject, body) = last_mail(&db, email).await;
+    assert!(subject.contains("second factor was removed"), "{subject}");
+    assert!(body.contains("https://portal.example/login"), "{body}");
+    assert_eq!(audited(&db, "account.mfa_removed", "").await, 1);
+
+    // The password alone signs Sam in now, to set a second factor up again.
+    let token = signed_in(&db, email, PASSWORD).await;
+    let session = sessions::resolve(&db, &token)
+        .await
+        .expect("resolve")
+        .expect("live");
+    assert!(!session.viewer.second_factor);
+}
+
+async fn no_link_is_minted_for_a_message_over_its_cap(db: Db) {
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    let email = "sam@riverside.example";
+    register_and_verify(&db, &code, email).await;
+    for n in 0..8 {
+        auth::request_reset(&db, &site(), &format!("client-{n}"), email)
+            .await
+            .expect("same answer every time");
+    }
+    let (links,): (i64,) =
+        sqlx::query_as("select count(*) from email_tokens where purpose = 'reset'")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+    assert_eq!(links, mail::PER_ADDRESS_LIMIT.max_hits);
+    assert_eq!(mails_about(&db, email, "Reset").await, links);
+}
+
+/// The names of the files in `dir`.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("outbox directory")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+async fn a_mail_with_a_link_keeps_no_body_once_the_link_has_expired(db: Db) {
+    let outbox = tempfile::tempdir().expect("outbox directory");
+    let mailer = Mailer::to_directory(outbox.path(), "PrimaryPoint <no-reply@portal.example>")
+        .expect("mailer");
+    let (_, code) = organisation(&db, "Riverside Surgery", "").await;
+    let email = "sam@riverside.example";
+    register_and_verify(&db, &code, email).await;
+    // A message without a link: "you already have an account".
+    auth::register(
+        &db,
+        &key(),
+        &site(),
+        "client-a",
+        &registration(&code, email),
+    )
+    .await
+    .expect("same answer");
+    assert_eq!(mail::deliver_due(&db, &mailer).await.expect("deliver"), 2);
+
+    // Delivered: the database keeps no body. The file outbox keeps the
+    // verification message, named for its link's expiry, until then.
+    let (bodies,): (i64,) = sqlx::query_as("select count(*) from outbox where body <> ''")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(bodies, 0);
+    let files = files_in(outbox.path());
+    assert_eq!(files.len(), 2, "{files:?}");
+    let (verify_expires,): (i64,) =
+        sqlx::query_as("select expires_at from email_tokens where purpose = 'verify'")
+            .fetch_one(db.pool())
+            .await
+            .expect("the verification link");
+    let expiring = format!("expires-{verify_expires}-");
+    assert!(
+        files.iter().any(|name| name.starts_with(&expiring)),
+        "{files:?}"
+    );
+    let now = backend::clock::now();
+    assert_eq!(mail::sweep(&db, &mailer).await.expect("sweep"), (0, 0));
+    assert_eq!(
+        mailer
+            .remove_expired(verify_expires - 1)
+            .await
+            .expect("sweep"),
+        0
+    );
+    assert_eq!(
+        mailer.remove_expired(verify_expires).await.expect("sweep"),
+        1
+    );
+    let kept = files_in(outbox.path());
+    assert_eq!(kept.len(), 1);
+    assert!(!kept[0].starts_with("expires-"), "{kept:?}");
+    let notice = std::fs::read_to_string(outbox.path().join(&kept[0])).expect("read");
+    assert!(notice.contains("already have"), "{notice}");
+
+    // A reset link still queued when it expires (the mail server was down
+    // for half an hour) is never sent, and the sweep clears its body.
+    auth::request_reset(&db, &site(), "client-a", email)
+        .await
+        .expect("reset requested");
+    let (purge_after,): (Option<i64>,) =
+        sqlx::query_as("select purge_after from outbox where subject like 'Reset%'")
+            .fetch_one(db.pool())
+            .await
+            .expect("queued");
+    let (reset_expires,): (i64,) =
+        sqlx::query_as("select expires_at from email_tokens where purpose = 'reset'")
+            .fetch_one(db.pool())
+            .await
+            .expect("the reset link");
+    assert_eq!(purge_after, Some(reset_expires));
+    assert!(reset_expires > now);
+    sqlx::query("update outbox set purge_after = $1 where subject like 'Reset%'")
+        .bind(now - 1)
+        .execute(db.pool())
+        .await
+        .expect("as if half an hour had passed");
+    assert_eq!(mail::deliver_due(&db, &mailer).await.expect("deliver"), 0);
+    assert_eq!(mail::sweep(&db, &mailer).await.expect("sweep"), (1, 0));
+    let (body, sent): (String, Option<i64>) =
+        sqlx::query_as("select body, sent_at from outbox where subject like 'Reset%'")
+            .fetch_one(db.pool())
+            .await
+            .expect("the record stays");
+    assert_eq!(body, "");
+    assert_eq!(sent, None);
+    assert_eq!(files_in(outbox.path()).len(), 1, "and no file was written");
+}
+
+/// How many registrations organisation `org`'s live code has admitted.
+async fn code_uses(db: &Db, org: i64) -> i64 {
+    let (uses,): (i64,) = sqlx::query_as(
+        "select uses from authorisation_codes where organisation_id = $1 and revoked_at is null",
+    )
+    .bind(org)
+    .fetch_one(db.pool())
+    .await
+    .expect("uses");
+    uses
+}
+
+async fn a_registration_replacing_an_unverified_one_uses_the_code_once(db: Db) {
+    let (org, code) = organisation(&db, "Riverside Surgery", "").await;
+    orgs::set_code_limits(&db, &Actor::Operator, org, None, Some(2))
+        .await
+        .expect("limit");
+    let register = async |email: &str| {
+        auth::register(
+            &db,
+            &key(),
+            &site(),
+            "client-a",
+            &registration(&code, email),
+        )
+        .await
+    };
+    register("sam@riverside.example").await.expect("registered");
+    assert_eq!(code_uses(&db, org).await, 1);
+    // Sam registers again before confirming (a mistyped password, say):
+    // the same place, not another.
+    register("sam@riverside.example")
+        .await
+        .expect("registered again");
+    assert_eq!(code_uses(&db, org).await, 1);
+    register("kim@riverside.example")
+        .await
+        .expect("the second place is still free");
+    assert_eq!(code_uses(&db, org).await, 2);
+    let refused = register("lee@riverside.example")
+        .await
+        .expect_err("used up");
+    assert_eq!(field_error(refused, "code"), CODE_REFUSED);
 }

@@ -979,17 +979,16 @@ async fn whats_new_reviews_and_service_counts_follow_the_same_rules(db: Db) {
 
 async fn the_demo_library_fills_an_empty_library_once_for_the_demo_member(db: Db) {
     use backend::demo;
-    let key = orgs::CodeKey::new(std::sync::Arc::from(
-        &b"demo-secret-demo-secret-demo-secret!"[..],
-    ));
+    let keys = backend::keys::Keys::derive(b"demo-secret-demo-secret-demo-secret!").expect("keys");
+    let key = keys.codes();
     backend::content::seed_demo_content(&db)
         .await
         .expect("catalogue");
     // No administrator yet: nobody could own the resources, so none.
     assert_eq!(demo::seed_library(&db).await.expect("seed"), 0);
-    assert!(demo::create_accounts(&db, &key).await.expect("accounts"));
+    assert!(demo::create_accounts(&db, key).await.expect("accounts"));
     assert!(
-        !demo::create_accounts(&db, &key).await.expect("again"),
+        !demo::create_accounts(&db, key).await.expect("again"),
         "once only"
     );
     let added = demo::seed_library(&db).await.expect("seed");

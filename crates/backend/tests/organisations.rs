@@ -1,12 +1,14 @@
 //! Organisations and authorisation codes (P1, P2), on SQLite and PostgreSQL.
 
 use backend::audit::{self, Actor};
-use backend::orgs::{self, CodeKey, CodeRefusal};
+use backend::keys::{CodeKey, Keys};
+use backend::orgs::{self, CodeRefusal};
 use backend::{Db, Error, stories};
 use domain::Email;
 use domain::authcode::AuthCode;
 use domain::organisation::{OrgStatus, Organisation, OrganisationForm};
-use std::sync::Arc;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
 
 stories!(
     creating_an_organisation_issues_one_code_that_is_never_stored,
@@ -16,10 +18,14 @@ stories!(
     status_changes_need_a_reason_and_suspend_registrations,
     organisations_are_searchable_by_name_ods_code_and_postcode,
     duplicate_ods_codes_are_a_field_error,
+    a_code_hash_cannot_be_recomputed_from_the_raw_secret,
 );
 
+/// The server secret these tests run with.
+const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+
 fn key() -> CodeKey {
-    CodeKey::new(Arc::from(&b"test-secret-test-secret-test-secret!"[..]))
+    Keys::derive(SECRET).expect("keys").codes().clone()
 }
 
 const ADMIN: Actor = Actor::User { id: 1 };
@@ -154,7 +160,10 @@ async fn a_code_admits_only_its_own_organisation_and_rotation_kills_the_old_one(
 
     // A code hashed with another deployment's secret admits nobody here.
     let mut tx = db.begin_write().await.expect("tx");
-    let foreign = CodeKey::new(Arc::from(&b"another-deployment-secret-xxxxxxxxxxx"[..]));
+    let foreign = Keys::derive(b"another-deployment-secret-xxxxxxxxxxx")
+        .expect("keys")
+        .codes()
+        .clone();
     assert_eq!(
         orgs::redeem_code(&mut tx, &foreign, &new, &email("a@x.nhs.uk"))
             .await
@@ -423,4 +432,44 @@ async fn duplicate_ods_codes_are_a_field_error(db: Db) {
     )
     .await
     .expect("edit keeps its own code");
+}
+
+fn hmac_hex(key: &[u8], parts: &[&[u8]]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
+async fn a_code_hash_cannot_be_recomputed_from_the_raw_secret(db: Db) {
+    let (id, code) = orgs::create(
+        &db,
+        &key(),
+        &ADMIN,
+        &org("Riverside Surgery", "", "EX1 1AA", ""),
+    )
+    .await
+    .expect("create");
+    let (stored,): (String,) = sqlx::query_as("select code_hash from authorisation_codes")
+        .fetch_one(db.pool())
+        .await
+        .expect("read");
+
+    // Whoever has the database and SECRET_KEY, but not the derivation,
+    // cannot test a guessed code against the stored hash: it is keyed with
+    // a key of its own, neither the raw secret (as it was before) nor
+    // nothing at all.
+    let compact = code.compact().as_bytes();
+    for recomputed in [
+        hmac_hex(SECRET, &[b"authorisation-code:", compact]),
+        hmac_hex(SECRET, &[compact]),
+        hex::encode(Sha256::digest(compact)),
+    ] {
+        assert_ne!(stored, recomputed);
+    }
+    assert_eq!(stored.len(), 64, "an HMAC-SHA256, hex encoded");
+
+    // The code still works with the derived key, which the server has.
+    assert_eq!(redeem(&db, &code, "sam@x.nhs.uk").await, Ok(id));
 }

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use app::state::AppState;
 use backend::Db;
 use backend::db::PoolSettings;
+use backend::keys::Keys;
 use leptos::prelude::LeptosOptions;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -41,6 +42,9 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Migrate => migrate(&cli.config).await,
             Command::Admin(AdminCommand::Create { email, name }) => {
                 admin_create(&cli.config, &email, &name).await
+            }
+            Command::Admin(AdminCommand::RemoveSecondFactor { email }) => {
+                remove_second_factor(&cli.config, &email).await
             }
             Command::Organisation(OrganisationCommand::Create { form, services }) => {
                 organisation_create(&cli.config, &form, &services).await
@@ -82,16 +86,21 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The keys derived from the server's secret.
+fn keys(config: &Config) -> anyhow::Result<Keys> {
+    Keys::derive(&secret_key(config)?).context("deriving keys from SECRET_KEY")
+}
+
 /// The secret from SECRET_KEY, or one generated once into DATA_DIR.
-fn secret_key(config: &Config) -> anyhow::Result<Arc<[u8]>> {
+fn secret_key(config: &Config) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = &config.secret_key {
-        return Ok(Arc::from(secret.expose().as_bytes()));
+        return Ok(secret.expose().as_bytes().to_vec());
     }
     let path = config.data_dir.join("secret.key");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim();
         if existing.len() >= 32 {
-            return Ok(Arc::from(existing.as_bytes()));
+            return Ok(existing.as_bytes().to_vec());
         }
     }
     std::fs::create_dir_all(&config.data_dir)
@@ -99,7 +108,7 @@ fn secret_key(config: &Config) -> anyhow::Result<Arc<[u8]>> {
     let generated = hex::encode(rand::random::<[u8; 32]>());
     write_private(&path, &generated).with_context(|| format!("writing {}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a secret key; set SECRET_KEY to share one between instances");
-    Ok(Arc::from(generated.as_bytes()))
+    Ok(generated.into_bytes())
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -113,7 +122,7 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 
 /// The demo accounts, where a local run asks for them, and the demo
 /// library for an empty library.
-async fn demonstrate(config: &Config, db: &Db, key: &backend::orgs::CodeKey) -> anyhow::Result<()> {
+async fn demonstrate(config: &Config, db: &Db, key: &backend::keys::CodeKey) -> anyhow::Result<()> {
     if config.demo_accounts {
         if !config.is_local() {
             bail!(
@@ -144,9 +153,9 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
     if config.seed_demo_content && backend::content::seed_demo_content(&db).await? {
         tracing::info!("empty database: added the demo services and statutory pages");
     }
-    let secret = secret_key(config)?;
-    let code_key = backend::orgs::CodeKey::new(secret.clone());
-    demonstrate(config, &db, &code_key).await?;
+    let keys = keys(config)?;
+    let pseudonyms = keys.pseudonyms().clone();
+    demonstrate(config, &db, keys.codes()).await?;
     let files = storage(config)?;
     let state = AppState {
         files,
@@ -154,8 +163,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         db,
         site: config.site_info(),
         placeholders: config.placeholders(),
-        client_key_secret: secret.clone(),
-        code_key,
+        keys,
         secure_cookies: config.public_url().starts_with("https://"),
     };
     let leptos = LeptosOptions::builder()
@@ -169,7 +177,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         security: Arc::new(SecuritySettings {
             public_origin: config.public_url(),
             trust_forwarded_for: config.trust_forwarded_for,
-            client_key_secret: secret,
+            pseudonyms,
         }),
         max_body_bytes: config.max_body_bytes as usize,
         max_upload_bytes: usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX),
@@ -277,9 +285,9 @@ async fn organisation_create(
             .collect();
         anyhow::anyhow!("{}", problems.join("; "))
     })?;
-    let key = backend::orgs::CodeKey::new(secret_key(config)?);
+    let keys = keys(config)?;
     let db = open_database(config).await?;
-    let created = create_subscribed(&db, &key, &organisation, services).await;
+    let created = create_subscribed(&db, keys.codes(), &organisation, services).await;
     db.close().await;
     match created {
         Ok((id, code)) => {
@@ -302,7 +310,7 @@ async fn organisation_create(
 /// slug; one that does not exist is refused before anything is created.
 async fn create_subscribed(
     db: &Db,
-    key: &backend::orgs::CodeKey,
+    key: &backend::keys::CodeKey,
     organisation: &domain::organisation::Organisation,
     slugs: &[String],
 ) -> Result<(i64, domain::authcode::AuthCode), backend::Error> {
@@ -356,5 +364,24 @@ async fn admin_create(config: &Config, email: &str, name: &str) -> anyhow::Resul
             bail!("{}", problems.join("; "))
         }
         Err(other) => Err(other.into()),
+    }
+}
+
+async fn remove_second_factor(config: &Config, email: &str) -> anyhow::Result<()> {
+    let email = domain::Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let db = open_database(config).await?;
+    let removed = backend::mfa::remove(
+        &db,
+        &config.site_info(),
+        &backend::audit::Actor::Operator,
+        &email,
+    )
+    .await;
+    db.close().await;
+    if removed? {
+        tracing::info!(email = %email, "second factor removed; the owner has been emailed");
+        Ok(())
+    } else {
+        bail!("no account with a second factor has the address {email}")
     }
 }

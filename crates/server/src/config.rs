@@ -71,6 +71,15 @@ pub enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Remove an account's second factor (authenticator app and recovery
+    /// codes) and sign it out everywhere, so its owner sets one up again:
+    /// after SECRET_KEY has changed, or when they have lost both. The owner
+    /// is told by email.
+    RemoveSecondFactor {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Deployment settings. Nothing needs setting for a local run.
@@ -103,9 +112,10 @@ pub struct Config {
     #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url, global = true)]
     pub public_url: Option<String>,
 
-    /// Secret (32+ characters) keying pseudonymous client hashes and, later,
-    /// authorisation codes. Every instance must share it. Default: generated
-    /// once into DATA_DIR/secret.key.
+    /// Secret (32+ characters) from which the keys are derived that hash
+    /// authorisation codes, client pseudonyms and recovery codes and
+    /// encrypt second-factor secrets. Every instance must share it.
+    /// Default: generated once into DATA_DIR/secret.key.
     #[arg(long, env = "SECRET_KEY", value_parser = parse_secret_key, global = true)]
     pub secret_key: Option<Secret>,
 

@@ -13,7 +13,8 @@ pub struct SecuritySettings {
     /// state-changing requests.
     pub public_origin: String,
     pub trust_forwarded_for: bool,
-    pub client_key_secret: Arc<[u8]>,
+    /// Keys the pseudonyms of client addresses.
+    pub pseudonyms: backend::keys::PseudonymKey,
 }
 
 impl SecuritySettings {
@@ -146,7 +147,7 @@ pub async fn client_key(
     request
         .extensions_mut()
         .insert(ClientKey(backend::pseudonym::client_key(
-            &settings.client_key_secret,
+            &settings.pseudonyms,
             ip,
         )));
     next.run(request).await

@@ -44,7 +44,7 @@ pub async fn register(
     let state = &caller.state;
     backend::auth::register(
         &state.db,
-        &state.code_key,
+        state.keys.codes(),
         &state.site,
         &caller.client.0,
         &input,
@@ -108,6 +108,7 @@ pub async fn second_factor(code: String, next: Option<String>) -> Result<String,
     };
     match backend::mfa::complete_sign_in(
         &state.db,
+        &state.keys,
         &state.site.product_name,
         &caller.client.0,
         &session.token,
@@ -280,6 +281,7 @@ pub async fn enrol_second_factor(
     let state = &caller.state;
     let codes = backend::mfa::enrol(
         &state.db,
+        &state.keys,
         &state.site.product_name,
         session,
         &password,

@@ -48,7 +48,7 @@ pub async fn create_organisation(
     let organisation = form.validate().map_err(AppError::Invalid)?;
     let state = &caller.state;
     let (id, code) =
-        backend::orgs::create(&state.db, &state.code_key, &actor, &organisation).await?;
+        backend::orgs::create(&state.db, state.keys.codes(), &actor, &organisation).await?;
     caller
         .flash(&Flash::OrganisationAdded {
             id,
@@ -94,7 +94,7 @@ pub async fn rotate_organisation_code(id: i64) -> Result<String, AppError> {
     let caller = Caller::current()?;
     let actor = caller.admin_actor()?;
     let state = &caller.state;
-    let code = backend::orgs::rotate_code(&state.db, &state.code_key, &actor, id).await?;
+    let code = backend::orgs::rotate_code(&state.db, state.keys.codes(), &actor, id).await?;
     caller
         .flash(&Flash::CodeReplaced {
             id,

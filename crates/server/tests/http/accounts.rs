@@ -3,13 +3,13 @@
 use super::{TestServer, launch, launch_with};
 use app::api::account::{Register, SignIn, SignOut, VerifyEmail};
 use backend::audit::Actor;
-use backend::orgs::{self, CodeKey};
+use backend::keys::{CodeKey, Keys};
+use backend::orgs;
 use domain::authcode::AuthCode;
 use domain::organisation::{OrgStatus, OrganisationForm};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, ORIGIN, SET_COOKIE};
-use std::sync::Arc;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -25,8 +25,13 @@ http_stories!(
     a_link_token_never_travels_in_a_form_address,
 );
 
+/// The keys the test servers derive from their secret.
+pub(super) fn keys() -> Keys {
+    Keys::derive(super::SECRET.as_bytes()).expect("keys")
+}
+
 pub(super) fn key() -> CodeKey {
-    CodeKey::new(Arc::from(super::SECRET.as_bytes()))
+    keys().codes().clone()
 }
 
 pub(super) async fn organisation(server: &TestServer) -> (i64, AuthCode) {

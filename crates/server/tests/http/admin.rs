@@ -121,6 +121,7 @@ pub(super) async fn admin(server: &TestServer, email: &str, second_factor: bool)
         let setup = backend::mfa::new_secret("PrimaryPoint", email).expect("secret");
         backend::mfa::enrol(
             &server.db,
+            &super::accounts::keys(),
             "PrimaryPoint",
             &session,
             PASSWORD,
