@@ -32,7 +32,6 @@ function cli(args: string[], env: Record<string, string> = {}): string {
  */
 export function createOrganisation(name: string, services: string[] = []): string {
   return cli([
-    ...services.flatMap((slug) => ["--service", slug]),
     "organisation", "create",
     "--name", name,
     "--address-line1", "1 High Street",
@@ -43,6 +42,7 @@ export function createOrganisation(name: string, services: string[] = []): strin
     "--contact-name", "Pat Manager",
     "--contact-role", "Practice manager",
     "--contact-email", "pat@riverside.example",
+    ...services.flatMap((slug) => ["--service", slug]),
   ]);
 }
 
