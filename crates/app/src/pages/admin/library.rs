@@ -1,5 +1,5 @@
 use crate::api::library::{
-    CreateResource, PreviewMarkdown, SetResourceStatus, UpdateResource, library, library_resource,
+    CreateResource, PreviewMarkdown, SetResourceStatus, UpdateResource, library_resource,
     resource_options, reviews,
 };
 use crate::components::form::{
@@ -11,7 +11,7 @@ use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
 use crate::components::pager::Pager;
 use crate::components::upload::FileUpload;
 use crate::pages::auth::login::Notice;
-use crate::pages::portal::library::{Downloads, LibraryFilters};
+use crate::pages::portal::library::{Downloads, FilteredLibrary};
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
 use domain::library::{
@@ -56,12 +56,7 @@ pub fn AdminLibrary() -> impl IntoView {
     }
     let search = use_location().search.get_untracked();
     let query: LibraryQuery = serde_urlencoded::from_str(&search).unwrap_or_default();
-    let page = {
-        let query = query.clone();
-        Resource::new(move || query.clone(), library)
-    };
-    let services = Resource::new(|| (), |_| crate::api::content::list_services());
-    let (filter_query, list_query) = (query.clone(), query);
+
     view! {
         <PageHead title="Library" description="Write, publish and review the library's resources." />
         <Breadcrumbs crumbs=vec![Crumb { href: "/admin", label: "Administration" }] />
@@ -72,30 +67,11 @@ pub fn AdminLibrary() -> impl IntoView {
                 " "
                 <a href=REVIEWS>"Reviews due"</a>
             </p>
-            <Suspense fallback=|| ()>
-                {
-                    move || {
-                        let query = filter_query.clone();
-                        Suspend::new(async move {
-                            let services = services.await.unwrap_or_default();
-                            view! { <LibraryFilters action=ADMIN_LIBRARY query services /> }
-                        })
-                    }
-                }
-            </Suspense>
-            <Suspense fallback=|| view! { <p>"Loading the library…"</p> }>
-                {
-                    move || {
-                        let query = list_query.clone();
-                        Suspend::new(async move {
-                            match page.await {
-                                Ok(found) => view! { <ResourceTable found query /> }.into_any(),
-                                Err(error) => view! { <Problem error /> }.into_any(),
-                            }
-                        })
-                    }
-                }
-            </Suspense>
+            <FilteredLibrary
+                action=ADMIN_LIBRARY
+                query
+                results=|found, query| view! { <ResourceTable found query /> }.into_any()
+            />
         </Main>
     }
     .into_any()

@@ -39,55 +39,69 @@ fn here() -> String {
 pub fn Library() -> impl IntoView {
     let search = use_location().search.get_untracked();
     let query: LibraryQuery = serde_urlencoded::from_str(&search).unwrap_or_default();
-    let page = {
-        let query = query.clone();
-        Resource::new(move || query.clone(), library)
-    };
-    let services = Resource::new(|| (), |_| list_services());
     let searching = !query.q.trim().is_empty();
     let title = if searching {
         format!("Search results for {}", query.q.trim())
     } else {
         "Library".to_owned()
     };
-    let (filter_query, list_query) = (query.clone(), query);
     view! {
         <PageHead title=title.clone() description="Policies, procedures, information, toolkits and guidance for your organisation." />
         <Breadcrumbs crumbs=vec![Crumb { href: "/portal", label: "Member portal" }] />
         <Main>
             <h1>{title}</h1>
-            <Suspense fallback=|| ()>
-                {
-                    move || {
-                        let query = filter_query.clone();
-                        Suspend::new(async move {
-                            let services = services.await.unwrap_or_default();
-                            view! { <LibraryFilters action=LIBRARY query services /> }
-                        })
-                    }
-                }
-            </Suspense>
-            <Suspense fallback=|| view! { <p>"Loading the library…"</p> }>
-                {
-                    move || {
-                        let query = list_query.clone();
-                        Suspend::new(async move {
-                            match page.await {
-                                Ok(found) => view! { <ResultList found query /> }.into_any(),
-                                Err(error) => view! { <Problem error /> }.into_any(),
-                            }
-                        })
-                    }
-                }
-            </Suspense>
+            <FilteredLibrary
+                action=LIBRARY
+                query
+                results=|found, query| view! { <ResultList found query /> }.into_any()
+            />
         </Main>
+    }
+}
+
+/// The library's filters and one page of what they find, for the members'
+/// and the administrators' library alike: the filters are a GET form to
+/// `action`, and `results` draws the page (cards, or a table).
+#[component]
+pub fn FilteredLibrary(
+    action: &'static str,
+    query: LibraryQuery,
+    results: fn(LibraryPage, LibraryQuery) -> AnyView,
+) -> impl IntoView {
+    let page = {
+        let query = query.clone();
+        Resource::new(move || query.clone(), library)
+    };
+    let services = Resource::new(|| (), |_| list_services());
+    let (filter_query, list_query) = (query.clone(), query);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let query = filter_query.clone();
+                Suspend::new(async move {
+                    let services = services.await.unwrap_or_default();
+                    view! { <LibraryFilters action query services /> }
+                })
+            }}
+        </Suspense>
+        <Suspense fallback=|| view! { <p>"Loading the library…"</p> }>
+            {move || {
+                let query = list_query.clone();
+                Suspend::new(async move {
+                    match page.await {
+                        Ok(found) => results(found, query),
+                        Err(error) => view! { <Problem error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 
 /// The search box and the service, kind and order filters, as a GET form
 /// to `action` (the members' or the administrators' library).
 #[component]
-pub fn LibraryFilters(
+fn LibraryFilters(
     action: &'static str,
     query: LibraryQuery,
     services: Vec<domain::content::ServiceSummary>,
