@@ -65,3 +65,45 @@ test("an administrator adds an organisation, sees its code once, replaces it and
   // Only one organisation of that name: nothing was added twice.
   await expect(page.getByRole("link", { name })).toHaveCount(1);
 });
+
+test("an administrator adds a service, its public page goes live, and a change moves it", async ({ page }) => {
+  await signedInAdmin(page);
+  const slug = `estates-${unique().toLowerCase()}`;
+  const name = `Estates & "facilities" </title> ${unique()}`;
+
+  await page.goto("/admin/services/new");
+  await ready(page);
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Address").fill("Not An Address");
+  await page.getByLabel("Summary").fill("Keeping surgeries safe, warm and compliant.");
+  await page.getByLabel("Public description").fill("## What we do\n\nLeases, maintenance and fire risk.");
+  await page.getByLabel("In the member portal (optional)").fill("Fire risk templates\nLease checklists");
+  await page.getByRole("button", { name: "Add the service" }).click();
+  // The bad address is shown on its field; nothing typed is lost.
+  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue(name);
+  await expectAccessible(page);
+  await page.getByLabel("Address").fill(slug);
+  await page.getByRole("button", { name: "Add the service" }).click();
+  await expect(page).toHaveURL(/\/admin\/services\/\d+\?saved=added$/);
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  await expect(page).toHaveTitle(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  await expectAccessible(page);
+
+  // Public at once, markup in its name shown as text.
+  await page.goto(`/services/${slug}`);
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  await expect(page.getByText("Leases, maintenance and fire risk.")).toBeVisible();
+  await expect(page.getByText("Lease checklists")).toBeVisible();
+
+  // A new address moves the page.
+  await page.goto("/admin/services");
+  await page.getByRole("link", { name }).click();
+  await ready(page);
+  await page.getByLabel("Address").fill(`${slug}-and-facilities`);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page).toHaveURL(/\?saved=changed$/);
+  expect((await page.goto(`/services/${slug}`))?.status()).toBe(404);
+  await page.goto(`/services/${slug}-and-facilities`);
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+});

@@ -146,12 +146,20 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/portal/library") view=portal::library::Library ssr=SsrMode::Async />
                         <Route path=path!("/portal/library/:id") view=portal::library::LibraryResource ssr=SsrMode::Async />
                         <Route path=path!("/portal/saved") view=portal::library::Saved ssr=SsrMode::Async />
+                        <Route path=path!("/portal/messages") view=portal::messages::MyMessages ssr=SsrMode::Async />
+                        <Route path=path!("/portal/messages/new") view=portal::messages::WriteMessage ssr=SsrMode::Async />
+                        <Route path=path!("/portal/messages/:id") view=portal::messages::MyMessage ssr=SsrMode::Async />
                         <Route path=path!("/admin") view=admin::home::AdminHome ssr=SsrMode::Async />
+                        <Route path=path!("/admin/messages") view=admin::messages::Inbox ssr=SsrMode::Async />
+                        <Route path=path!("/admin/messages/:id") view=admin::messages::InboxMessage ssr=SsrMode::Async />
                         <Route path=path!("/admin/library") view=admin::library::AdminLibrary ssr=SsrMode::Async />
                         <Route path=path!("/admin/library/new") view=admin::library::NewResource ssr=SsrMode::Async />
                         <Route path=path!("/admin/library/reviews") view=admin::library::Reviews ssr=SsrMode::Async />
                         <Route path=path!("/admin/library/:id") view=admin::library::AdminResource ssr=SsrMode::Async />
                         <Route path=path!("/admin/library/:id/edit") view=admin::library::EditResource ssr=SsrMode::Async />
+                        <Route path=path!("/admin/services") view=admin::services::AdminServices ssr=SsrMode::Async />
+                        <Route path=path!("/admin/services/new") view=admin::services::NewService ssr=SsrMode::Async />
+                        <Route path=path!("/admin/services/:id") view=admin::services::EditService ssr=SsrMode::Async />
                         <Route path=path!("/admin/organisations") view=admin::organisations::Organisations ssr=SsrMode::Async />
                         <Route path=path!("/admin/organisations/new") view=admin::organisations::NewOrganisation ssr=SsrMode::Async />
                         <Route path=path!("/admin/organisations/:id") view=admin::organisations::OrganisationPage ssr=SsrMode::Async />

@@ -19,6 +19,8 @@ pub struct AppState {
     pub files: backend::files::Storage,
     /// Largest file an administrator may upload, in bytes.
     pub max_upload_bytes: u64,
+    /// Where the inbox tells the team about a new message.
+    pub team_email: domain::Email,
 }
 
 impl AppState {

@@ -1,9 +1,10 @@
 use crate::audit::{self, Actor};
-use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::throttle::{self, Limit};
+use domain::Email;
 use domain::enquiry::EnquiryInput;
+use domain::site::SiteInfo;
 
 /// How many enquiries one client may send: enough for a real person who
 /// thinks of something else to say, too few to be a useful spam channel.
@@ -12,34 +13,29 @@ pub const ENQUIRY_LIMIT: Limit = Limit {
     window_secs: 15 * 60,
 };
 
-/// Validates and stores a public enquiry for administrators to read, and
-/// records it in the audit trail. It is stored before anything else (such as
-/// an email to the team) is attempted, so nothing is lost if mail is down.
-/// `client` is a pseudonymous key for the sender's network address.
-pub async fn submit_enquiry(db: &Db, client: &str, input: &EnquiryInput) -> Result<i64> {
+/// Validates a public enquiry and puts it in the team's inbox
+/// ([`crate::messages`]), recording it in the audit trail; the team's
+/// address `team` is told there is a new message. It is stored before
+/// anything is sent, so nothing is lost if mail is down. `client` is a
+/// pseudonymous key for the sender's network address.
+pub async fn submit_enquiry(
+    db: &Db,
+    client: &str,
+    input: &EnquiryInput,
+    team: &Email,
+    site: &SiteInfo,
+) -> Result<i64> {
     let enquiry = input.validate().map_err(Error::Invalid)?;
     let mut tx = db.begin_write().await?;
     throttle::hit(&mut tx, &format!("enquiry:{client}"), ENQUIRY_LIMIT).await?;
-    let now = clock::now();
-    let (id,): (i64,) = sqlx::query_as(
-        "insert into enquiries (name, organisation, email, telephone, message, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $6) returning id",
-    )
-    .bind(&enquiry.name)
-    .bind(&enquiry.organisation)
-    .bind(enquiry.email.as_str())
-    .bind(enquiry.telephone.as_deref())
-    .bind(&enquiry.message)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    let id = crate::messages::receive_enquiry(&mut tx, &enquiry, team, site).await?;
     audit::record(
         &mut tx,
         &Actor::Public {
             client: client.to_owned(),
         },
         "enquiry.received",
-        Some(&format!("enquiry:{id}")),
+        Some(&format!("message:{id}")),
         &serde_json::json!({ "organisation": enquiry.organisation }),
     )
     .await?;
@@ -59,11 +55,12 @@ pub struct StoredEnquiry {
     pub created_at: i64,
 }
 
-/// Newest first.
+/// Public enquiries in the inbox, newest first.
 pub async fn recent_enquiries(db: &Db, limit: i64) -> Result<Vec<StoredEnquiry>> {
     Ok(sqlx::query_as(
-        "select id, name, organisation, email, telephone, message, created_at \
-         from enquiries order by id desc limit $1",
+        "select id, sender_name as name, sender_organisation as organisation, sender_email as email, \
+         sender_telephone as telephone, body as message, created_at \
+         from messages where user_id is null order by id desc limit $1",
     )
     .bind(limit)
     .fetch_all(db.pool())

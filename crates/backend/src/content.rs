@@ -1,7 +1,11 @@
 use crate::db::Db;
-use crate::error::{Error, Result};
-use crate::{audit, clock, markdown};
-use domain::content::{Page, ServiceDetail, ServiceSummary, is_slug};
+use crate::error::{Error, Result, Unique};
+use crate::library::{admin_only, require_admin};
+use crate::{audit, clock, library, markdown};
+use domain::account::Viewer;
+use domain::content::{
+    Page, Service, ServiceDetail, ServiceForm, ServiceRow, ServiceSummary, is_slug,
+};
 
 /// Every service in catalogue order.
 pub async fn list_services(db: &Db) -> Result<Vec<ServiceSummary>> {
@@ -40,6 +44,7 @@ pub async fn service(db: &Db, slug: &str) -> Result<ServiceDetail> {
     .fetch_optional(db.pool())
     .await?;
     let (slug, name, summary, body_md, offers) = row.ok_or(Error::NotFound)?;
+    let counts = library::service_counts(db, &slug).await?;
     Ok(ServiceDetail {
         slug,
         name,
@@ -51,7 +56,136 @@ pub async fn service(db: &Db, slug: &str) -> Result<ServiceDetail> {
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .collect(),
+        counts,
     })
+}
+
+/// Every service with how many resources it holds and how many
+/// organisations subscribe, for administrators; anyone else gets
+/// [`Error::NotFound`].
+pub async fn admin_services(db: &Db, viewer: &Viewer) -> Result<Vec<ServiceRow>> {
+    admin_only(db, viewer).await?;
+    let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        "select s.id, s.slug, s.name, \
+         (select count(*) from resources r where r.service_id = s.id), \
+         (select count(*) from organisation_services o where o.service_id = s.id) \
+         from services s order by s.position, s.name",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, slug, name, resources, subscribers)| ServiceRow {
+            id,
+            slug,
+            name,
+            resources,
+            subscribers,
+        })
+        .collect())
+}
+
+/// Service `id` as its form shows it, for administrators.
+pub async fn service_form(db: &Db, viewer: &Viewer, id: i64) -> Result<ServiceForm> {
+    admin_only(db, viewer).await?;
+    let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+        "select name, slug, summary, body_md, portal_offers from services where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    let (name, slug, summary, body_md, portal_offers) = row.ok_or(Error::NotFound)?;
+    Ok(ServiceForm {
+        name,
+        slug,
+        summary,
+        body_md,
+        portal_offers,
+    })
+}
+
+/// Adds a service at the end of the catalogue; its id. Administrators only.
+pub async fn create_service(db: &Db, viewer: &Viewer, service: &Service) -> Result<i64> {
+    let mut tx = db.begin_write().await?;
+    let actor = require_admin(&mut tx, viewer).await?;
+    let now = clock::now();
+    let (id,): (i64,) = sqlx::query_as(
+        "insert into services (slug, name, summary, body_md, portal_offers, position, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, (select coalesce(max(position), 0) + 1 from services), $6, $6) \
+         returning id",
+    )
+    .bind(&service.slug)
+    .bind(&service.name)
+    .bind(&service.summary)
+    .bind(&service.body_md)
+    .bind(&service.portal_offers)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| slug_taken(e.into()))?;
+    audit::record(
+        &mut tx,
+        &actor,
+        "service.created",
+        Some(&format!("service:{id}")),
+        service,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Replaces service `id`'s name, address and texts, recording before and
+/// after. Administrators only.
+pub async fn update_service(db: &Db, viewer: &Viewer, id: i64, service: &Service) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let actor = require_admin(&mut tx, viewer).await?;
+    let before: Option<(String, String, String, String, String)> = sqlx::query_as(
+        "select name, slug, summary, body_md, portal_offers from services where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (name, slug, summary, body_md, portal_offers) = before.ok_or(Error::NotFound)?;
+    let before = Service {
+        name,
+        slug,
+        summary,
+        body_md,
+        portal_offers,
+    };
+    sqlx::query(
+        "update services set slug = $1, name = $2, summary = $3, body_md = $4, portal_offers = $5, \
+         updated_at = $6 where id = $7",
+    )
+    .bind(&service.slug)
+    .bind(&service.name)
+    .bind(&service.summary)
+    .bind(&service.body_md)
+    .bind(&service.portal_offers)
+    .bind(clock::now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| slug_taken(e.into()))?;
+    audit::record(
+        &mut tx,
+        &actor,
+        "service.updated",
+        Some(&format!("service:{id}")),
+        &serde_json::json!({ "before": before, "after": service }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn slug_taken(error: Error) -> Error {
+    error.on_unique(
+        Unique::ServiceSlug,
+        "slug",
+        "Another service already has this address; choose another",
+    )
 }
 
 /// One content page by its slug, rendered to safe HTML. Each

@@ -8,9 +8,12 @@ use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::Db;
 use crate::error::Result;
+use crate::files::Storage;
 use crate::keys::CodeKey;
-use crate::orgs;
+use crate::library::files::{Upload, upload};
+use crate::{documents, orgs};
 use domain::Email;
+use domain::account::{Role, Viewer};
 use domain::library::{DAY, ResourceKind};
 use domain::organisation::OrganisationForm;
 
@@ -152,10 +155,13 @@ fn write_up(topic: &str, kind: ResourceKind) -> (String, String, String) {
 }
 
 /// Fills an empty library with the demo resources: every demo service gets
-/// three of each kind, a few of them due for review. Needs an administrator
-/// to own them, and does nothing when the library has anything in it or no
-/// administrator exists yet. Returns how many it added.
-pub async fn seed_library(db: &Db) -> Result<usize> {
+/// three of each kind, a few of them due for review. Each policy comes with
+/// a PDF and each template with a Word document, uploaded to `storage` as
+/// their owner (the text extraction job then indexes them). Needs an
+/// administrator to own them, and does nothing when the library has
+/// anything in it or no administrator exists yet. Returns how many
+/// resources it added.
+pub async fn seed_library(db: &Db, storage: &Storage) -> Result<usize> {
     let mut tx = db.begin_write().await?;
     let (existing,): (i64,) = sqlx::query_as("select count(*) from resources")
         .fetch_one(&mut *tx)
@@ -170,6 +176,7 @@ pub async fn seed_library(db: &Db) -> Result<usize> {
     let now = clock::now();
     let today = now.div_euclid(DAY) * DAY;
     let mut added = 0_usize;
+    let mut attachments = Vec::new();
     for (slug, topics) in TOPICS {
         let service: Option<(i64,)> = sqlx::query_as("select id from services where slug = $1")
             .bind(*slug)
@@ -191,10 +198,10 @@ pub async fn seed_library(db: &Db) -> Result<usize> {
                 let updated = now - i64::try_from(added % 60).unwrap_or(0) * DAY;
                 let for_all =
                     kind == ResourceKind::Information && *slug == "information-governance";
-                sqlx::query(
+                let id = sqlx::query_as(
                     "insert into resources (service_id, kind, title, summary, body_md, tags, owner_id, status, \
                      review_date, published_at, for_all_customers, created_at, updated_at) \
-                     values ($1, $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $9, $9)",
+                     values ($1, $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $9, $9) returning id",
                 )
                 .bind(service)
                 .bind(kind.as_str())
@@ -206,8 +213,22 @@ pub async fn seed_library(db: &Db) -> Result<usize> {
                 .bind(review)
                 .bind(updated)
                 .bind(i64::from(for_all))
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+                let (id,): (i64,) = id;
+                match kind {
+                    ResourceKind::Policy => attachments.push((
+                        id,
+                        format!("{}.pdf", file_stem(&title)),
+                        documents::pdf(&format!("{title}. {summary}")),
+                    )),
+                    ResourceKind::Template => attachments.push((
+                        id,
+                        format!("{}.docx", file_stem(&title)),
+                        documents::docx(&format!("{title}. {summary}")),
+                    )),
+                    _ => {}
+                }
                 added += 1;
             }
         }
@@ -217,9 +238,37 @@ pub async fn seed_library(db: &Db) -> Result<usize> {
         &Actor::System,
         "library.demo_seeded",
         None,
-        &serde_json::json!({ "resources": added }),
+        &serde_json::json!({ "resources": added, "files": attachments.len() }),
     )
     .await?;
     tx.commit().await?;
+    let owner = Viewer {
+        id: owner,
+        full_name: String::new(),
+        email: String::new(),
+        role: Role::Admin,
+        organisation: None,
+        second_factor: true,
+    };
+    for (resource_id, file_name, bytes) in attachments {
+        let body =
+            futures::stream::iter([Ok::<_, std::convert::Infallible>(bytes::Bytes::from(bytes))]);
+        let upload_to = Upload {
+            resource_id,
+            file_name: &file_name,
+            max_bytes: u64::MAX,
+        };
+        upload(db, storage, &owner, upload_to, body).await?;
+    }
     Ok(added)
+}
+
+/// "Fire safety policy" → "fire-safety-policy".
+fn file_stem(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join("-")
 }

@@ -79,13 +79,16 @@ pub enum Unique {
     /// `organisation_domains_exclusive`: a domain not marked as shared
     /// belongs to one organisation.
     OrganisationDomain,
+    /// `services.slug`: one service per address.
+    ServiceSlug,
 }
 
 impl Unique {
-    const ALL: [Unique; 3] = [
+    const ALL: [Unique; 4] = [
         Unique::UserEmail,
         Unique::OrganisationOdsCode,
         Unique::OrganisationDomain,
+        Unique::ServiceSlug,
     ];
 
     /// The constraint's name in the PostgreSQL schema.
@@ -94,6 +97,7 @@ impl Unique {
             Unique::UserEmail => "users_email_key",
             Unique::OrganisationOdsCode => "organisations_ods_code_key",
             Unique::OrganisationDomain => "organisation_domains_exclusive",
+            Unique::ServiceSlug => "services_slug_key",
         }
     }
 
@@ -104,6 +108,7 @@ impl Unique {
             Unique::UserEmail => "users.email",
             Unique::OrganisationOdsCode => "organisations.ods_code",
             Unique::OrganisationDomain => "organisation_domains.domain",
+            Unique::ServiceSlug => "services.slug",
         }
     }
 

@@ -22,12 +22,18 @@ pub mod throttle;
 /// check so that concurrent attempts cannot slip under a limit.
 mod failures;
 
+/// SQL built from fixed fragments and placeholders.
+mod sql;
+
 /// Services and content pages for the public website, and the demo seed.
 pub mod content;
 pub mod demo;
 
 /// Public enquiries from the contact form.
 pub mod contact;
+
+/// The service team's inbox: members' messages and public enquiries.
+pub mod messages;
 
 /// The member library: who sees which resource, browsing, full-text
 /// search, bookmarks, and administrators writing resources.
@@ -66,6 +72,9 @@ pub mod keys;
 
 /// Pseudonymous keys for network addresses.
 pub mod pseudonym;
+
+/// Small real PDF and Word documents made in code, for the demo library.
+pub mod documents;
 
 /// Fresh databases for tests, on SQLite and PostgreSQL.
 #[cfg(feature = "testing")]

@@ -30,7 +30,7 @@ pub mod reminders;
 
 /// Files: versioned uploads, downloads, text extraction for search.
 pub mod files;
-mod scope;
+pub(crate) mod scope;
 mod search;
 
 /// The resources table on its own, as most queries read it.
@@ -355,7 +355,20 @@ impl<'a> Snapshot<'a> {
 
 /// Only administrators write the library. Anyone else gets
 /// [`Error::NotFound`], as if there were nothing there.
-async fn require_admin(tx: &mut Transaction<'static, Any>, viewer: &Viewer) -> Result<Actor> {
+/// [`Error::NotFound`] unless `viewer` is an administrator: what an
+/// administrators' read asks before it reads.
+pub(crate) async fn admin_only(db: &Db, viewer: &Viewer) -> Result<()> {
+    if Scope::of(db.pool(), viewer.id).await?.is_admin() {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+pub(crate) async fn require_admin(
+    tx: &mut Transaction<'static, Any>,
+    viewer: &Viewer,
+) -> Result<Actor> {
     if Scope::of(&mut **tx, viewer.id).await?.is_admin() {
         Ok(Actor::User { id: viewer.id })
     } else {
@@ -687,9 +700,7 @@ pub async fn service_counts(db: &Db, slug: &str) -> Result<Vec<KindCount>> {
 /// administrator who may own a resource. Anyone else gets
 /// [`Error::NotFound`].
 pub async fn form_options(db: &Db, viewer: &Viewer) -> Result<ResourceFormOptions> {
-    if !Scope::of(db.pool(), viewer.id).await?.is_admin() {
-        return Err(Error::NotFound);
-    }
+    admin_only(db, viewer).await?;
     let services: Vec<(i64, String)> =
         sqlx::query_as("select id, name from services order by name, id")
             .fetch_all(db.pool())

@@ -159,54 +159,11 @@ mod tests {
     }
 }
 
-/// Small real documents, made in code, for tests of uploads and text
-/// extraction: each is valid for its type and carries the given words.
+/// Small real documents for tests: the demo's own, and hostile ones.
 pub mod documents {
+    use crate::documents::CONTENT_TYPES;
+    pub use crate::documents::{docx, pdf, pdf_of};
     use std::io::Write;
-
-    /// A one-page PDF whose page shows `text` (ASCII, no parentheses).
-    pub fn pdf(text: &str) -> Vec<u8> {
-        let content = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
-        pdf_of(&[
-            "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
-            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
-             /Resources << /Font << /F1 5 0 R >> >> >>"
-                .to_owned(),
-            format!(
-                "<< /Length {} >>\nstream\n{content}\nendstream",
-                content.len()
-            ),
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-                .to_owned(),
-        ])
-    }
-
-    /// A PDF of the given objects (numbered from 1, the first the
-    /// catalogue) with a correct cross-reference table.
-    pub fn pdf_of(objects: &[String]) -> Vec<u8> {
-        let mut out = b"%PDF-1.4\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, object) in objects.iter().enumerate() {
-            offsets.push(out.len());
-            out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
-        }
-        let xref = out.len();
-        out.extend_from_slice(
-            format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-        );
-        for offset in offsets {
-            out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-        }
-        out.extend_from_slice(
-            format!(
-                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-                objects.len() + 1
-            )
-            .as_bytes(),
-        );
-        out
-    }
 
     /// A hostile PDF: a page whose contents are `depth` nested arrays and
     /// dictionaries, and a page tree that contains itself.
@@ -217,36 +174,6 @@ pub mod documents {
             "<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>".to_owned(),
             format!("<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Nested {nested} >>"),
             format!("<< /Length 8 >>\nstream\n{nested}\nendstream"),
-        ])
-    }
-
-    const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
-
-    const RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
-
-    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for (name, data) in entries {
-            writer.start_file(*name, options).expect("zip entry");
-            writer.write_all(data).expect("zip data");
-        }
-        writer.finish().expect("zip").into_inner()
-    }
-
-    /// A Word document with one paragraph of `text` (no markup characters).
-    pub fn docx(text: &str) -> Vec<u8> {
-        let document = format!(
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"#
-        );
-        zip_of(&[
-            ("[Content_Types].xml", CONTENT_TYPES.as_bytes()),
-            ("_rels/.rels", RELS.as_bytes()),
-            ("word/document.xml", document.as_bytes()),
         ])
     }
 
@@ -269,5 +196,78 @@ pub mod documents {
             writer.write_all(&zeros).expect("data");
         }
         writer.finish().expect("zip").into_inner()
+    }
+}
+
+/// Rows the library, files and inbox stories start from, written straight
+/// to the database: a service, an organisation with its subscriptions, and
+/// a verified user of either role.
+pub mod fixtures {
+    use crate::Db;
+    use domain::account::{Role, Viewer};
+    use domain::organisation::OrgStatus;
+
+    /// A service with slug `slug`; its id.
+    pub async fn service(db: &Db, slug: &str) -> i64 {
+        let (id,): (i64,) = sqlx::query_as(
+            "insert into services (slug, name, summary, body_md, created_at, updated_at) \
+             values ($1, $2, 'A service.', 'About it.', 1, 1) returning id",
+        )
+        .bind(slug)
+        .bind(format!("Service {slug}"))
+        .fetch_one(db.pool())
+        .await
+        .expect("service");
+        id
+    }
+
+    /// An organisation of `status` subscribed to `services`; its id.
+    pub async fn organisation(db: &Db, name: &str, status: OrgStatus, services: &[i64]) -> i64 {
+        let (id,): (i64,) = sqlx::query_as(
+            "insert into organisations (name, address_line1, town, postcode, telephone, email, status, \
+             status_changed_at, created_at, updated_at) \
+             values ($1, '1 High Street', 'Exampletown', 'EX1 1AA', '01632 960 111', 'reception@example.nhs.uk', \
+             $2, 1, 1, 1) returning id",
+        )
+        .bind(name)
+        .bind(status.as_str())
+        .fetch_one(db.pool())
+        .await
+        .expect("organisation");
+        for &service in services {
+            sqlx::query(
+                "insert into organisation_services (organisation_id, service_id, created_at, updated_at) \
+                 values ($1, $2, 1, 1)",
+            )
+            .bind(id)
+            .bind(service)
+            .execute(db.pool())
+            .await
+            .expect("subscription");
+        }
+        id
+    }
+
+    /// A verified user, as a viewer; `organisation` for members.
+    pub async fn user(db: &Db, email: &str, role: Role, organisation: Option<i64>) -> Viewer {
+        let (id,): (i64,) = sqlx::query_as(
+            "insert into users (email, full_name, password_hash, role, organisation_id, email_verified_at, \
+             created_at, updated_at) values ($1, $2, 'not-a-hash', $3, $4, 1, 1, 1) returning id",
+        )
+        .bind(email)
+        .bind(format!("Person {email}"))
+        .bind(role.as_str())
+        .bind(organisation)
+        .fetch_one(db.pool())
+        .await
+        .expect("user");
+        Viewer {
+            id,
+            full_name: format!("Person {email}"),
+            email: email.to_owned(),
+            role,
+            organisation: None,
+            second_factor: true,
+        }
     }
 }

@@ -7,6 +7,7 @@
 use backend::files::{Extractor, Storage};
 use backend::library::{self, files};
 use backend::testing::documents;
+use backend::testing::fixtures::{organisation, service, user};
 use backend::{Db, Error, stories};
 use bytes::Bytes;
 use domain::account::{Role, Viewer};
@@ -27,67 +28,6 @@ stories!(
 const LIMIT: u64 = 1024 * 1024;
 
 // ---------------------------------------------------------------- fixtures
-
-async fn service(db: &Db, slug: &str) -> i64 {
-    let (id,): (i64,) = sqlx::query_as(
-        "insert into services (slug, name, summary, body_md, created_at, updated_at) \
-         values ($1, $2, 'A service.', 'About it.', 1, 1) returning id",
-    )
-    .bind(slug)
-    .bind(format!("Service {slug}"))
-    .fetch_one(db.pool())
-    .await
-    .expect("service");
-    id
-}
-
-async fn organisation(db: &Db, name: &str, status: OrgStatus, services: &[i64]) -> i64 {
-    let (id,): (i64,) = sqlx::query_as(
-        "insert into organisations (name, address_line1, town, postcode, telephone, email, status, \
-         status_changed_at, created_at, updated_at) \
-         values ($1, '1 High Street', 'Exampletown', 'EX1 1AA', '01632 960 111', 'reception@example.nhs.uk', \
-         $2, 1, 1, 1) returning id",
-    )
-    .bind(name)
-    .bind(status.as_str())
-    .fetch_one(db.pool())
-    .await
-    .expect("organisation");
-    for &service in services {
-        sqlx::query(
-            "insert into organisation_services (organisation_id, service_id, created_at, updated_at) \
-             values ($1, $2, 1, 1)",
-        )
-        .bind(id)
-        .bind(service)
-        .execute(db.pool())
-        .await
-        .expect("subscription");
-    }
-    id
-}
-
-async fn user(db: &Db, email: &str, role: Role, organisation: Option<i64>) -> Viewer {
-    let (id,): (i64,) = sqlx::query_as(
-        "insert into users (email, full_name, password_hash, role, organisation_id, email_verified_at, \
-         created_at, updated_at) values ($1, $2, 'not-a-hash', $3, $4, 1, 1, 1) returning id",
-    )
-    .bind(email)
-    .bind(format!("Person {email}"))
-    .bind(role.as_str())
-    .bind(organisation)
-    .fetch_one(db.pool())
-    .await
-    .expect("user");
-    Viewer {
-        id,
-        full_name: format!("Person {email}"),
-        email: email.to_owned(),
-        role,
-        organisation: None,
-        second_factor: true,
-    }
-}
 
 fn resource(title: &str, service_id: i64, owner: &Viewer, for_all_customers: bool) -> Resource {
     Resource {
@@ -748,4 +688,49 @@ async fn files_stream_through_s3_and_back() {
         .expect("xml");
     assert_eq!(listing.matches("<Key>").count(), 1, "{listing}");
     test.finish().await;
+}
+
+/// One chunk of `bytes`, as an upload stream.
+fn chunk(bytes: &[u8]) -> futures::stream::Iter<std::vec::IntoIter<Result<Bytes, std::io::Error>>> {
+    futures::stream::iter(vec![Ok(Bytes::copy_from_slice(bytes))])
+}
+
+/// A child that never answers (a parser stuck in a loop) is killed at the
+/// wall-clock limit: the caller gets "no text" in about that time, and
+/// the process is gone.
+#[tokio::test]
+async fn a_child_that_never_answers_is_killed_at_the_time_limit() {
+    let dir = tempfile::tempdir().expect("dir");
+    let pid_file = dir.path().join("pid");
+    let script = format!("echo $$ > {}; exec sleep 60", pid_file.display());
+    let mut extractor = Extractor::command("sh", &["-c", &script, "extract"]);
+    extractor.timeout = std::time::Duration::from_secs(1);
+    let started = std::time::Instant::now();
+    let text = extractor
+        .extract(FileType::Pdf, chunk(&documents::pdf("Never read")))
+        .await;
+    let took = started.elapsed();
+    assert_eq!(text, None);
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    let pid = std::fs::read_to_string(&pid_file).expect("the child started");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "the child {pid} was killed and reaped"
+    );
+}
+
+/// A child that writes without end is cut off at the text limit and
+/// stopped; what was kept is at most that limit.
+#[tokio::test]
+async fn a_child_that_writes_without_end_is_cut_off_at_the_text_limit() {
+    let mut extractor = Extractor::command("sh", &["-c", "exec yes word", "extract"]);
+    extractor.timeout = std::time::Duration::from_secs(10);
+    extractor.max_text_bytes = 64 * 1024;
+    let text = extractor
+        .extract(FileType::Txt, chunk(b"anything"))
+        .await
+        .expect("the text up to the limit");
+    assert!(text.len() <= 64 * 1024, "{}", text.len());
+    assert!(text.len() > 60 * 1024, "{}", text.len());
+    assert!(text.starts_with("word\nword\n"));
 }

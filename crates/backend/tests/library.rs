@@ -4,6 +4,7 @@
 use backend::audit::{self, Actor};
 use backend::library;
 use backend::orgs;
+use backend::testing::fixtures::{organisation, service, user};
 use backend::{Db, Error, stories};
 use domain::account::{Role, Viewer};
 use domain::library::{
@@ -27,70 +28,10 @@ stories!(
     whats_new_reviews_and_service_counts_follow_the_same_rules,
     the_demo_library_fills_an_empty_library_once_for_the_demo_member,
     owners_are_reminded_a_month_before_a_review_and_on_the_day_once_each,
+    administrators_add_and_change_services_and_their_pages_count_live,
 );
 
 // ---------------------------------------------------------------- fixtures
-
-async fn service(db: &Db, slug: &str) -> i64 {
-    let (id,): (i64,) = sqlx::query_as(
-        "insert into services (slug, name, summary, body_md, created_at, updated_at) \
-         values ($1, $2, 'A service.', 'About it.', 1, 1) returning id",
-    )
-    .bind(slug)
-    .bind(format!("Service {slug}"))
-    .fetch_one(db.pool())
-    .await
-    .expect("service");
-    id
-}
-
-async fn organisation(db: &Db, name: &str, status: OrgStatus, services: &[i64]) -> i64 {
-    let (id,): (i64,) = sqlx::query_as(
-        "insert into organisations (name, address_line1, town, postcode, telephone, email, status, \
-         status_changed_at, created_at, updated_at) \
-         values ($1, '1 High Street', 'Exampletown', 'EX1 1AA', '01632 960 111', 'reception@example.nhs.uk', \
-         $2, 1, 1, 1) returning id",
-    )
-    .bind(name)
-    .bind(status.as_str())
-    .fetch_one(db.pool())
-    .await
-    .expect("organisation");
-    for &service in services {
-        sqlx::query(
-            "insert into organisation_services (organisation_id, service_id, created_at, updated_at) \
-             values ($1, $2, 1, 1)",
-        )
-        .bind(id)
-        .bind(service)
-        .execute(db.pool())
-        .await
-        .expect("subscription");
-    }
-    id
-}
-
-async fn user(db: &Db, email: &str, role: Role, organisation: Option<i64>) -> Viewer {
-    let (id,): (i64,) = sqlx::query_as(
-        "insert into users (email, full_name, password_hash, role, organisation_id, email_verified_at, \
-         created_at, updated_at) values ($1, $2, 'not-a-hash', $3, $4, 1, 1, 1) returning id",
-    )
-    .bind(email)
-    .bind(format!("Person {email}"))
-    .bind(role.as_str())
-    .bind(organisation)
-    .fetch_one(db.pool())
-    .await
-    .expect("user");
-    Viewer {
-        id,
-        full_name: format!("Person {email}"),
-        email: email.to_owned(),
-        role,
-        organisation: None,
-        second_factor: true,
-    }
-}
 
 fn resource(title: &str, service_id: i64, owner: &Viewer) -> Resource {
     Resource {
@@ -984,17 +925,18 @@ async fn the_demo_library_fills_an_empty_library_once_for_the_demo_member(db: Db
     backend::content::seed_demo_content(&db)
         .await
         .expect("catalogue");
+    let storage = backend::files::Storage::memory();
     // No administrator yet: nobody could own the resources, so none.
-    assert_eq!(demo::seed_library(&db).await.expect("seed"), 0);
+    assert_eq!(demo::seed_library(&db, &storage).await.expect("seed"), 0);
     assert!(demo::create_accounts(&db, key).await.expect("accounts"));
     assert!(
         !demo::create_accounts(&db, key).await.expect("again"),
         "once only"
     );
-    let added = demo::seed_library(&db).await.expect("seed");
+    let added = demo::seed_library(&db, &storage).await.expect("seed");
     assert!(added >= 7 * 3 * ResourceKind::ALL.len(), "{added}");
     assert_eq!(
-        demo::seed_library(&db).await.expect("again"),
+        demo::seed_library(&db, &storage).await.expect("again"),
         0,
         "once only"
     );
@@ -1051,6 +993,37 @@ async fn the_demo_library_fills_an_empty_library_once_for_the_demo_member(db: Db
             .await
             .expect("overdue");
     assert!(overdue > 0, "some reviews are overdue");
+
+    // Every policy has a PDF and every template a Word document, real
+    // files the demo member downloads.
+    let (with_files,): (i64,) =
+        sqlx::query_as("select count(distinct resource_id) from resource_files")
+            .fetch_one(db.pool())
+            .await
+            .expect("files");
+    assert_eq!(with_files, 7 * 3 * 2);
+    for (kind, magic) in [
+        (ResourceKind::Policy, &b"%PDF-"[..]),
+        (ResourceKind::Template, &b"PK\x03\x04"[..]),
+    ] {
+        let query = LibraryQuery {
+            kind: Some(kind),
+            ..LibraryQuery::default()
+        };
+        let first = &library::list(&db, &viewer, &query)
+            .await
+            .expect("list")
+            .rows[0];
+        let download = library::files::download(&db, &viewer, first.id, None)
+            .await
+            .expect("a file");
+        let mut stream = storage.get(&download.storage_key).await.expect("stored");
+        let mut bytes = Vec::new();
+        while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+            bytes.extend_from_slice(&chunk.expect("chunk"));
+        }
+        assert!(bytes.starts_with(magic), "{kind:?}");
+    }
 }
 
 async fn owners_are_reminded_a_month_before_a_review_and_on_the_day_once_each(db: Db) {
@@ -1134,4 +1107,116 @@ async fn owners_are_reminded_a_month_before_a_review_and_on_the_day_once_each(db
         !subjects.iter().any(|s| s.contains("Archived")),
         "{subjects:?}"
     );
+}
+
+async fn administrators_add_and_change_services_and_their_pages_count_live(db: Db) {
+    use backend::content;
+    use domain::content::ServiceForm;
+    let lib = library(&db).await;
+    let form = ServiceForm::example("Estates & </title> care", "estates");
+    let service = form.validate().expect("valid");
+
+    // Members cannot add, list or read services for editing.
+    assert!(matches!(
+        content::create_service(&db, &lib.member, &service).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        content::admin_services(&db, &lib.member).await,
+        Err(Error::NotFound)
+    ));
+
+    let id = content::create_service(&db, &lib.admin, &service)
+        .await
+        .expect("created");
+    assert_eq!(
+        content::service_form(&db, &lib.admin, id)
+            .await
+            .expect("form"),
+        ServiceForm {
+            portal_offers: "Policies kept up to date\nToolkits".into(),
+            ..form.clone()
+        }
+    );
+    let page = content::service(&db, "estates").await.expect("public page");
+    assert_eq!(page.name, "Estates & </title> care");
+    assert!(page.counts.is_empty(), "nothing published in it yet");
+
+    // A taken address is told on its field, and nothing changes.
+    let taken = ServiceForm {
+        slug: "medicines".into(),
+        ..form.clone()
+    }
+    .validate()
+    .expect("valid");
+    for refused in [
+        content::create_service(&db, &lib.admin, &taken)
+            .await
+            .map(|_| ()),
+        content::update_service(&db, &lib.admin, id, &taken).await,
+    ] {
+        match refused {
+            Err(Error::Invalid(errors)) => assert_eq!(
+                errors.get("slug"),
+                Some("Another service already has this address; choose another")
+            ),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    // A change moves the page and is audited before → after.
+    let renamed = ServiceForm {
+        name: "Estates".into(),
+        slug: "estates-and-facilities".into(),
+        ..form
+    }
+    .validate()
+    .expect("valid");
+    content::update_service(&db, &lib.admin, id, &renamed)
+        .await
+        .expect("updated");
+    assert!(matches!(
+        content::service(&db, "estates").await,
+        Err(Error::NotFound)
+    ));
+    let event = audit::recent(&db, 10)
+        .await
+        .expect("audit")
+        .into_iter()
+        .find(|e| e.action == "service.updated")
+        .expect("audited");
+    assert_eq!(
+        event.subject.as_deref(),
+        Some(format!("service:{id}").as_str())
+    );
+    let detail: serde_json::Value = serde_json::from_str(&event.detail).expect("json");
+    assert_eq!(detail["before"]["slug"], "estates");
+    assert_eq!(detail["after"]["slug"], "estates-and-facilities");
+
+    // Published resources count on the public page, drafts do not.
+    publish(&db, &lib.admin, &resource("Fire safety", id, &lib.admin)).await;
+    publish(
+        &db,
+        &lib.admin,
+        &Resource {
+            kind: ResourceKind::Toolkit,
+            ..resource("Legionella toolkit", id, &lib.admin)
+        },
+    )
+    .await;
+    library::create(&db, &lib.admin, &resource("Unfinished", id, &lib.admin))
+        .await
+        .expect("draft");
+    let page = content::service(&db, "estates-and-facilities")
+        .await
+        .expect("public page");
+    assert_eq!(
+        domain::content::counts_sentence(&page.counts).as_deref(),
+        Some("1 policy and 1 toolkit")
+    );
+    let rows = content::admin_services(&db, &lib.admin)
+        .await
+        .expect("rows");
+    let row = rows.iter().find(|r| r.id == id).expect("listed");
+    assert_eq!((row.resources, row.subscribers), (3, 0));
 }

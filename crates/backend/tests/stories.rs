@@ -84,6 +84,12 @@ async fn content_pages_fill_in_deployment_details_and_refuse_odd_slugs(db: Db) {
     ));
 }
 
+/// Sends `input` as `client`, telling the team at a test address.
+async fn submit(db: &Db, client: &str, input: &EnquiryInput) -> backend::Result<i64> {
+    let team = Email::parse("team@csu.example").expect("email");
+    contact::submit_enquiry(db, client, input, &team, &domain::site::SiteInfo::default()).await
+}
+
 fn enquiry(message: &str) -> EnquiryInput {
     EnquiryInput {
         name: "Jo Bloggs".into(),
@@ -95,7 +101,7 @@ fn enquiry(message: &str) -> EnquiryInput {
 }
 
 async fn an_enquiry_is_stored_with_its_audit_event_and_repeat_senders_are_throttled(db: Db) {
-    let id = contact::submit_enquiry(&db, "client-a", &enquiry("Tell me about HR support"))
+    let id = submit(&db, "client-a", &enquiry("Tell me about HR support"))
         .await
         .expect("stored");
     let stored = contact::recent_enquiries(&db, 10).await.expect("read");
@@ -112,17 +118,26 @@ async fn an_enquiry_is_stored_with_its_audit_event_and_repeat_senders_are_thrott
     assert_eq!(event.actor, "public:client-a");
     assert_eq!(
         event.subject.as_deref(),
-        Some(format!("enquiry:{id}").as_str())
+        Some(format!("message:{id}").as_str())
     );
+    // The team is told there is a new message, without what it says.
+    let (recipient, body): (String, String) =
+        sqlx::query_as("select recipient, body from outbox order by id desc limit 1")
+            .fetch_one(db.pool())
+            .await
+            .expect("a notice to the team");
+    assert_eq!(recipient, "team@csu.example");
+    assert!(body.contains(&format!("/admin/messages/{id}")), "{body}");
+    assert!(!body.contains("HR support"), "{body}");
 
     for n in 2..=contact::ENQUIRY_LIMIT.max_hits {
-        contact::submit_enquiry(&db, "client-a", &enquiry(&format!("follow-up {n}")))
+        submit(&db, "client-a", &enquiry(&format!("follow-up {n}")))
             .await
             .expect("within the limit");
     }
-    let refused = contact::submit_enquiry(&db, "client-a", &enquiry("one too many")).await;
+    let refused = submit(&db, "client-a", &enquiry("one too many")).await;
     assert!(matches!(refused, Err(Error::Throttled { retry_after_secs }) if retry_after_secs > 0));
-    contact::submit_enquiry(&db, "client-b", &enquiry("someone else"))
+    submit(&db, "client-b", &enquiry("someone else"))
         .await
         .expect("other clients unaffected");
     let stored = contact::recent_enquiries(&db, 100).await.expect("read");
@@ -136,7 +151,7 @@ async fn an_enquiry_is_stored_with_its_audit_event_and_repeat_senders_are_thrott
 async fn an_invalid_enquiry_is_refused_field_by_field_and_nothing_is_stored(db: Db) {
     let mut input = enquiry("");
     input.email = "not an email".into();
-    let Err(Error::Invalid(errors)) = contact::submit_enquiry(&db, "client-a", &input).await else {
+    let Err(Error::Invalid(errors)) = submit(&db, "client-a", &input).await else {
         panic!("expected field errors");
     };
     assert!(errors.get("email").is_some());

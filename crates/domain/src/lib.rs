@@ -47,3 +47,9 @@ pub use validation::{FieldError, FieldErrors};
 
 /// Things shown once, on the page after the form that made them.
 pub mod flash;
+
+/// Query-string and form readers that never fail a request.
+mod lenient;
+
+/// Messages to the service team and the administrators' inbox.
+pub mod messages;

@@ -56,6 +56,25 @@ impl ResourceKind {
             ResourceKind::Template => "Template or form",
         }
     }
+
+    /// The kind in a count, in lower case: "1 policy", "34 policies".
+    pub fn counted(self, count: i64) -> &'static str {
+        let one = count == 1;
+        match self {
+            ResourceKind::Policy if one => "policy",
+            ResourceKind::Policy => "policies",
+            ResourceKind::Procedure if one => "procedure",
+            ResourceKind::Procedure => "procedures",
+            ResourceKind::Information if one => "information sheet",
+            ResourceKind::Information => "information sheets",
+            ResourceKind::Toolkit if one => "toolkit",
+            ResourceKind::Toolkit => "toolkits",
+            ResourceKind::Guidance if one => "guidance document",
+            ResourceKind::Guidance => "guidance documents",
+            ResourceKind::Template if one => "template or form",
+            ResourceKind::Template => "templates and forms",
+        }
+    }
 }
 
 /// Where a resource is in its life. Only published resources reach members.
@@ -368,51 +387,8 @@ pub struct LibraryQuery {
 /// Forgiving readers for [`LibraryQuery`]'s fields.
 mod lenient {
     use super::{LibrarySort, ResourceKind};
+    pub(super) use crate::lenient::{checkbox, page, text};
     use serde::Deserializer;
-    use serde::de::{self, Visitor};
-    use std::fmt;
-
-    /// Any text, number or nothing, from a query string or JSON alike.
-    struct Loose;
-
-    impl<'de> Visitor<'de> for Loose {
-        type Value = Option<String>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("text, a number or nothing")
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_owned()))
-        }
-
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(Loose)
-        }
-    }
-
-    /// Trimmed text; blank is `None`.
-    pub(super) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        Ok(d.deserialize_any(Loose)?
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty()))
-    }
 
     pub(super) fn kind<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ResourceKind>, D::Error> {
         Ok(text(d)?.as_deref().and_then(ResourceKind::parse))
@@ -423,46 +399,6 @@ mod lenient {
             .as_deref()
             .and_then(LibrarySort::parse)
             .unwrap_or_default())
-    }
-
-    /// A checkbox's value, however the form arrived: a boolean, or the
-    /// text a browser posts (`true`, `on`); anything else is unticked.
-    pub(super) fn checkbox<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-        struct Checkbox;
-
-        impl<'de> Visitor<'de> for Checkbox {
-            type Value = bool;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a checkbox value")
-            }
-
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
-                Ok(v)
-            }
-
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-                Ok(matches!(v, "true" | "on"))
-            }
-
-            fn visit_none<E: de::Error>(self) -> Result<bool, E> {
-                Ok(false)
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
-                Ok(false)
-            }
-
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-                d.deserialize_any(Checkbox)
-            }
-        }
-
-        d.deserialize_any(Checkbox)
-    }
-
-    pub(super) fn page<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-        Ok(text(d)?.and_then(|raw| raw.parse().ok()).unwrap_or(1))
     }
 }
 

@@ -122,7 +122,12 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 
 /// The demo accounts, where a local run asks for them, and the demo
 /// library for an empty library.
-async fn demonstrate(config: &Config, db: &Db, key: &backend::keys::CodeKey) -> anyhow::Result<()> {
+async fn demonstrate(
+    config: &Config,
+    db: &Db,
+    key: &backend::keys::CodeKey,
+    files: &backend::files::Storage,
+) -> anyhow::Result<()> {
     if config.demo_accounts {
         if !config.is_local() {
             bail!(
@@ -139,7 +144,7 @@ async fn demonstrate(config: &Config, db: &Db, key: &backend::keys::CodeKey) -> 
         }
     }
     if config.demo_library {
-        let added = backend::demo::seed_library(db).await?;
+        let added = backend::demo::seed_library(db, files).await?;
         if added > 0 {
             tracing::info!(added, "empty library: added the demo resources");
         }
@@ -155,11 +160,12 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
     }
     let keys = keys(config)?;
     let pseudonyms = keys.pseudonyms().clone();
-    demonstrate(config, &db, keys.codes()).await?;
     let files = storage(config)?;
+    demonstrate(config, &db, keys.codes(), &files).await?;
     let state = AppState {
         files,
         max_upload_bytes: config.max_upload_bytes,
+        team_email: config.team_email()?,
         db,
         site: config.site_info(),
         placeholders: config.placeholders(),

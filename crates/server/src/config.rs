@@ -215,6 +215,11 @@ pub struct Config {
     )]
     pub contact_email: String,
 
+    /// Where the inbox tells the team about a new message (a link, never
+    /// the message). Defaults to CONTACT_EMAIL.
+    #[arg(long, env = "TEAM_EMAIL", global = true)]
+    pub team_email: Option<String>,
+
     /// Public contact telephone number shown on every page.
     #[arg(
         long,
@@ -458,6 +463,14 @@ impl Config {
             public_url: self.public_url(),
             logo_path: self.logo_path.clone(),
         }
+    }
+
+    /// Where new-message notices go: TEAM_EMAIL, or CONTACT_EMAIL.
+    pub fn team_email(&self) -> anyhow::Result<domain::Email> {
+        let raw = self.team_email.as_deref().unwrap_or(&self.contact_email);
+        domain::Email::parse(raw).map_err(|e| {
+            anyhow::anyhow!("TEAM_EMAIL (or CONTACT_EMAIL) is not an email address: {e}")
+        })
     }
 
     /// `{{name}}` values for the statutory pages.

@@ -176,7 +176,20 @@ pub fn run(ctx: &Context) -> Result {
         std::env::var("PRIMARYPOINT_TEST_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned()),
     );
-    exec(library)
+    exec(library)?;
+
+    section("A 50 MB upload: throughput and memory");
+    exec(ctx.cmd(
+        "cargo",
+        &[
+            "bench",
+            "--locked",
+            "-p",
+            "backend",
+            "--bench",
+            "upload_stream",
+        ],
+    ))
 }
 
 const SIGN_IN_PASSWORD: &str = "benchmark horse battery staple";

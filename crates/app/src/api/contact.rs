@@ -29,6 +29,7 @@ pub async fn send_enquiry(
         telephone: telephone.unwrap_or_default(),
         message,
     };
-    backend::contact::submit_enquiry(&state.db, &client.0, &input).await?;
+    backend::contact::submit_enquiry(&state.db, &client.0, &input, &state.team_email, &state.site)
+        .await?;
     Ok(THANKS_PATH.to_owned())
 }

@@ -1,5 +1,5 @@
 use crate::error::AppError;
-use domain::content::{Page, ServiceDetail, ServiceSummary};
+use domain::content::{Page, ServiceDetail, ServiceForm, ServiceRow, ServiceSummary};
 use leptos::prelude::*;
 
 /// The service catalogue. Anyone may call it.
@@ -27,3 +27,52 @@ pub async fn get_page(slug: String) -> Result<Page, AppError> {
         .collect();
     Ok(backend::content::page(&state.db, &slug, &placeholders).await?)
 }
+
+/// Every service with its resource and subscriber counts. Administrators
+/// only.
+#[server(endpoint = "admin/services")]
+pub async fn admin_services() -> Result<Vec<ServiceRow>, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    Ok(backend::content::admin_services(&caller.state.db, viewer).await?)
+}
+
+/// Service `id` as its form shows it. Administrators only.
+#[server(endpoint = "admin/service")]
+pub async fn stored_service(id: i64) -> Result<ServiceForm, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    Ok(backend::content::service_form(&caller.state.db, viewer, id).await?)
+}
+
+/// Adds a service to the catalogue. Administrators only.
+#[server(endpoint = "admin/service-create")]
+pub async fn create_service(#[server(flatten)] form: ServiceForm) -> Result<String, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    let service = form.validate().map_err(AppError::Invalid)?;
+    let id = backend::content::create_service(&caller.state.db, viewer, &service).await?;
+    Ok(format!(
+        "{}?saved=added",
+        domain::content::admin_service_path(id)
+    ))
+}
+
+/// Changes a service's name, address and texts. Administrators only.
+#[server(endpoint = "admin/service-update")]
+pub async fn update_service(
+    id: i64,
+    #[server(flatten)] form: ServiceForm,
+) -> Result<String, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    let service = form.validate().map_err(AppError::Invalid)?;
+    backend::content::update_service(&caller.state.db, viewer, id, &service).await?;
+    Ok(format!(
+        "{}?saved=changed",
+        domain::content::admin_service_path(id)
+    ))
+}
+
+#[cfg(feature = "ssr")]
+use crate::api::account::Caller;

@@ -18,3 +18,6 @@ pub mod library;
 
 /// Resources' files, for administrators.
 pub mod files;
+
+/// Messages to the team, and the administrators' inbox.
+pub mod messages;

@@ -32,6 +32,9 @@ const PAGES: &[&str] = &[
     "/admin/library/reviews",
     "/admin/library/1",
     "/admin/library/1/edit",
+    "/admin/services",
+    "/admin/services/new",
+    "/admin/services/1",
 ];
 
 /// Every administrators' server function, with arguments it would accept.
@@ -39,6 +42,8 @@ fn server_functions() -> Vec<(&'static str, String)> {
     let organisation =
         serde_urlencoded::to_string(OrganisationForm::example("X", "")).expect("organisation form");
     let resource = "title=T&summary=S&service_id=1&kind=policy&owner_id=1";
+    let service = serde_urlencoded::to_string(domain::content::ServiceForm::example("X", "x"))
+        .expect("service form");
     [
         ("/api/admin/organisations", "q=&status=&page=1".to_owned()),
         ("/api/admin/organisation", "id=1".to_owned()),
@@ -71,6 +76,10 @@ fn server_functions() -> Vec<(&'static str, String)> {
         ),
         ("/api/admin/markdown-preview", "body_md=x".to_owned()),
         ("/api/admin/reviews", String::new()),
+        ("/api/admin/services", String::new()),
+        ("/api/admin/service", "id=1".to_owned()),
+        ("/api/admin/service-create", service.clone()),
+        ("/api/admin/service-update", format!("id=1&{service}")),
     ]
     .into()
 }
@@ -496,6 +505,8 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
         ("/admin/library/new".into(), Some(&admin)),
         (format!("/admin/library/{resource}"), Some(&admin)),
         (format!("/admin/library/{resource}/edit"), Some(&admin)),
+        ("/admin/services/new".into(), Some(&admin)),
+        ("/admin/services/1".into(), Some(&admin)),
         ("/portal/library".into(), Some(&admin)),
         (format!("/portal/library/{resource}"), Some(&admin)),
     ];
@@ -545,7 +556,7 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
             checked += 1;
         }
     }
-    assert!(checked >= 22, "only {checked} forms checked");
+    assert!(checked >= 24, "only {checked} forms checked");
 }
 
 /// An administrator who has not yet set up a second factor, signed in

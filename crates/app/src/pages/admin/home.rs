@@ -16,8 +16,10 @@ pub fn AdminHome() -> impl IntoView {
             <h1>"Administration"</h1>
             <p class="nhsuk-lede-text">{format!("Signed in as {}", me.full_name)}</p>
             <ul class="nhsuk-list">
+                <li><a href=crate::pages::admin::messages::INBOX>"Inbox"</a></li>
                 <li><a href="/admin/organisations">"Organisations and authorisation codes"</a></li>
                 <li><a href=crate::pages::admin::library::ADMIN_LIBRARY>"Library"</a></li>
+                <li><a href=crate::pages::admin::services::ADMIN_SERVICES>"Services and their public pages"</a></li>
                 <li><a href="/portal">"Member portal"</a></li>
                 <li><a href="/account">"Your account"</a></li>
             </ul>

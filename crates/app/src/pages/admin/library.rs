@@ -198,7 +198,7 @@ fn ResourceFields(
 /// page is interactive; without JavaScript, the resource's own page shows
 /// the body as saved (a draft is seen by administrators only).
 #[component]
-fn MarkdownPreview() -> impl IntoView {
+pub(crate) fn MarkdownPreview() -> impl IntoView {
     let interactive = RwSignal::new(false);
     Effect::new(move || interactive.set(true));
     let action = ServerAction::<PreviewMarkdown>::new();

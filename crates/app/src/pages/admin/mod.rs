@@ -6,3 +6,9 @@ pub mod organisations;
 
 /// `/admin/library`: resources, their status, and reviews due.
 pub mod library;
+
+/// `/admin/services`: the catalogue's services and their public pages.
+pub mod services;
+
+/// `/admin/messages`: the team's inbox.
+pub mod messages;

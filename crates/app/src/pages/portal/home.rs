@@ -30,7 +30,7 @@ pub fn PortalHome() -> impl IntoView {
             <ul class="nhsuk-list">
                 <li><a href=LIBRARY>"Browse the library"</a></li>
                 <li><a href=SAVED>"Your saved resources"</a></li>
-                <li><a href="/contact">"Contact the team"</a></li>
+                <li><a href=crate::pages::portal::messages::MY_MESSAGES>"Your messages to the team"</a></li>
                 <li><a href="/account">"Your account"</a></li>
             </ul>
             <h2>"What's new"</h2>

@@ -3,3 +3,6 @@ pub mod home;
 
 /// `/portal/library`, a resource's page and saved resources.
 pub mod library;
+
+/// `/portal/messages`: writing to the team, and the answers.
+pub mod messages;

@@ -2,7 +2,7 @@ use crate::api::content::{get_service, list_services};
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main};
 use crate::pages::public::problem::Problem;
-use domain::content::{ServiceSummary, filter_services};
+use domain::content::{ServiceSummary, counts_sentence, filter_services};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -110,6 +110,11 @@ pub fn Service() -> impl IntoView {
                                     <p class="nhsuk-lede-text">{service.summary}</p>
                                     <div class="pp-prose" inner_html=service.body_html></div>
                                     <h2>"In the member portal"</h2>
+                                    {counts_sentence(&service.counts).map(|counts| view! {
+                                        <p class="nhsuk-body-l" data-testid="service-counts">
+                                            {format!("Subscribers have {counts}, kept up to date.")}
+                                        </p>
+                                    })}
                                     <ul class="nhsuk-list nhsuk-list--tick">
                                         {service.portal_offers.into_iter().map(|offer| view! { <li>{offer}</li> }).collect_view()}
                                     </ul>
