@@ -40,7 +40,7 @@ pub fn counts_sentence(counts: &[KindCount]) -> Option<String> {
 }
 
 /// Longest service name, in characters.
-pub const SERVICE_NAME_MAX: usize = 120;
+pub const SERVICE_NAME_MAX: usize = 200;
 /// Longest service summary, in characters.
 pub const SERVICE_SUMMARY_MAX: usize = 400;
 /// Longest public description or offer list, in characters.

@@ -187,6 +187,10 @@ mod library;
 #[path = "http/files.rs"]
 mod files;
 
+/// Messages to the team, and services with their public pages.
+#[path = "http/messages.rs"]
+mod messages;
+
 http_stories!(
     health_and_readiness_answer_with_small_json,
     the_home_page_is_server_rendered_under_a_strict_nonce_csp,
@@ -412,7 +416,11 @@ async fn cross_origin_posts_are_refused(server: TestServer) {
 
 async fn server_function_errors_say_nothing_about_internals(server: TestServer) {
     // The database fails under the running server.
-    for drop in ["drop table pages", "drop table enquiries"] {
+    for drop in [
+        "drop table pages",
+        "drop table message_entries",
+        "drop table messages",
+    ] {
         sqlx::query(drop)
             .execute(server.db.pool())
             .await
@@ -430,7 +438,7 @@ async fn server_function_errors_say_nothing_about_internals(server: TestServer) 
             "does not exist",
             "relation \"",
             "from pages",
-            "into enquiries",
+            "into messages",
             "panicked",
             "/src/",
         ]

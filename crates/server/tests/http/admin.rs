@@ -35,6 +35,8 @@ const PAGES: &[&str] = &[
     "/admin/services",
     "/admin/services/new",
     "/admin/services/1",
+    "/admin/messages",
+    "/admin/messages/1",
 ];
 
 /// Every administrators' server function, with arguments it would accept.
@@ -80,6 +82,11 @@ fn server_functions() -> Vec<(&'static str, String)> {
         ("/api/admin/service", "id=1".to_owned()),
         ("/api/admin/service-create", service.clone()),
         ("/api/admin/service-update", format!("id=1&{service}")),
+        ("/api/admin/inbox-options", String::new()),
+        ("/api/admin/message-assign", "id=1&assignee_id=1".to_owned()),
+        ("/api/admin/message-reply", "id=1&body=Hello".to_owned()),
+        ("/api/admin/message-note", "id=1&note=Hello".to_owned()),
+        ("/api/admin/message-state", "id=1&state=closed".to_owned()),
     ]
     .into()
 }
@@ -487,6 +494,7 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
     let admin = admin(&server, "alex@csu.example", true).await;
     let new_admin = admin_without_cookie_jar(&server, "new.admin@csu.example").await;
     let resource = super::library::draft(&server, &admin).await;
+    let message = super::messages::enquiry(&server).await;
     let pages: Vec<(String, Option<&str>)> = vec![
         ("/contact".into(), None),
         ("/register".into(), None),
@@ -507,6 +515,8 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
         (format!("/admin/library/{resource}/edit"), Some(&admin)),
         ("/admin/services/new".into(), Some(&admin)),
         ("/admin/services/1".into(), Some(&admin)),
+        ("/portal/messages/new".into(), Some(&admin)),
+        (format!("/admin/messages/{message}"), Some(&admin)),
         ("/portal/library".into(), Some(&admin)),
         (format!("/portal/library/{resource}"), Some(&admin)),
     ];
@@ -556,7 +566,7 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
             checked += 1;
         }
     }
-    assert!(checked >= 24, "only {checked} forms checked");
+    assert!(checked >= 29, "only {checked} forms checked");
 }
 
 /// An administrator who has not yet set up a second factor, signed in

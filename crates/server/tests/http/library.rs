@@ -93,7 +93,7 @@ async fn service(server: &TestServer, nth: i64) -> i64 {
 }
 
 /// A signed-in member of a new organisation subscribed to `services`.
-async fn member_of(
+pub(super) async fn member_of(
     server: &TestServer,
     organisation: &str,
     email: &str,
