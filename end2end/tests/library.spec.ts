@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { test, expect, expectAccessible, ready } from "./fixtures";
 import { signedInAdmin, signedInMember, unique } from "./support";
 import type { Page } from "@playwright/test";
+import JSZip from "jszip";
 
 /** A one-page PDF showing `text` (ASCII, no parentheses), with a correct cross-reference table. */
 function pdf(text: string): Buffer {
@@ -28,6 +29,34 @@ function pdf(text: string): Buffer {
   return Buffer.from(out, "latin1");
 }
 
+/** A Word document with one paragraph of `text`. */
+async function docx(text: string): Promise<Buffer> {
+  const zip = new JSZip();
+  zip.file(
+    "[Content_Types].xml",
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+      '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+      '<Default Extension="xml" ContentType="application/xml"/>' +
+      '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>' +
+      "</Types>",
+  );
+  zip.file(
+    "_rels/.rels",
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>' +
+      "</Relationships>",
+  );
+  zip.file(
+    "word/document.xml",
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+      '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">' +
+      `<w:body><w:p><w:r><w:t>${text}</w:t></w:r></w:p></w:body></w:document>`,
+  );
+  return zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
+}
+
 // Runs with JavaScript on and off: the same journey either way.
 
 async function signOut(page: Page) {
@@ -36,7 +65,7 @@ async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/$|\/login/);
 }
 
-test("an administrator publishes a resource with a PDF; a subscribed member finds it by a word in the file, reads, saves and downloads it; another organisation never sees it", async ({ page }) => {
+test("an administrator publishes a resource with a Word document and a PDF; a subscribed member finds it by a word in the file, reads, saves and downloads it; another organisation never sees it", async ({ page }) => {
   // A word that occurs in this resource only, whatever else the run added.
   const word = `zq${unique()}`;
   const title = `Hand hygiene policy ${unique()}`;
@@ -60,7 +89,15 @@ test("an administrator publishes a resource with a PDF; a subscribed member find
   const adminPage = new URL(page.url()).pathname;
   const id = adminPage.split("/").pop()!;
 
-  // A PDF whose words are nowhere else: found only once its text is read.
+  // A Word document first; then a PDF, whose words are nowhere else, as
+  // the latest version: found only once its text is read.
+  const docBytes = await docx(`Hand rub technique zd${unique()}`);
+  const docFile = join(tmpdir(), `hand-hygiene-${unique()}.docx`);
+  writeFileSync(docFile, docBytes);
+  await ready(page);
+  await page.getByLabel("Upload a file").setInputFiles(docFile);
+  await page.getByRole("button", { name: "Upload file" }).click();
+  await expect(page.getByText(/Version 1: hand-hygiene-.*\.docx/)).toBeVisible();
   const fileWord = `zf${unique()}`;
   const bytes = pdf(`Alcohol rub audit ${fileWord}`);
   const file = join(tmpdir(), `hand-hygiene-${unique()}.pdf`);
@@ -68,7 +105,8 @@ test("an administrator publishes a resource with a PDF; a subscribed member find
   await ready(page);
   await page.getByLabel("Upload a file").setInputFiles(file);
   await page.getByRole("button", { name: "Upload file" }).click();
-  await expect(page.getByText(/Version 1: hand-hygiene-/)).toBeVisible();
+  await expect(page.getByText(/Version 2: hand-hygiene-.*\.pdf/)).toBeVisible();
+  await expect(page.getByText(/Version 1: hand-hygiene-.*\.docx/)).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`${adminPage}$`));
   await ready(page);
   await page.getByRole("button", { name: "Publish" }).click();
@@ -97,6 +135,12 @@ test("an administrator publishes a resource with a PDF; a subscribed member find
     page.getByTestId("download").click(),
   ]);
   expect(readFileSync(await download.path())).toEqual(bytes);
+  // The earlier Word version stays downloadable, byte for byte.
+  const [earlier] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: /^Version 1: hand-hygiene-.*\.docx$/ }).click(),
+  ]);
+  expect(readFileSync(await earlier.path())).toEqual(docBytes);
   await page.goto("/portal/saved");
   await expect(page.getByRole("link", { name: title })).toBeVisible();
   // A word only inside the PDF finds it, once the text has been read.

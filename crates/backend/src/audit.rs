@@ -1,9 +1,18 @@
 //! Audit events are written inside the transaction of the change they
 //! describe, so a change and its record commit or roll back together.
+//!
+//! The trail is a hash chain (P5): each event has a place (`seq`), the
+//! previous event's hash and a SHA-256 over its own content and that hash.
+//! Altering, deleting or reordering an event breaks the chain at that
+//! event, and [`verify`] names it. Writers take their place through the
+//! one-row `audit_head`, updated first in their transaction, so several
+//! instances writing at once still form one chain.
 
 use crate::clock;
+use crate::db::Db;
 use crate::error::Result;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
 
 /// Who did something.
@@ -48,18 +57,236 @@ pub async fn record(
 ) -> Result<()> {
     let detail = serde_json::to_string(detail).unwrap_or_else(|_| "{}".to_owned());
     let now = clock::now();
+    let (seq, prev_hash) = take_place(tx, now).await?;
+    let actor = actor.label();
+    let hash = chain_hash(seq, now, &actor, action, subject, &detail, &prev_hash);
     sqlx::query(
-        "insert into audit_events (actor, action, subject, detail, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $5)",
+        "insert into audit_events (actor, action, subject, detail, seq, prev_hash, hash, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
     )
-    .bind(actor.label())
+    .bind(&actor)
     .bind(action)
     .bind(subject)
-    .bind(detail)
+    .bind(&detail)
+    .bind(seq)
+    .bind(&prev_hash)
+    .bind(&hash)
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    set_head_hash(tx, &hash).await
+}
+
+/// The hash before the first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The next place in the chain and the hash it follows. Updating the head
+/// first takes its lock (PostgreSQL) or relies on the write lock already
+/// held (SQLite), so no other writer gets the same place.
+async fn take_place(tx: &mut Transaction<'static, Any>, now: i64) -> Result<(i64, String)> {
+    sqlx::query("update audit_head set seq = seq + 1, updated_at = $1 where id = 1")
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(
+        sqlx::query_as("select seq, hash from audit_head where id = 1")
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+async fn set_head_hash(tx: &mut Transaction<'static, Any>, hash: &str) -> Result<()> {
+    sqlx::query("update audit_head set hash = $1 where id = 1")
+        .bind(hash)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+/// SHA-256 over an event's place, time, actor, action, subject, detail and
+/// the previous event's hash, as a JSON array (so no field can run into
+/// the next), in hex.
+fn chain_hash(
+    seq: i64,
+    created_at: i64,
+    actor: &str,
+    action: &str,
+    subject: Option<&str>,
+    detail: &str,
+    prev_hash: &str,
+) -> String {
+    let canonical =
+        serde_json::json!([seq, created_at, actor, action, subject, detail, prev_hash]).to_string();
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// Puts events written before the chain existed into it, oldest first;
+/// how many. Run at start-up; idempotent.
+pub async fn seal_backlog(db: &Db) -> Result<usize> {
+    let mut tx = db.begin_write().await?;
+    let rows: Vec<(i64, String, String, Option<String>, String, i64)> = sqlx::query_as(
+        "select id, actor, action, subject, detail, created_at from audit_events \
+         where seq is null order by id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, actor, action, subject, detail, created_at) in &rows {
+        let (seq, prev_hash) = take_place(&mut tx, clock::now()).await?;
+        let hash = chain_hash(
+            seq,
+            *created_at,
+            actor,
+            action,
+            subject.as_deref(),
+            detail,
+            &prev_hash,
+        );
+        sqlx::query("update audit_events set seq = $1, prev_hash = $2, hash = $3 where id = $4")
+            .bind(seq)
+            .bind(&prev_hash)
+            .bind(&hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        set_head_hash(&mut tx, &hash).await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+/// Where and how the chain is broken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Break {
+    /// Event `id` is not in the chain at all (written around it).
+    Outside { id: i64 },
+    /// The event at place `seq` is missing: the chain jumps to `found`.
+    Missing { seq: i64, found: i64 },
+    /// Event `id` (place `seq`) does not follow the event before it:
+    /// moved, or the one before was altered or replaced.
+    Misplaced { id: i64, seq: i64 },
+    /// Event `id` (place `seq`) was altered after it was written.
+    Altered { id: i64, seq: i64 },
+    /// The chain ends before its recorded end (`head`): the last events
+    /// were deleted.
+    Truncated { last: i64, head: i64 },
+}
+
+impl std::fmt::Display for Break {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Break::Outside { id } => write!(f, "event {id} is outside the chain"),
+            Break::Missing { seq, found } => {
+                write!(f, "event #{seq} is missing (the chain jumps to #{found})")
+            }
+            Break::Misplaced { id, seq } => write!(
+                f,
+                "event #{seq} (id {id}) does not follow the event before it"
+            ),
+            Break::Altered { id, seq } => write!(f, "event #{seq} (id {id}) was altered"),
+            Break::Truncated { last, head } => write!(
+                f,
+                "the chain ends at #{last} but was written up to #{head}: the last events were deleted"
+            ),
+        }
+    }
+}
+
+/// What [`verify`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verification {
+    /// Events checked before the first break (or all of them).
+    pub checked: i64,
+    pub first_break: Option<Break>,
+}
+
+/// An event as the chain check reads it: id, place, time, actor, action,
+/// subject, detail, previous hash, own hash.
+type ChainRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+/// Events read per query while verifying, so memory stays flat.
+const VERIFY_BATCH: i64 = 1_000;
+
+/// Walks the whole chain in order and reports the first break, if any.
+pub async fn verify(db: &Db) -> Result<Verification> {
+    let outside: Option<(i64,)> =
+        sqlx::query_as("select id from audit_events where seq is null order by id limit 1")
+            .fetch_optional(db.pool())
+            .await?;
+    let mut prev_seq = 0_i64;
+    let mut prev_hash = GENESIS.to_owned();
+    let mut checked = 0_i64;
+    loop {
+        let rows: Vec<ChainRow> = sqlx::query_as(
+            "select id, seq, created_at, actor, action, subject, detail, prev_hash, hash \
+                 from audit_events where seq > $1 order by seq limit $2",
+        )
+        .bind(prev_seq)
+        .bind(VERIFY_BATCH)
+        .fetch_all(db.pool())
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for (id, seq, created_at, actor, action, subject, detail, row_prev, hash) in rows {
+            let fault = if seq != prev_seq + 1 {
+                Some(Break::Missing {
+                    seq: prev_seq + 1,
+                    found: seq,
+                })
+            } else if row_prev != prev_hash {
+                Some(Break::Misplaced { id, seq })
+            } else if hash
+                != chain_hash(
+                    seq,
+                    created_at,
+                    &actor,
+                    &action,
+                    subject.as_deref(),
+                    &detail,
+                    &row_prev,
+                )
+            {
+                Some(Break::Altered { id, seq })
+            } else {
+                None
+            };
+            if let Some(fault) = fault {
+                return Ok(Verification {
+                    checked,
+                    first_break: Some(fault),
+                });
+            }
+            prev_seq = seq;
+            prev_hash = hash;
+            checked += 1;
+        }
+    }
+    let (head_seq, head_hash): (i64, String) =
+        sqlx::query_as("select seq, hash from audit_head where id = 1")
+            .fetch_one(db.pool())
+            .await?;
+    let first_break = if head_seq != prev_seq || head_hash != prev_hash {
+        Some(Break::Truncated {
+            last: prev_seq,
+            head: head_seq,
+        })
+    } else {
+        outside.map(|(id,)| Break::Outside { id })
+    };
+    Ok(Verification {
+        checked,
+        first_break,
+    })
 }
 
 /// One row of the audit trail.
@@ -74,7 +301,7 @@ pub struct AuditEvent {
 }
 
 /// The most recent events first.
-pub async fn recent(db: &crate::Db, limit: i64) -> Result<Vec<AuditEvent>> {
+pub async fn recent(db: &Db, limit: i64) -> Result<Vec<AuditEvent>> {
     Ok(sqlx::query_as(
         "select id, actor, action, subject, detail, created_at from audit_events \
          order by id desc limit $1",

@@ -1,4 +1,4 @@
-use crate::config::{AdminCommand, Cli, Command, Config, OrganisationCommand};
+use crate::config::{AdminCommand, AuditCommand, Cli, Command, Config, OrganisationCommand};
 use crate::router::{self, RouterSettings};
 use crate::security::SecuritySettings;
 use crate::shutdown::{self, Shutdown};
@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Organisation(OrganisationCommand::Create { form, services }) => {
                 organisation_create(&cli.config, &form, &services).await
             }
+            Command::Audit(AuditCommand::Verify) => verify_audit(&cli.config).await,
             Command::Extract { .. } => Ok(()),
         }
     });
@@ -76,7 +77,31 @@ async fn open_database(config: &Config) -> anyhow::Result<Db> {
         .await
         .context("connecting to the database (check DATABASE_URL)")?;
     db.migrate().await.context("applying database migrations")?;
+    let sealed = backend::audit::seal_backlog(&db)
+        .await
+        .context("sealing earlier audit events into the chain")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "earlier audit events sealed into the chain");
+    }
     Ok(db)
+}
+
+/// `primarypoint audit verify`: walks the audit chain and names the first
+/// event that was altered, deleted or moved.
+async fn verify_audit(config: &Config) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    let verification = backend::audit::verify(&db).await?;
+    db.close().await;
+    match verification.first_break {
+        None => {
+            tracing::info!(events = verification.checked, "the audit chain is intact");
+            Ok(())
+        }
+        Some(fault) => bail!(
+            "the audit chain is broken: {fault} ({} events before it are intact)",
+            verification.checked
+        ),
+    }
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {

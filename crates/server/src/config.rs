@@ -34,6 +34,9 @@ pub enum Command {
     /// Customer organisations.
     #[command(subcommand)]
     Organisation(OrganisationCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Reads a file on standard input and writes its text to standard
     /// output, under tight limits. The server runs this itself, once per
     /// uploaded file, so a hostile file cannot harm it.
@@ -43,6 +46,13 @@ pub enum Command {
         #[arg(long = "type")]
         file_type: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check that no audit event was altered, deleted or moved; names the
+    /// first one that was, and exits with status 1.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

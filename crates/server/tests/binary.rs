@@ -321,3 +321,61 @@ fn demo_accounts_are_refused_unless_the_site_is_on_this_machine() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn audit_verify_names_an_altered_event_and_fails() {
+    let data = tempfile::tempdir().expect("dir");
+    let run = |args: &[&str]| {
+        primarypoint()
+            .args(args)
+            .env("DATA_DIR", data.path())
+            .env("ADMIN_PASSWORD", "a long enough passphrase")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run")
+    };
+    let created = run(&[
+        "admin",
+        "create",
+        "--email",
+        "ada@example.nhs.uk",
+        "--name",
+        "Ada",
+    ]);
+    assert!(created.status.success());
+    let intact = run(&["audit", "verify"]);
+    assert!(
+        intact.status.success(),
+        "{}",
+        String::from_utf8_lossy(&intact.stderr)
+    );
+    assert!(String::from_utf8_lossy(&intact.stderr).contains("the audit chain is intact"));
+
+    // Someone with the database file rewrites what an event says.
+    let url = format!(
+        "sqlite:{}?mode=rw",
+        data.path().join("primarypoint.db").display()
+    );
+    let db = backend::Db::connect(&url, &backend::db::PoolSettings::default())
+        .await
+        .expect("database");
+    let (id, seq): (i64, i64) =
+        sqlx::query_as("select id, seq from audit_events order by seq desc limit 1")
+            .fetch_one(db.pool())
+            .await
+            .expect("an event");
+    sqlx::query("update audit_events set actor = 'system' where id = $1")
+        .bind(id)
+        .execute(db.pool())
+        .await
+        .expect("tamper");
+    db.close().await;
+
+    let broken = run(&["audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        said.contains(&format!("event #{seq} (id {id}) was altered")),
+        "{said}"
+    );
+}

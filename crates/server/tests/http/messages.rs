@@ -1,8 +1,8 @@
 //! Messages to the team over HTTP, without JavaScript: a member writes, an
 //! administrator answers, nobody else reads (P4).
 
-use super::{TestServer, launch};
 use super::admin::{HOSTILE, admin, assert_title_is_text, member};
+use super::{TestServer, launch};
 use app::api::messages::{ReplyToMessage, SendMessage};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION};
