@@ -5,8 +5,8 @@ use backend::testing::TestDb;
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use reqwest::header::{
-    ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ORIGIN,
-    REFERER,
+    ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE,
+    ORIGIN, REFERER,
 };
 use server::config::Cli;
 use std::net::SocketAddr;
@@ -146,6 +146,93 @@ impl TestServer {
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json")
             .header("sec-fetch-site", "same-origin")
+    }
+}
+
+/// Every test account's password.
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A client that keeps no cookies and follows no redirects: each request
+/// carries exactly the session it is given, and the test sees each answer.
+fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Where a response sends the browser ("" when nowhere).
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Someone's view of the site: their session cookie, no shared cookie jar,
+/// redirects left for the test to see.
+struct Browser<'a> {
+    server: &'a TestServer,
+    client: reqwest::Client,
+    cookie: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(server: &'a TestServer, cookie: String) -> Self {
+        Self {
+            server,
+            client: plain_client(),
+            cookie,
+        }
+    }
+
+    /// A request to `path` carrying this browser's session (if any).
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, self.server.url(path));
+        if self.cookie.is_empty() {
+            request
+        } else {
+            request.header(COOKIE, format!("pp_session={}", self.cookie))
+        }
+    }
+
+    /// `page` as the browser loads it: the status and the HTML.
+    async fn get(&self, page: &str) -> (StatusCode, String) {
+        let response = self
+            .request(reqwest::Method::GET, page)
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .expect("page");
+        let status = response.status();
+        (status, response.text().await.expect("html"))
+    }
+
+    /// A plain form post from `page` to server function `S`, body to add.
+    fn form<S: ServerFn>(&self, page: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, S::PATH)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ACCEPT, "text/html")
+            .header(REFERER, self.server.url(page))
+            .header("sec-fetch-site", "same-origin")
+    }
+
+    /// The form on `page` posted without JavaScript to server function `S`;
+    /// the status and where it leads.
+    async fn post<S: ServerFn>(
+        &self,
+        page: &str,
+        form: &impl serde::Serialize,
+    ) -> (StatusCode, String) {
+        let response = self
+            .form::<S>(page)
+            .body(serde_urlencoded::to_string(form).expect("form"))
+            .send()
+            .await
+            .expect("post");
+        (response.status(), location(&response))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Registration, sign-in and sessions over HTTP (P2, P3, P12).
 
-use super::{TestServer, launch, launch_with};
+use super::{PASSWORD, TestServer, launch, launch_with, location};
 use app::api::account::{Register, SignIn, SignOut, VerifyEmail};
 use backend::audit::Actor;
 use backend::keys::{CodeKey, Keys};
@@ -9,9 +9,7 @@ use domain::authcode::AuthCode;
 use domain::organisation::{OrgStatus, OrganisationForm};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
-use reqwest::header::{LOCATION, ORIGIN, SET_COOKIE};
-
-const PASSWORD: &str = "correct horse battery staple";
+use reqwest::header::{ORIGIN, SET_COOKIE};
 
 http_stories!(
     a_member_registers_verifies_signs_in_and_out_without_javascript,
@@ -58,14 +56,13 @@ pub(super) async fn mailed_token(server: &TestServer, to: &str) -> String {
         .collect()
 }
 
-/// A verified member, registered through the backend.
-async fn member(server: &TestServer, email: &str) -> i64 {
-    let (org, code) = organisation(server).await;
-    let site = domain::site::SiteInfo::default();
+/// Registers `email` with `code` through the backend and confirms the
+/// address from the mailed link.
+pub(super) async fn registered(server: &TestServer, code: &AuthCode, email: &str) {
     backend::auth::register(
         &server.db,
         &key(),
-        &site,
+        &domain::site::SiteInfo::default(),
         "setup",
         &domain::account::RegistrationInput {
             code: code.to_string(),
@@ -83,15 +80,13 @@ async fn member(server: &TestServer, email: &str) -> i64 {
             .await
             .expect("verify")
     );
-    org
 }
 
-fn location(response: &reqwest::Response) -> &str {
-    response
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+/// A verified member of a new organisation; the organisation's id.
+async fn member(server: &TestServer, email: &str) -> i64 {
+    let (org, code) = organisation(server).await;
+    registered(server, &code, email).await;
+    org
 }
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {

@@ -1,7 +1,7 @@
 //! The administrators' area over HTTP: nobody else gets in, by page, by
 //! form or by calling a server function directly (P2).
 
-use super::{TestServer, launch};
+use super::{PASSWORD, TestServer, launch, plain_client};
 use app::api::admin::{
     ChangeOrganisationStatus, CreateOrganisation, RotateOrganisationCode, SetCodeLimits,
     ShareDomain,
@@ -11,8 +11,6 @@ use domain::organisation::OrganisationForm;
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE};
-
-const PASSWORD: &str = "correct horse battery staple";
 
 http_stories!(
     only_administrators_get_into_the_admin_area,
@@ -95,12 +93,8 @@ fn server_functions() -> Vec<(&'static str, String)> {
 /// that browser's earlier session, and nobody else's), and returns the
 /// session cookie's value.
 pub(super) async fn sign_in(server: &TestServer, email: &str) -> String {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
     let response = server
-        .post_form_from::<app::api::account::SignIn>(&browser, "/login")
+        .post_form_from::<app::api::account::SignIn>(&plain_client(), "/login")
         .body(
             serde_urlencoded::to_string([("email", email), ("password", PASSWORD)]).expect("form"),
         )
@@ -150,29 +144,10 @@ pub(super) async fn admin(server: &TestServer, email: &str, second_factor: bool)
     cookie
 }
 
+/// A signed-in member of a new organisation; their session cookie.
 pub(super) async fn member(server: &TestServer) -> String {
     let (_, code) = super::accounts::organisation(server).await;
-    backend::auth::register(
-        &server.db,
-        &super::accounts::key(),
-        &domain::site::SiteInfo::default(),
-        "setup",
-        &domain::account::RegistrationInput {
-            code: code.to_string(),
-            full_name: "Sam Member".into(),
-            email: "sam@riverside.example".into(),
-            password: PASSWORD.into(),
-            privacy: true,
-        },
-    )
-    .await
-    .expect("registered");
-    let token = super::accounts::mailed_token(server, "sam@riverside.example").await;
-    assert!(
-        backend::auth::verify_email(&server.db, "setup", &token, PASSWORD)
-            .await
-            .expect("verify")
-    );
+    super::accounts::registered(server, &code, "sam@riverside.example").await;
     sign_in(server, "sam@riverside.example").await
 }
 
@@ -181,10 +156,7 @@ async fn everything(
     server: &TestServer,
     cookie: Option<&str>,
 ) -> Vec<(String, StatusCode, String)> {
-    let plain = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let plain = plain_client();
     let with_cookie = |request: reqwest::RequestBuilder| match cookie {
         Some(cookie) => request.header(COOKIE, format!("pp_session={cookie}")),
         None => request,
@@ -491,8 +463,8 @@ pub(super) fn post_forms(html: &str) -> Vec<(String, Vec<(String, String)>)> {
 
 async fn every_form_posts_the_fields_its_server_function_reads(server: TestServer) {
     let (id, _) = super::accounts::organisation(&server).await;
+    let new_admin = admin(&server, "new.admin@csu.example", false).await;
     let admin = admin(&server, "alex@csu.example", true).await;
-    let new_admin = admin_without_cookie_jar(&server, "new.admin@csu.example").await;
     let resource = super::library::draft(&server, &admin).await;
     let message = super::messages::enquiry(&server).await;
     let pages: Vec<(String, Option<&str>)> = vec![
@@ -520,10 +492,7 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
         ("/portal/library".into(), Some(&admin)),
         (format!("/portal/library/{resource}"), Some(&admin)),
     ];
-    let plain = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let plain = plain_client();
     let mut checked = 0;
     for (page, cookie) in pages {
         let with_cookie = |request: reqwest::RequestBuilder| match cookie {
@@ -567,26 +536,6 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
         }
     }
     assert!(checked >= 29, "only {checked} forms checked");
-}
-
-/// An administrator who has not yet set up a second factor, signed in
-/// without touching the shared client's cookies.
-async fn admin_without_cookie_jar(server: &TestServer, email: &str) -> String {
-    backend::accounts::create_admin(
-        &server.db,
-        &domain::Email::parse(email).expect("email"),
-        "Nell Admin",
-        &backend::accounts::Password::new(PASSWORD.into()).expect("password"),
-    )
-    .await
-    .expect("admin");
-    match backend::auth::sign_in(&server.db, "setup", email, PASSWORD)
-        .await
-        .expect("sign in")
-    {
-        backend::auth::SignIn::SignedIn(token) => token.as_str().to_owned(),
-        other => panic!("expected a session, got {other:?}"),
-    }
 }
 
 async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServer) {

@@ -4,7 +4,7 @@
 //! through the real limited `primarypoint extract` child without harming
 //! the server.
 
-use super::{TestServer, launch};
+use super::{TestServer, launch, plain_client};
 use app::api::files::UploadResourceFile;
 use backend::files::{Extractor, Storage};
 use backend::testing::documents;
@@ -36,14 +36,6 @@ fn multipart(resource_id: i64, file_name: &str, bytes: &[u8]) -> Vec<u8> {
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     body
-}
-
-/// A client that sends exactly the cookie it is given, nothing else.
-fn plain_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
 }
 
 fn as_cookie(cookie: &str) -> String {
@@ -143,17 +135,8 @@ async fn published(server: &TestServer, admin: &Viewer, title: &str) -> (i64, i6
     (id, service)
 }
 
-async fn files_upload_over_http_and_download_only_to_those_who_may_see_them(
-    mut server: TestServer,
-) {
+async fn files_upload_over_http_and_download_only_to_those_who_may_see_them(server: TestServer) {
     let admin_cookie = super::admin::admin(&server, "alex@csu.example", true).await;
-    // Another browser for the member: signing in ends the browser's
-    // previous session.
-    server.client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
     let member_cookie = super::admin::member(&server).await;
     let admin = viewer(&server, "alex@csu.example").await;
     let member = viewer(&server, "sam@riverside.example").await;

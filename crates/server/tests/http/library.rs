@@ -3,84 +3,17 @@
 //! organisation does not subscribe to (P1, P5).
 
 use super::admin::{HOSTILE, admin, assert_title_is_text, sign_in};
-use super::{TestServer, launch};
+use super::{Browser, TestServer, launch};
 use app::api::library::{CreateResource, SaveResource, SetResourceStatus};
 use backend::audit::Actor;
 use domain::library::ResourceInput;
 use domain::organisation::OrganisationForm;
-use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER};
-
-const PASSWORD: &str = "correct horse battery staple";
 
 http_stories!(
     members_find_read_and_save_only_what_their_organisation_subscribes_to,
     resource_titles_and_search_words_cannot_add_markup_to_the_page_title,
 );
-
-/// Someone's view of the site: their session cookie, no shared cookie jar,
-/// redirects left for the test to see.
-struct Browser<'a> {
-    server: &'a TestServer,
-    client: reqwest::Client,
-    cookie: String,
-}
-
-impl<'a> Browser<'a> {
-    fn new(server: &'a TestServer, cookie: String) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        Self {
-            server,
-            client,
-            cookie,
-        }
-    }
-
-    async fn get(&self, page: &str) -> (StatusCode, String) {
-        let response = self
-            .client
-            .get(self.server.url(page))
-            .header(COOKIE, format!("pp_session={}", self.cookie))
-            .header(ACCEPT, "text/html")
-            .send()
-            .await
-            .expect("page");
-        let status = response.status();
-        (status, response.text().await.expect("html"))
-    }
-
-    /// The form on `page` posted without JavaScript to server function `S`;
-    /// the status and where it leads.
-    async fn post<S: ServerFn>(
-        &self,
-        page: &str,
-        form: &impl serde::Serialize,
-    ) -> (StatusCode, String) {
-        let response = self
-            .client
-            .post(self.server.url(S::PATH))
-            .header(COOKIE, format!("pp_session={}", self.cookie))
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(ACCEPT, "text/html")
-            .header(REFERER, self.server.url(page))
-            .header("sec-fetch-site", "same-origin")
-            .body(serde_urlencoded::to_string(form).expect("form"))
-            .send()
-            .await
-            .expect("post");
-        let to = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (response.status(), to)
-    }
-}
 
 /// A service of the seeded catalogue, by position.
 async fn service(server: &TestServer, nth: i64) -> i64 {
@@ -112,27 +45,7 @@ pub(super) async fn member_of(
     backend::orgs::set_services(&server.db, &Actor::Operator, id, services)
         .await
         .expect("subscribe");
-    backend::auth::register(
-        &server.db,
-        &super::accounts::key(),
-        &domain::site::SiteInfo::default(),
-        "setup",
-        &domain::account::RegistrationInput {
-            code: code.to_string(),
-            full_name: "Sam Member".into(),
-            email: email.into(),
-            password: PASSWORD.into(),
-            privacy: true,
-        },
-    )
-    .await
-    .expect("registered");
-    let token = super::accounts::mailed_token(server, email).await;
-    assert!(
-        backend::auth::verify_email(&server.db, "setup", &token, PASSWORD)
-            .await
-            .expect("verify")
-    );
+    super::accounts::registered(server, &code, email).await;
     sign_in(server, email).await
 }
 

@@ -2,10 +2,9 @@
 //! administrator answers, nobody else reads (P4).
 
 use super::admin::{HOSTILE, admin, assert_title_is_text, member};
-use super::{TestServer, launch};
+use super::{Browser, TestServer, launch};
 use app::api::messages::{ReplyToMessage, SendMessage};
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION};
 
 http_stories!(
     a_member_writes_and_an_administrator_answers_without_javascript,
@@ -31,121 +30,79 @@ pub(super) async fn enquiry(server: &TestServer) -> i64 {
     .expect("enquiry")
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-async fn get(server: &TestServer, cookie: &str, page: &str) -> (StatusCode, String) {
-    let response = browser()
-        .get(server.url(page))
-        .header(COOKIE, format!("pp_session={cookie}"))
-        .send()
-        .await
-        .expect("page");
-    (response.status(), response.text().await.expect("html"))
-}
-
-/// Posts `form` from `page` to server function `S` as `cookie`; the status
-/// and where it leads.
-async fn post<S: leptos::server_fn::ServerFn>(
-    server: &TestServer,
-    cookie: &str,
-    page: &str,
-    form: &impl serde::Serialize,
-) -> (StatusCode, String) {
-    let response = server
-        .post_form_from::<S>(&browser(), page)
-        .header(COOKIE, format!("pp_session={cookie}"))
-        .body(serde_urlencoded::to_string(form).expect("form"))
-        .send()
-        .await
-        .expect("post");
-    let to = response
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (response.status(), to)
-}
-
 async fn a_member_writes_and_an_administrator_answers_without_javascript(server: TestServer) {
-    let alex = admin(&server, "alex@csu.example", true).await;
-    let sam = member(&server).await;
+    let alex = Browser::new(&server, admin(&server, "alex@csu.example", true).await);
+    let sam = Browser::new(&server, member(&server).await);
     let subject = format!("Fridge {HOSTILE}");
 
     // A message without a subject comes back with the error and the text.
-    let (status, _) = post::<SendMessage>(
-        &server,
-        &sam,
-        "/portal/messages/new",
-        &[
-            ("subject", ""),
-            ("body", "It read 9 degrees."),
-            ("service_id", ""),
-        ],
-    )
-    .await;
+    let (status, _) = sam
+        .post::<SendMessage>(
+            "/portal/messages/new",
+            &[
+                ("subject", ""),
+                ("body", "It read 9 degrees."),
+                ("service_id", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let (status, to) = post::<SendMessage>(
-        &server,
-        &sam,
-        "/portal/messages/new",
-        &[
-            ("subject", subject.as_str()),
-            ("body", "It read 9 degrees."),
-            ("service_id", ""),
-        ],
-    )
-    .await;
+    let (status, to) = sam
+        .post::<SendMessage>(
+            "/portal/messages/new",
+            &[
+                ("subject", subject.as_str()),
+                ("body", "It read 9 degrees."),
+                ("service_id", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let id: i64 = to
         .strip_prefix("/portal/messages/")
         .and_then(|rest| rest.strip_suffix("?sent=1"))
         .and_then(|id| id.parse().ok())
         .expect("the message's page");
-    let (status, html) = get(&server, &sam, &to).await;
+    let (status, html) = sam.get(&to).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("It read 9 degrees."));
     assert_title_is_text(&to, &html);
 
     // Nobody else reads it: another member gets the 404 page.
-    let kim =
-        super::library::member_of(&server, "Hillside Practice", "kim@hillside.example", &[]).await;
-    let (status, html) = get(&server, &kim, &format!("/portal/messages/{id}")).await;
+    let kim = Browser::new(
+        &server,
+        super::library::member_of(&server, "Hillside Practice", "kim@hillside.example", &[]).await,
+    );
+    let (status, html) = kim.get(&format!("/portal/messages/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!html.contains("It read 9 degrees."));
-    let (_, html) = get(&server, &kim, "/portal/messages").await;
+    let (_, html) = kim.get("/portal/messages").await;
     assert!(!html.contains("Fridge"), "not in their list");
 
     // The administrator finds it in the inbox and replies.
-    let (status, html) = get(&server, &alex, "/admin/messages?state=new").await;
+    let (status, html) = alex.get("/admin/messages?state=new").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!("/admin/messages/{id}")));
     let page = format!("/admin/messages/{id}");
-    let (_, html) = get(&server, &alex, &page).await;
+    let (_, html) = alex.get(&page).await;
     assert_title_is_text(&page, &html);
-    let (status, to) = post::<ReplyToMessage>(
-        &server,
-        &alex,
-        &page,
-        &[
-            ("id", id.to_string().as_str()),
-            ("body", "Use the spare fridge."),
-        ],
-    )
-    .await;
+    let (status, to) = alex
+        .post::<ReplyToMessage>(
+            &page,
+            &[
+                ("id", id.to_string().as_str()),
+                ("body", "Use the spare fridge."),
+            ],
+        )
+        .await;
     assert_eq!(
         (status, to),
         (StatusCode::SEE_OTHER, format!("{page}?done=replied"))
     );
 
     // The member reads the reply in the portal; it went by email too.
-    let (_, html) = get(&server, &sam, &format!("/portal/messages/{id}")).await;
+    let (_, html) = sam.get(&format!("/portal/messages/{id}")).await;
     assert!(html.contains("Use the spare fridge."));
     assert!(html.contains("Answered"));
     let (recipient,): (String,) =
@@ -159,7 +116,7 @@ async fn a_member_writes_and_an_administrator_answers_without_javascript(server:
 async fn services_are_added_and_counted_on_their_public_pages(server: TestServer) {
     use app::api::content::{CreateService, UpdateService};
     use domain::content::ServiceForm;
-    let alex = admin(&server, "alex@csu.example", true).await;
+    let alex = Browser::new(&server, admin(&server, "alex@csu.example", true).await);
     let form = ServiceForm::example(&format!("Estates {HOSTILE}"), "estates");
 
     // A bad address is refused on its field; a member cannot add one.
@@ -167,13 +124,19 @@ async fn services_are_added_and_counted_on_their_public_pages(server: TestServer
         slug: "Not An Address".into(),
         ..form.clone()
     };
-    let (status, _) = post::<CreateService>(&server, &alex, "/admin/services/new", &bad).await;
+    let (status, _) = alex
+        .post::<CreateService>("/admin/services/new", &bad)
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let sam = member(&server).await;
-    let (status, _) = post::<CreateService>(&server, &sam, "/admin/services/new", &form).await;
+    let sam = Browser::new(&server, member(&server).await);
+    let (status, _) = sam
+        .post::<CreateService>("/admin/services/new", &form)
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let (status, to) = post::<CreateService>(&server, &alex, "/admin/services/new", &form).await;
+    let (status, to) = alex
+        .post::<CreateService>("/admin/services/new", &form)
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let id: i64 = to
         .strip_prefix("/admin/services/")
@@ -181,7 +144,7 @@ async fn services_are_added_and_counted_on_their_public_pages(server: TestServer
         .and_then(|id| id.parse().ok())
         .expect("the service's page");
     for page in [to.as_str(), "/services/estates", "/admin/services"] {
-        let (status, html) = get(&server, &alex, page).await;
+        let (status, html) = alex.get(page).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         if page != "/admin/services" {
             assert_title_is_text(page, &html);
@@ -195,9 +158,8 @@ async fn services_are_added_and_counted_on_their_public_pages(server: TestServer
     };
     let mut fields = serde_urlencoded::to_string(&taken).expect("form");
     fields.push_str(&format!("&id={id}"));
-    let response = server
-        .post_form_from::<UpdateService>(&browser(), &format!("/admin/services/{id}"))
-        .header(COOKIE, format!("pp_session={alex}"))
+    let response = alex
+        .form::<UpdateService>(&format!("/admin/services/{id}"))
         .body(fields)
         .send()
         .await
@@ -205,7 +167,7 @@ async fn services_are_added_and_counted_on_their_public_pages(server: TestServer
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text().await.expect("page");
     assert!(html.contains("Another service already has this address"));
-    let (status, _) = get(&server, &alex, "/services/estates").await;
+    let (status, _) = alex.get("/services/estates").await;
     assert_eq!(status, StatusCode::OK, "still at its address");
 
     // The demo catalogue's public page counts what subscribers get.
@@ -214,14 +176,14 @@ async fn services_are_added_and_counted_on_their_public_pages(server: TestServer
             .fetch_one(server.db.pool())
             .await
             .expect("a seeded service");
-    let resource = super::library::draft(&server, &alex).await;
+    let resource = super::library::draft(&server, &alex.cookie).await;
     sqlx::query("update resources set status = 'published', service_id = $1 where id = $2")
         .bind(medicines.0)
         .bind(resource)
         .execute(server.db.pool())
         .await
         .expect("published");
-    let (_, html) = get(&server, &alex, "/services/medicines-management").await;
+    let (_, html) = alex.get("/services/medicines-management").await;
     assert!(
         html.contains("Subscribers have 1 policy, kept up to date."),
         "{html}"
