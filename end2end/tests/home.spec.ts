@@ -16,7 +16,9 @@ test("the service finder filters as you type once hydrated", async ({ page, fore
   await page.goto("/");
   await hydrated(page);
   const cards = page.locator(".nhsuk-card-group__item");
-  await expect(cards).toHaveCount(7);
+  // The seven seeded services, and any an administrator's test has added.
+  await expect(cards.filter({ hasText: "IT and digital" })).toHaveCount(1);
+  expect(await cards.count()).toBeGreaterThanOrEqual(7);
   await page.getByLabel("Find a service").fill("cyber");
   await expect(cards).toHaveCount(1);
   await expect(cards.first()).toContainText("IT and digital");

@@ -66,6 +66,8 @@ async function signOut(page: Page) {
 }
 
 test("an administrator publishes a resource with a Word document and a PDF; a subscribed member finds it by a word in the file, reads, saves and downloads it; another organisation never sees it", async ({ page }) => {
+  // Two uploads, two accounts and a wait for the text to be read.
+  test.slow();
   // A word that occurs in this resource only, whatever else the run added.
   const word = `zq${unique()}`;
   const title = `Hand hygiene policy ${unique()}`;
@@ -97,7 +99,7 @@ test("an administrator publishes a resource with a Word document and a PDF; a su
   await ready(page);
   await page.getByLabel("Upload a file").setInputFiles(docFile);
   await page.getByRole("button", { name: "Upload file" }).click();
-  await expect(page.getByText(/Version 1: hand-hygiene-.*\.docx/)).toBeVisible();
+  await expect(page.getByText(/^Version 1: hand-hygiene-.*\.docx — /)).toBeVisible();
   const fileWord = `zf${unique()}`;
   const bytes = pdf(`Alcohol rub audit ${fileWord}`);
   const file = join(tmpdir(), `hand-hygiene-${unique()}.pdf`);
@@ -105,8 +107,8 @@ test("an administrator publishes a resource with a Word document and a PDF; a su
   await ready(page);
   await page.getByLabel("Upload a file").setInputFiles(file);
   await page.getByRole("button", { name: "Upload file" }).click();
-  await expect(page.getByText(/Version 2: hand-hygiene-.*\.pdf/)).toBeVisible();
-  await expect(page.getByText(/Version 1: hand-hygiene-.*\.docx/)).toBeVisible();
+  await expect(page.getByText(/^Version 2: hand-hygiene-.*\.pdf — /)).toBeVisible();
+  await expect(page.getByText(/^Version 1: hand-hygiene-.*\.docx — /)).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`${adminPage}$`));
   await ready(page);
   await page.getByRole("button", { name: "Publish" }).click();
@@ -136,6 +138,7 @@ test("an administrator publishes a resource with a Word document and a PDF; a su
   ]);
   expect(readFileSync(await download.path())).toEqual(bytes);
   // The earlier Word version stays downloadable, byte for byte.
+  await page.getByText("Earlier versions").click();
   const [earlier] = await Promise.all([
     page.waitForEvent("download"),
     page.getByRole("link", { name: /^Version 1: hand-hygiene-.*\.docx$/ }).click(),

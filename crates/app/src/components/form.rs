@@ -364,6 +364,17 @@ where
     })
 }
 
+/// One set of problems for a page with several forms whose fields have
+/// names of their own: the first of `each` that has any.
+pub fn first_problems<const N: usize>(each: [Signal<Problems>; N]) -> Signal<Problems> {
+    Signal::derive(move || {
+        each.iter()
+            .map(|p| p.get())
+            .find(|p| !p.is_empty())
+            .unwrap_or_default()
+    })
+}
+
 /// A submit handler that sends the form to `action` instead of posting it.
 /// If the fields cannot be read, the browser posts the form itself.
 pub fn submit_to<S>(action: ServerAction<S>) -> impl Fn(leptos::ev::SubmitEvent) + Copy + 'static

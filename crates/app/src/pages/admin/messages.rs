@@ -2,7 +2,8 @@ use crate::api::messages::{
     AssignMessage, NoteOnMessage, ReplyToMessage, SetMessageState, inbox_choices, message, messages,
 };
 use crate::components::form::{
-    Control, ErrorSummary, Field, PostForm, action_problems, load_on_success, posted_form_echo,
+    Control, ErrorSummary, Field, PostForm, action_problems, first_problems, load_on_success,
+    posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
@@ -233,20 +234,12 @@ fn MessageView(detail: MessageDetail, options: InboxOptions) -> impl IntoView {
     load_on_success(state);
     // Each form's fields have names of their own, so one summary serves
     // them all; a refused form without JavaScript comes back typed.
-    let problems = {
-        let each = [
-            action_problems(reply, echo.clone()),
-            action_problems(note, None),
-            action_problems(assign, None),
-            action_problems(state, None),
-        ];
-        Signal::derive(move || {
-            each.iter()
-                .map(|p| p.get())
-                .find(|p| !p.is_empty())
-                .unwrap_or_default()
-        })
-    };
+    let problems = first_problems([
+        action_problems(reply, echo.clone()),
+        action_problems(note, None),
+        action_problems(assign, None),
+        action_problems(state, None),
+    ]);
     let typed = |field: &str| echo.as_ref().map(|e| e.value(field)).unwrap_or_default();
     let (reply_typed, note_typed) = (typed("body"), typed("note"));
     let administrators = std::iter::once((String::new(), "Nobody".to_owned()))

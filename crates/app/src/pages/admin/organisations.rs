@@ -5,8 +5,8 @@ use crate::api::admin::{
 };
 use crate::components::copy::OneTimeCode;
 use crate::components::form::{
-    Control, ErrorSummary, Field, FormEcho, PostForm, Problems, action_problems, flash,
-    load_on_success, posted_form_echo,
+    Control, ErrorSummary, Field, FormEcho, PostForm, Problems, action_problems, first_problems,
+    flash, load_on_success, posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
@@ -276,21 +276,13 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
     load_on_success(limits);
     load_on_success(status);
     load_on_success(services);
-    let problems = {
-        let each = [
-            action_problems(rotate, echoed.clone()),
-            action_problems(revoke, None),
-            action_problems(limits, None),
-            action_problems(status, None),
-            action_problems(services, None),
-        ];
-        Signal::derive(move || {
-            each.iter()
-                .map(|p| p.get())
-                .find(|p| !p.is_empty())
-                .unwrap_or_default()
-        })
-    };
+    let problems = first_problems([
+        action_problems(rotate, echoed.clone()),
+        action_problems(revoke, None),
+        action_problems(limits, None),
+        action_problems(status, None),
+        action_problems(services, None),
+    ]);
     // A new code is shown once, on the page after the form that made it.
     let (added, new_code) = match flash() {
         Some(Flash::OrganisationAdded { id: shown, code }) if shown == id => (true, Some(code)),
