@@ -1,7 +1,7 @@
 //! The administrators' area over HTTP: nobody else gets in, by page, by
 //! form or by calling a server function directly (P2).
 
-use super::{PASSWORD, TestServer, launch, plain_client};
+use super::{Browser, PASSWORD, TestServer, launch, location, plain_client};
 use app::api::admin::{
     ChangeOrganisationStatus, CreateOrganisation, RotateOrganisationCode, SetCodeLimits,
     ShareDomain,
@@ -9,8 +9,8 @@ use app::api::admin::{
 use backend::sessions::SessionToken;
 use domain::organisation::OrganisationForm;
 use leptos::server_fn::ServerFn;
-use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE};
+use reqwest::{Method, StatusCode};
 
 http_stories!(
     only_administrators_get_into_the_admin_area,
@@ -171,30 +171,26 @@ async fn everything(
     server: &TestServer,
     cookie: Option<&str>,
 ) -> Vec<(String, StatusCode, String)> {
-    let plain = plain_client();
-    let with_cookie = |request: reqwest::RequestBuilder| match cookie {
-        Some(cookie) => request.header(COOKIE, format!("pp_session={cookie}")),
-        None => request,
-    };
+    let browser = Browser::new(server, cookie.unwrap_or_default().to_owned());
     let mut seen = Vec::new();
     for page in pages() {
-        let response = with_cookie(plain.get(server.url(&page)))
+        let response = browser
+            .request(Method::GET, &page)
             .send()
             .await
             .expect("get");
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        seen.push((format!("GET {page}"), response.status(), location));
+        seen.push((
+            format!("GET {page}"),
+            response.status(),
+            location(&response),
+        ));
     }
     // Each server function, called as the page calls it and posted as a
     // plain form from the admin area.
     for (path, body) in server_functions() {
         for accept in ["application/json", "text/html"] {
-            let response = with_cookie(plain.post(server.url(path)))
+            let response = browser
+                .request(Method::POST, path)
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(ACCEPT, accept)
                 .header(REFERER, server.url("/admin/organisations"))
@@ -507,20 +503,10 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
         ("/portal/library".into(), Some(&admin)),
         (format!("/portal/library/{resource}"), Some(&admin)),
     ];
-    let plain = plain_client();
     let mut checked = 0;
     for (page, cookie) in pages {
-        let with_cookie = |request: reqwest::RequestBuilder| match cookie {
-            Some(cookie) => request.header(COOKIE, format!("pp_session={cookie}")),
-            None => request,
-        };
-        let html = with_cookie(plain.get(server.url(&page)))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("html");
+        let browser = Browser::new(&server, cookie.unwrap_or_default().to_owned());
+        let (_, html) = browser.get(&page).await;
         // The header's sign-out form is checked once, not on every page.
         let forms: Vec<_> = post_forms(&html)
             .into_iter()
@@ -532,7 +518,8 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
                 action.starts_with("/api/"),
                 "{page} posts to a server function: {action}"
             );
-            let response = with_cookie(plain.post(server.url(&action)))
+            let response = browser
+                .request(Method::POST, &action)
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(ACCEPT, "application/json")
                 .header("sec-fetch-site", "same-origin")

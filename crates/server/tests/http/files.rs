@@ -4,7 +4,7 @@
 //! through the real limited `primarypoint extract` child without harming
 //! the server.
 
-use super::{TestServer, launch, plain_client};
+use super::{Browser, TestServer, launch};
 use app::api::files::UploadResourceFile;
 use backend::files::{Extractor, Storage};
 use backend::testing::documents;
@@ -14,7 +14,7 @@ use domain::library::{ResourceKind, ResourceStatus, download_path, version_downl
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use reqwest::header::{
-    ACCEPT, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN,
+    ACCEPT, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION, ORIGIN,
     X_CONTENT_TYPE_OPTIONS,
 };
 
@@ -38,10 +38,6 @@ fn multipart(resource_id: i64, file_name: &str, bytes: &[u8]) -> Vec<u8> {
     body
 }
 
-fn as_cookie(cookie: &str) -> String {
-    format!("pp_session={cookie}")
-}
-
 /// The upload, as the page's script sends it (JSON back) or as the
 /// browser posts the form itself (`page`: a redirect or a page back).
 fn upload(
@@ -60,9 +56,8 @@ fn upload(
         ),
         None => UploadResourceFile::PATH.to_owned(),
     };
-    plain_client()
-        .post(server.url(&url))
-        .header(COOKIE, as_cookie(cookie))
+    Browser::new(server, cookie.to_owned())
+        .request(reqwest::Method::POST, &url)
         .header(ORIGIN, server.base.as_str())
         .header("sec-fetch-site", "same-origin")
         .header(
@@ -81,12 +76,11 @@ fn upload(
 }
 
 async fn get(server: &TestServer, cookie: Option<&str>, path: &str) -> reqwest::Response {
-    let request = plain_client().get(server.url(path));
-    let request = match cookie {
-        Some(cookie) => request.header(COOKIE, as_cookie(cookie)),
-        None => request,
-    };
-    request.send().await.expect("get")
+    Browser::new(server, cookie.unwrap_or_default().to_owned())
+        .request(reqwest::Method::GET, path)
+        .send()
+        .await
+        .expect("get")
 }
 
 async fn viewer(server: &TestServer, email: &str) -> Viewer {
@@ -203,9 +197,8 @@ async fn files_upload_over_http_and_download_only_to_those_who_may_see_them(serv
         .await
         .expect("upload");
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
-    let not_multipart = plain_client()
-        .post(server.url(UploadResourceFile::PATH))
-        .header(COOKIE, as_cookie(&admin_cookie))
+    let not_multipart = Browser::new(&server, admin_cookie.clone())
+        .request(reqwest::Method::POST, UploadResourceFile::PATH)
         .header(ORIGIN, server.base.as_str())
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(ACCEPT, "application/json")
