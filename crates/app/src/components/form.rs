@@ -375,6 +375,25 @@ pub fn first_problems<const N: usize>(each: [Signal<Problems>; N]) -> Signal<Pro
     })
 }
 
+/// The start of a page whose form posts to `S`: the action (which loads
+/// the page it answers with), the problems to show (from the action, or
+/// from this request's no-JavaScript submission) and that submission's
+/// echo, to fill the fields again.
+pub fn form_action<S>() -> (ServerAction<S>, Signal<Problems>, Option<FormEcho>)
+where
+    S: leptos::server_fn::ServerFn<Output = String, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    let echo = posted_form_echo();
+    let action = ServerAction::<S>::new();
+    let problems = action_problems(action, echo.clone());
+    load_on_success(action);
+    (action, problems, echo)
+}
+
 /// A submit handler that sends the form to `action` instead of posting it.
 /// If the fields cannot be read, the browser posts the form itself.
 pub fn submit_to<S>(action: ServerAction<S>) -> impl Fn(leptos::ev::SubmitEvent) + Copy + 'static

@@ -3,8 +3,8 @@ use crate::api::library::{
     resource_options, reviews,
 };
 use crate::components::form::{
-    Control, ErrorSummary, Field, PostForm, Problems, action_problems, load_on_success,
-    posted_form_echo,
+    Control, ErrorSummary, Field, PostForm, Problems, action_problems, form_action,
+    load_on_success, posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
@@ -238,10 +238,7 @@ pub fn NewResource() -> impl IntoView {
     if !is_admin() {
         return view! { <Forbidden /> }.into_any();
     }
-    let echo = posted_form_echo();
-    let action = ServerAction::<CreateResource>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<CreateResource>();
     let start: ResourceInput = echo.map(|e| e.read()).unwrap_or_else(|| ResourceInput {
         owner_id: viewer().map(|v| v.id.to_string()).unwrap_or_default(),
         ..ResourceInput::default()
@@ -289,10 +286,7 @@ pub fn EditResource() -> impl IntoView {
         return view! { <Forbidden /> }.into_any();
     }
     let id = route_id();
-    let echo = posted_form_echo();
-    let action = ServerAction::<UpdateResource>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<UpdateResource>();
     let loaded = Resource::new(
         move || id,
         |id| async move {

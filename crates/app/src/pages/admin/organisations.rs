@@ -6,7 +6,7 @@ use crate::api::admin::{
 use crate::components::copy::OneTimeCode;
 use crate::components::form::{
     Control, ErrorSummary, Field, FormEcho, PostForm, Problems, action_problems, first_problems,
-    flash, load_on_success, posted_form_echo,
+    flash, form_action, load_on_success, posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
@@ -90,10 +90,7 @@ pub fn Organisations() -> impl IntoView {
 /// Marks a domain (such as nhs.net) as shared by many organisations.
 #[component]
 fn SharedDomainForm() -> impl IntoView {
-    let echo = posted_form_echo();
-    let action = ServerAction::<ShareDomain>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<ShareDomain>();
     let typed = echo.map(|e| e.value("domain")).unwrap_or_default();
     view! {
         <h2>"Shared email domains"</h2>
@@ -204,10 +201,7 @@ pub fn NewOrganisation() -> impl IntoView {
     if !is_admin() {
         return view! { <Forbidden /> }.into_any();
     }
-    let echo = posted_form_echo();
-    let action = ServerAction::<CreateOrganisation>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<CreateOrganisation>();
     let start: OrganisationForm = echo.map(|e| e.read()).unwrap_or_default();
     let body = view! {
         <ErrorSummary problems />
@@ -441,10 +435,7 @@ pub fn EditOrganisation() -> impl IntoView {
     }
     let id = route_id();
     let detail = Resource::new(move || id, organisation);
-    let echo = posted_form_echo();
-    let action = ServerAction::<UpdateOrganisation>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<UpdateOrganisation>();
     view! {
         <PageHead title="Change an organisation's details" description="Edit a customer organisation." />
         <Breadcrumbs crumbs=vec![Crumb { href: "/admin", label: "Administration" }, Crumb { href: "/admin/organisations", label: "Organisations" }] />

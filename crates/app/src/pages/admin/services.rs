@@ -1,8 +1,5 @@
 use crate::api::content::{CreateService, UpdateService, admin_services, stored_service};
-use crate::components::form::{
-    Control, ErrorSummary, Field, PostForm, Problems, action_problems, load_on_success,
-    posted_form_echo,
-};
+use crate::components::form::{Control, ErrorSummary, Field, PostForm, Problems, form_action};
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
 use crate::pages::admin::library::MarkdownPreview;
@@ -140,10 +137,7 @@ pub fn NewService() -> impl IntoView {
     if !viewer().is_some_and(|v| v.is_admin()) {
         return view! { <Forbidden /> }.into_any();
     }
-    let echo = posted_form_echo();
-    let action = ServerAction::<CreateService>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<CreateService>();
     let start: ServiceForm = echo.map(|e| e.read()).unwrap_or_default();
     view! {
         <PageHead title="Add a service" description="Add a service to the catalogue." />
@@ -178,10 +172,7 @@ pub fn EditService() -> impl IntoView {
         "changed" => Some("Your changes are saved and live."),
         _ => None,
     });
-    let echo = posted_form_echo();
-    let action = ServerAction::<UpdateService>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<UpdateService>();
     let loaded = Resource::new(move || id, stored_service);
     view! {
         <Breadcrumbs crumbs=crumbs() />

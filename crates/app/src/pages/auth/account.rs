@@ -1,8 +1,8 @@
 use super::login::Notice;
 use crate::api::account::{ChangeEmail as ChangeEmailFn, ChangePassword as ChangePasswordFn};
 use crate::components::form::{
-    Control, ErrorSummary, Field, PasswordField, PostForm, action_problems, load_on_success,
-    posted_form_echo,
+    Control, ErrorSummary, Field, PasswordField, PostForm, action_problems, form_action,
+    load_on_success, posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
@@ -121,10 +121,7 @@ pub fn ChangePassword() -> impl IntoView {
 /// `/account/email`: a link goes to the new address to confirm it.
 #[component]
 pub fn ChangeEmail() -> impl IntoView {
-    let echo = posted_form_echo();
-    let action = ServerAction::<ChangeEmailFn>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<ChangeEmailFn>();
     let typed = move |field: &str| echo.as_ref().map(|e| e.value(field)).unwrap_or_default();
     view! {
         <PageHead title="Change your email address" description="Use a different work email address for your account." />

@@ -1,7 +1,6 @@
 use crate::api::account::{SecondFactor, SignIn, SignOut as SignOutFn};
 use crate::components::form::{
-    Control, ErrorSummary, Field, PasswordField, PostForm, action_problems, load_on_success,
-    posted_form_echo,
+    Control, ErrorSummary, Field, PasswordField, PostForm, form_action, load_on_success,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
@@ -26,10 +25,7 @@ pub fn Notice(#[prop(into)] text: String) -> impl IntoView {
 /// `/login`: email and password. Works without JavaScript.
 #[component]
 pub fn Login() -> impl IntoView {
-    let echo = posted_form_echo();
-    let action = ServerAction::<SignIn>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<SignIn>();
     let typed = move |field: &str| echo.as_ref().map(|e| e.value(field)).unwrap_or_default();
     let next = Some(typed("next"))
         .filter(|n| !n.is_empty())
@@ -85,10 +81,7 @@ pub fn Login() -> impl IntoView {
 /// recovery code.
 #[component]
 pub fn TwoFactor() -> impl IntoView {
-    let echo = posted_form_echo();
-    let action = ServerAction::<SecondFactor>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<SecondFactor>();
     let next = echo
         .as_ref()
         .map(|e| e.value("next"))

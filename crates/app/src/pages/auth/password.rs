@@ -1,8 +1,5 @@
 use crate::api::account::{ForgotPassword as ForgotPasswordFn, ResetPassword as ResetPasswordFn};
-use crate::components::form::{
-    Control, ErrorSummary, Field, PasswordField, PostForm, action_problems, load_on_success,
-    posted_form_echo,
-};
+use crate::components::form::{Control, ErrorSummary, Field, PasswordField, PostForm, form_action};
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
 use leptos::prelude::*;
@@ -10,10 +7,7 @@ use leptos::prelude::*;
 /// `/forgot-password`: ask for a reset link.
 #[component]
 pub fn ForgotPassword() -> impl IntoView {
-    let echo = posted_form_echo();
-    let action = ServerAction::<ForgotPasswordFn>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<ForgotPasswordFn>();
     let typed = move |field: &str| echo.as_ref().map(|e| e.value(field)).unwrap_or_default();
     view! {
         <PageHead title="Reset your password" description="Get a link to choose a new password." />
@@ -62,10 +56,7 @@ pub fn ResetSent() -> impl IntoView {
 /// `/reset-password?token=…`: choose a new password.
 #[component]
 pub fn ResetPassword() -> impl IntoView {
-    let echo = posted_form_echo();
-    let action = ServerAction::<ResetPasswordFn>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, _) = form_action::<ResetPasswordFn>();
     let token = crate::pages::auth::links::link_token();
     view! {
         <PageHead title="Choose a new password" description="Set a new password for your account." />

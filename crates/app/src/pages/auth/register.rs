@@ -1,8 +1,7 @@
 use crate::api::account::Register;
 use crate::components::form::Control;
 use crate::components::form::{
-    Confirmation, ErrorSummary, Field, PasswordField, PostForm, action_problems, load_on_success,
-    posted_form_echo,
+    Confirmation, ErrorSummary, Field, PasswordField, PostForm, form_action,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
@@ -12,10 +11,7 @@ use leptos::prelude::*;
 /// manager. Works without JavaScript.
 #[component]
 pub fn Register() -> impl IntoView {
-    let echo = posted_form_echo();
-    let action = ServerAction::<Register>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<Register>();
     let typed = move |field: &str| echo.as_ref().map(|e| e.value(field)).unwrap_or_default();
     let privacy_ticked = !typed("privacy").is_empty();
 

@@ -1,8 +1,5 @@
 use crate::api::account::{EnrolSecondFactor, second_factor_setup};
-use crate::components::form::{
-    ErrorSummary, Field, PasswordField, PostForm, action_problems, flash, load_on_success,
-    posted_form_echo,
-};
+use crate::components::form::{ErrorSummary, Field, PasswordField, PostForm, flash, form_action};
 use crate::components::head::PageHead;
 use crate::components::layout::Main;
 use crate::components::layout::viewer;
@@ -15,10 +12,7 @@ use leptos::prelude::*;
 /// shown once. Administrators must do this before anything else.
 #[component]
 pub fn Enrol() -> impl IntoView {
-    let echo = posted_form_echo();
-    let action = ServerAction::<EnrolSecondFactor>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<EnrolSecondFactor>();
     // The recovery codes come once, on the page after the form; a refresh
     // finds them gone.
     let codes = match flash() {

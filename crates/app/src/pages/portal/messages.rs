@@ -1,7 +1,5 @@
 use crate::api::messages::{SendMessage, message, message_services, messages};
-use crate::components::form::{
-    Control, ErrorSummary, Field, PostForm, action_problems, load_on_success, posted_form_echo,
-};
+use crate::components::form::{Control, ErrorSummary, Field, PostForm, form_action};
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main};
 use crate::components::pager::Pager;
@@ -101,10 +99,7 @@ fn MyMessageList(found: MessagePage) -> impl IntoView {
 /// `/portal/messages/new`: subject, message and (optionally) a service.
 #[component]
 pub fn WriteMessage() -> impl IntoView {
-    let echo = posted_form_echo();
-    let action = ServerAction::<SendMessage>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<SendMessage>();
     let start: MessageForm = echo.map(|e| e.read()).unwrap_or_default();
     let services = Resource::new(|| (), |_| message_services());
     view! {

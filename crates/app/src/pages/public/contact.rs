@@ -1,7 +1,5 @@
 use crate::api::contact::SendEnquiry;
-use crate::components::form::{
-    Control, ErrorSummary, Field, PostForm, action_problems, load_on_success, posted_form_echo,
-};
+use crate::components::form::{Control, ErrorSummary, Field, PostForm, form_action};
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main};
 use domain::site::SiteInfo;
@@ -12,10 +10,7 @@ use leptos::prelude::*;
 #[component]
 pub fn Contact() -> impl IntoView {
     let site = expect_context::<SiteInfo>();
-    let echo = posted_form_echo();
-    let action = ServerAction::<SendEnquiry>::new();
-    let problems = action_problems(action, echo.clone());
-    load_on_success(action);
+    let (action, problems, echo) = form_action::<SendEnquiry>();
     let typed = move |field: &str| echo.as_ref().map(|e| e.value(field)).unwrap_or_default();
 
     view! {
