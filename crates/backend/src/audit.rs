@@ -3,10 +3,13 @@
 //!
 //! The trail is a hash chain (P5): each event has a place (`seq`), the
 //! previous event's hash and a SHA-256 over its own content and that hash.
-//! Altering, deleting or reordering an event breaks the chain at that
-//! event, and [`verify`] names it. Writers take their place through the
-//! one-row `audit_head`, updated first in their transaction, so several
-//! instances writing at once still form one chain.
+//! Altering, deleting or reordering a sealed event breaks the chain at
+//! that event, and [`verify`] names it. Events are written plainly in the
+//! change's transaction (so no change waits on another's audit lock) and
+//! [`seal_backlog`] gives them their places, in a short transaction of its
+//! own that holds the one-row `audit_head`: the background jobs run it
+//! every second, and [`verify`] runs it first, so several instances
+//! writing at once still form one chain.
 
 use crate::clock;
 use crate::db::Db;
@@ -56,25 +59,18 @@ pub async fn record(
     detail: &impl Serialize,
 ) -> Result<()> {
     let detail = serde_json::to_string(detail).unwrap_or_else(|_| "{}".to_owned());
-    let now = clock::now();
-    let (seq, prev_hash) = take_place(tx, now).await?;
-    let actor = actor.label();
-    let hash = chain_hash(seq, now, &actor, action, subject, &detail, &prev_hash);
     sqlx::query(
-        "insert into audit_events (actor, action, subject, detail, seq, prev_hash, hash, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        "insert into audit_events (actor, action, subject, detail, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $5)",
     )
-    .bind(&actor)
+    .bind(actor.label())
     .bind(action)
     .bind(subject)
-    .bind(&detail)
-    .bind(seq)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .bind(now)
+    .bind(detail)
+    .bind(clock::now())
     .execute(&mut **tx)
     .await?;
-    set_head_hash(tx, &hash).await
+    Ok(())
 }
 
 /// The hash before the first event.
@@ -120,10 +116,16 @@ fn chain_hash(
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// Puts events written before the chain existed into it, oldest first;
-/// how many. Run at start-up; idempotent.
+/// Gives every committed event without a place its place in the chain,
+/// in the order they were written; how many. Holds `audit_head` for its
+/// short transaction, so sealers on several instances take turns; an
+/// event sealed by one is not sealed again by the next.
 pub async fn seal_backlog(db: &Db) -> Result<usize> {
     let mut tx = db.begin_write().await?;
+    sqlx::query("update audit_head set updated_at = $1 where id = 1")
+        .bind(clock::now())
+        .execute(&mut *tx)
+        .await?;
     let rows: Vec<(i64, String, String, Option<String>, String, i64)> = sqlx::query_as(
         "select id, actor, action, subject, detail, created_at from audit_events \
          where seq is null order by id",
@@ -157,8 +159,6 @@ pub async fn seal_backlog(db: &Db) -> Result<usize> {
 /// Where and how the chain is broken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Break {
-    /// Event `id` is not in the chain at all (written around it).
-    Outside { id: i64 },
     /// The event at place `seq` is missing: the chain jumps to `found`.
     Missing { seq: i64, found: i64 },
     /// Event `id` (place `seq`) does not follow the event before it:
@@ -174,7 +174,6 @@ pub enum Break {
 impl std::fmt::Display for Break {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Break::Outside { id } => write!(f, "event {id} is outside the chain"),
             Break::Missing { seq, found } => {
                 write!(f, "event #{seq} is missing (the chain jumps to #{found})")
             }
@@ -216,12 +215,10 @@ type ChainRow = (
 /// Events read per query while verifying, so memory stays flat.
 const VERIFY_BATCH: i64 = 1_000;
 
-/// Walks the whole chain in order and reports the first break, if any.
+/// Seals what is waiting, then walks the whole chain in order and reports
+/// the first break, if any.
 pub async fn verify(db: &Db) -> Result<Verification> {
-    let outside: Option<(i64,)> =
-        sqlx::query_as("select id from audit_events where seq is null order by id limit 1")
-            .fetch_optional(db.pool())
-            .await?;
+    seal_backlog(db).await?;
     let mut prev_seq = 0_i64;
     let mut prev_hash = GENESIS.to_owned();
     let mut checked = 0_i64;
@@ -275,14 +272,11 @@ pub async fn verify(db: &Db) -> Result<Verification> {
         sqlx::query_as("select seq, hash from audit_head where id = 1")
             .fetch_one(db.pool())
             .await?;
-    let first_break = if head_seq != prev_seq || head_hash != prev_hash {
-        Some(Break::Truncated {
+    let first_break =
+        (head_seq != prev_seq || head_hash != prev_hash).then_some(Break::Truncated {
             last: prev_seq,
             head: head_seq,
-        })
-    } else {
-        outside.map(|(id,)| Break::Outside { id })
-    };
+        });
     Ok(Verification {
         checked,
         first_break,

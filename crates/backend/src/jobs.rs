@@ -1,4 +1,5 @@
-//! Work that runs on its own inside the server: sending queued mail,
+//! Work that runs on its own inside the server: sealing audit events into
+//! their chain and sending queued mail (every second),
 //! sweeping what is past its retention (P9), mail whose links have expired
 //! included, and reminding owners of reviews. Safe with many instances:
 //! each mail is claimed before it is sent, and sweeps are idempotent.
@@ -23,6 +24,9 @@ pub async fn run(db: Db, mailer: Mailer, public_url: String) {
     loop {
         tokio::select! {
             _ = mail_tick.tick() => {
+                if let Err(error) = crate::audit::seal_backlog(&db).await {
+                    tracing::warn!(%error, "sealing audit events failed");
+                }
                 if let Err(error) = mail::deliver_due(&db, &mailer).await {
                     tracing::warn!(%error, "mail delivery pass failed");
                 }
