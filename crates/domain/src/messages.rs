@@ -76,7 +76,13 @@ impl MessageForm {
         let mut errors = FieldErrors::new();
         let subject = errors.check(
             "subject",
-            required_text(&self.subject, "a subject", SUBJECT_MAX),
+            required_text(&self.subject, "a subject", SUBJECT_MAX).and_then(|subject| {
+                if subject.contains(['\n', '\r']) {
+                    Err("Enter the subject on one line".to_owned())
+                } else {
+                    Ok(subject)
+                }
+            }),
         );
         let body = errors.check("body", required_text(&self.body, "your message", BODY_MAX));
         let service_id = errors.check(
@@ -296,6 +302,18 @@ mod tests {
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["subject", "body", "service_id"]);
         assert_eq!(errors.get("subject"), Some("Enter a subject"));
+    }
+
+    #[test]
+    fn a_subject_is_one_line_so_it_cannot_add_mail_headers() {
+        let errors = MessageForm {
+            subject: "Hello\r\nBcc: everyone@example.org".into(),
+            body: "Hi".into(),
+            service_id: String::new(),
+        }
+        .validate()
+        .expect_err("two lines");
+        assert_eq!(errors.get("subject"), Some("Enter the subject on one line"));
     }
 
     #[test]
