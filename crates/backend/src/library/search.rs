@@ -64,7 +64,9 @@ impl Matcher {
             // `cross join` makes SQLite start from the full-text index's
             // matches and look each resource up by id, rather than walk
             // every visible resource and probe the index for each.
-            Matcher::Fts5(_) => "resources_fts cross join resources r on r.id = resources_fts.rowid",
+            Matcher::Fts5(_) => {
+                "resources_fts cross join resources r on r.id = resources_fts.rowid"
+            }
             Matcher::Websearch(_) => "resources r cross join q",
         }
     }
