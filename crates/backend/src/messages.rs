@@ -343,9 +343,10 @@ pub async fn options(db: &Db, viewer: &Viewer) -> Result<InboxOptions> {
     })
 }
 
-/// The message's subject, sender's address and whether the sender is a
-/// member, for an administrator about to change it; locks the row on
-/// PostgreSQL.
+/// The acting administrator's id, and the message's subject, sender's
+/// address, whether the sender is a member and its state, for an
+/// administrator about to change it; anyone else gets
+/// [`Error::NotFound`].
 async fn for_change(
     tx: &mut Transaction<'static, Any>,
     viewer: &Viewer,
