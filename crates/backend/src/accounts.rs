@@ -5,6 +5,7 @@ use crate::error::{Error, Result, Unique};
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
 use domain::account::Role;
+use domain::audit::Action;
 use domain::{Email, FieldErrors};
 use std::fmt;
 
@@ -217,8 +218,8 @@ async fn create_verified(
         &mut tx,
         &Actor::Operator,
         match role {
-            Role::Admin => "account.admin_created",
-            Role::Member => "account.member_created",
+            Role::Admin => Action::AccountAdminCreated,
+            Role::Member => Action::AccountMemberCreated,
         },
         Some(&format!("user:{id}")),
         &serde_json::json!({ "email": email.as_str(), "organisation_id": organisation }),

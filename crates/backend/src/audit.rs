@@ -14,9 +14,10 @@
 use crate::clock;
 use crate::db::Db;
 use crate::error::Result;
+use domain::audit::Action;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AssertSqlSafe, Transaction};
 
 /// Who did something.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,24 +50,30 @@ impl Actor {
     }
 }
 
-/// Appends one event. `detail` is stored as JSON; it must never carry a
-/// password, token or code (P12).
+/// Appends one event, naming the acting person's organisation as it is
+/// now. `detail` is stored as JSON; it must never carry a password, token
+/// or code (P12).
 pub async fn record(
     tx: &mut Transaction<'static, Any>,
     actor: &Actor,
-    action: &str,
+    action: Action,
     subject: Option<&str>,
     detail: &impl Serialize,
 ) -> Result<()> {
     let detail = serde_json::to_string(detail).unwrap_or_else(|_| "{}".to_owned());
+    let user = match actor {
+        Actor::User { id } => Some(*id),
+        _ => None,
+    };
     sqlx::query(
-        "insert into audit_events (actor, action, subject, detail, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $5)",
+        "insert into audit_events (actor, action, subject, detail, organisation_id, created_at, updated_at) \
+         values ($1, $2, $3, $4, (select organisation_id from users where id = $5), $6, $6)",
     )
     .bind(actor.label())
-    .bind(action)
+    .bind(action.code())
     .bind(subject)
     .bind(detail)
+    .bind(user)
     .bind(clock::now())
     .execute(&mut **tx)
     .await?;
@@ -99,21 +106,49 @@ async fn set_head_hash(tx: &mut Transaction<'static, Any>, hash: &str) -> Result
     Ok(())
 }
 
-/// SHA-256 over an event's place, time, actor, action, subject, detail and
-/// the previous event's hash, as a JSON array (so no field can run into
-/// the next), in hex.
-fn chain_hash(
-    seq: i64,
+/// What an event's hash covers, besides its place and the hash before it.
+#[derive(Debug, sqlx::FromRow)]
+struct Content {
     created_at: i64,
-    actor: &str,
-    action: &str,
-    subject: Option<&str>,
-    detail: &str,
-    prev_hash: &str,
-) -> String {
-    let canonical =
-        serde_json::json!([seq, created_at, actor, action, subject, detail, prev_hash]).to_string();
-    hex::encode(Sha256::digest(canonical.as_bytes()))
+    actor: String,
+    action: String,
+    subject: Option<String>,
+    detail: String,
+    organisation_id: Option<i64>,
+}
+
+/// The columns [`Content`] reads.
+const CONTENT_COLUMNS: &str = "created_at, actor, action, subject, detail, organisation_id";
+
+impl Content {
+    /// SHA-256 over the event's place, content and the previous event's
+    /// hash, as a JSON array (so no field can run into the next), in hex.
+    /// The organisation joins the array only when there is one, so events
+    /// written before it was recorded keep their hashes; adding or
+    /// removing it still changes the hash.
+    fn hash(&self, seq: i64, prev_hash: &str) -> String {
+        let mut canonical = serde_json::json!([
+            seq,
+            self.created_at,
+            self.actor,
+            self.action,
+            self.subject,
+            self.detail,
+            prev_hash
+        ]);
+        if let (Some(organisation), Some(fields)) = (self.organisation_id, canonical.as_array_mut())
+        {
+            fields.push(organisation.into());
+        }
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Unsealed {
+    id: i64,
+    #[sqlx(flatten)]
+    content: Content,
 }
 
 /// Gives every committed event without a place its place in the chain,
@@ -126,28 +161,19 @@ pub async fn seal_backlog(db: &Db) -> Result<usize> {
         .bind(clock::now())
         .execute(&mut *tx)
         .await?;
-    let rows: Vec<(i64, String, String, Option<String>, String, i64)> = sqlx::query_as(
-        "select id, actor, action, subject, detail, created_at from audit_events \
-         where seq is null order by id",
-    )
+    let rows: Vec<Unsealed> = sqlx::query_as(AssertSqlSafe(format!(
+        "select id, {CONTENT_COLUMNS} from audit_events where seq is null order by id"
+    )))
     .fetch_all(&mut *tx)
     .await?;
-    for (id, actor, action, subject, detail, created_at) in &rows {
+    for row in &rows {
         let (seq, prev_hash) = take_place(&mut tx, clock::now()).await?;
-        let hash = chain_hash(
-            seq,
-            *created_at,
-            actor,
-            action,
-            subject.as_deref(),
-            detail,
-            &prev_hash,
-        );
+        let hash = row.content.hash(seq, &prev_hash);
         sqlx::query("update audit_events set seq = $1, prev_hash = $2, hash = $3 where id = $4")
             .bind(seq)
             .bind(&prev_hash)
             .bind(&hash)
-            .bind(id)
+            .bind(row.id)
             .execute(&mut *tx)
             .await?;
         set_head_hash(&mut tx, &hash).await?;
@@ -198,19 +224,16 @@ pub struct Verification {
     pub first_break: Option<Break>,
 }
 
-/// An event as the chain check reads it: id, place, time, actor, action,
-/// subject, detail, previous hash, own hash.
-type ChainRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-);
+/// A sealed event as the chain check reads it.
+#[derive(sqlx::FromRow)]
+struct ChainRow {
+    id: i64,
+    seq: i64,
+    prev_hash: String,
+    hash: String,
+    #[sqlx(flatten)]
+    content: Content,
+}
 
 /// Events read per query while verifying, so memory stays flat.
 const VERIFY_BATCH: i64 = 1_000;
@@ -223,10 +246,10 @@ pub async fn verify(db: &Db) -> Result<Verification> {
     let mut prev_hash = GENESIS.to_owned();
     let mut checked = 0_i64;
     loop {
-        let rows: Vec<ChainRow> = sqlx::query_as(
-            "select id, seq, created_at, actor, action, subject, detail, prev_hash, hash \
-                 from audit_events where seq > $1 order by seq limit $2",
-        )
+        let rows: Vec<ChainRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "select id, seq, prev_hash, hash, {CONTENT_COLUMNS} \
+             from audit_events where seq > $1 order by seq limit $2"
+        )))
         .bind(prev_seq)
         .bind(VERIFY_BATCH)
         .fetch_all(db.pool())
@@ -234,7 +257,14 @@ pub async fn verify(db: &Db) -> Result<Verification> {
         if rows.is_empty() {
             break;
         }
-        for (id, seq, created_at, actor, action, subject, detail, row_prev, hash) in rows {
+        for ChainRow {
+            id,
+            seq,
+            prev_hash: row_prev,
+            hash,
+            content,
+        } in rows
+        {
             let fault = if seq != prev_seq + 1 {
                 Some(Break::Missing {
                     seq: prev_seq + 1,
@@ -242,17 +272,7 @@ pub async fn verify(db: &Db) -> Result<Verification> {
                 })
             } else if row_prev != prev_hash {
                 Some(Break::Misplaced { id, seq })
-            } else if hash
-                != chain_hash(
-                    seq,
-                    created_at,
-                    &actor,
-                    &action,
-                    subject.as_deref(),
-                    &detail,
-                    &row_prev,
-                )
-            {
+            } else if hash != content.hash(seq, &row_prev) {
                 Some(Break::Altered { id, seq })
             } else {
                 None
@@ -304,3 +324,6 @@ pub async fn recent(db: &Db, limit: i64) -> Result<Vec<AuditEvent>> {
     .fetch_all(db.pool())
     .await?)
 }
+
+/// The administrators' viewer: filters, pages, CSV export, chain check.
+pub mod trail;

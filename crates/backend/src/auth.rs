@@ -21,6 +21,7 @@ use domain::account::{
     CODE_REFUSED, DOMAIN_REFUSED, Registration, RegistrationInput, Role, account_throttle,
     token_lifetime,
 };
+use domain::audit::Action;
 use domain::organisation::OrgStatus;
 use domain::site::SiteInfo;
 use domain::{Email, FieldErrors};
@@ -95,7 +96,7 @@ pub async fn register(
         audit::record(
             &mut tx,
             &actor,
-            "account.registration_repeated",
+            Action::AccountRegistrationRepeated,
             Some(&format!("user:{id}")),
             &serde_json::json!({}),
         )
@@ -133,7 +134,7 @@ pub async fn register(
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            (id, "account.registration_replaced")
+            (id, Action::AccountRegistrationReplaced)
         }
         None => {
             let (id,): (i64,) = sqlx::query_as(
@@ -147,7 +148,7 @@ pub async fn register(
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            (id, "account.registered")
+            (id, Action::AccountRegistered)
         }
     };
     audit::record(
@@ -173,7 +174,7 @@ async fn refuse_registration(
     audit::record(
         &mut tx,
         actor,
-        "account.registration_refused",
+        Action::AccountRegistrationRefused,
         None,
         &serde_json::json!({ "reason": format!("{refusal:?}") }),
     )
@@ -334,7 +335,7 @@ pub async fn verify_email(db: &Db, client: &str, token: &str, password: &str) ->
     audit::record(
         &mut tx,
         &Actor::User { id: user },
-        "account.verified",
+        Action::AccountVerified,
         Some(&format!("user:{user}")),
         &serde_json::json!({}),
     )
@@ -476,7 +477,7 @@ pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Resu
             audit::record(
                 &mut tx,
                 &actor,
-                "account.sign_in_throttled",
+                Action::AccountSignInThrottled,
                 None,
                 &serde_json::json!({ "wait_secs": wait }),
             )
@@ -533,8 +534,8 @@ pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Resu
             failures::clear(&mut tx, &scopes[0].key).await?;
             remember_client(&mut tx, &email, client).await?;
             let action = match stage {
-                Stage::SignedIn => "account.signed_in",
-                Stage::SecondFactor => "account.password_accepted",
+                Stage::SignedIn => Action::AccountSignedIn,
+                Stage::SecondFactor => Action::AccountPasswordAccepted,
             };
             audit::record(
                 &mut tx,
@@ -557,7 +558,7 @@ pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Resu
             audit::record(
                 &mut tx,
                 &actor,
-                "account.sign_in_failed",
+                Action::AccountSignInFailed,
                 user.map(|u| format!("user:{}", u.id)).as_deref(),
                 &serde_json::json!({ "reason": reason.unwrap_or("unknown") }),
             )
@@ -578,7 +579,7 @@ pub async fn sign_out(db: &Db, session: &sessions::Session) -> Result<()> {
         &Actor::User {
             id: session.viewer.id,
         },
-        "account.signed_out",
+        Action::AccountSignedOut,
         Some(&format!("user:{}", session.viewer.id)),
         &serde_json::json!({}),
     )
@@ -630,7 +631,7 @@ pub async fn request_reset(db: &Db, site: &SiteInfo, client: &str, email: &str) 
             &Actor::Public {
                 client: client.to_owned(),
             },
-            "account.reset_requested",
+            Action::AccountResetRequested,
             Some(&format!("user:{id}")),
             &serde_json::json!({}),
         )
@@ -716,7 +717,7 @@ async fn reset(db: &Db, token: &str, new_password: &str) -> Result<()> {
     audit::record(
         &mut tx,
         &Actor::User { id: user },
-        "account.reset_completed",
+        Action::AccountResetCompleted,
         Some(&format!("user:{user}")),
         &serde_json::json!({}),
     )
@@ -777,7 +778,7 @@ pub(crate) async fn own_password_ok(
             &Actor::User {
                 id: session.viewer.id,
             },
-            "account.password_check_failed",
+            Action::AccountPasswordCheckFailed,
             Some(&format!("user:{}", session.viewer.id)),
             &serde_json::json!({}),
         )
@@ -852,7 +853,7 @@ pub async fn change_password(
     audit::record(
         &mut tx,
         &Actor::User { id: viewer.id },
-        "account.password_changed",
+        Action::AccountPasswordChanged,
         Some(&format!("user:{}", viewer.id)),
         &serde_json::json!({}),
     )
@@ -967,7 +968,7 @@ pub async fn request_email_change(
     audit::record(
         &mut tx,
         &Actor::User { id: viewer.id },
-        "account.email_change_requested",
+        Action::AccountEmailChangeRequested,
         Some(&format!("user:{}", viewer.id)),
         &serde_json::json!({ "address_taken": taken.is_some() }),
     )
@@ -1025,7 +1026,7 @@ pub async fn confirm_email_change(db: &Db, site: &SiteInfo, token: &str) -> Resu
     audit::record(
         &mut tx,
         &Actor::User { id: user },
-        "account.email_changed",
+        Action::AccountEmailChanged,
         Some(&format!("user:{user}")),
         &serde_json::json!({}),
     )
@@ -1051,7 +1052,7 @@ pub async fn sweep(db: &Db) -> Result<u64> {
         audit::record(
             &mut tx,
             &Actor::System,
-            "retention.unverified_deleted",
+            Action::RetentionUnverifiedDeleted,
             None,
             &serde_json::json!({ "count": removed }),
         )

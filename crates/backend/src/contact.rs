@@ -3,6 +3,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::throttle::{self, Limit};
 use domain::Email;
+use domain::audit::Action;
 use domain::enquiry::EnquiryInput;
 use domain::site::SiteInfo;
 
@@ -34,7 +35,7 @@ pub async fn submit_enquiry(
         &Actor::Public {
             client: client.to_owned(),
         },
-        "enquiry.received",
+        Action::EnquiryReceived,
         Some(&format!("message:{id}")),
         &serde_json::json!({ "organisation": enquiry.organisation }),
     )

@@ -3,6 +3,7 @@ use crate::error::{Error, Result, Unique};
 use crate::library::{admin_only, require_admin};
 use crate::{audit, clock, library, markdown};
 use domain::account::Viewer;
+use domain::audit::Action;
 use domain::content::{
     Page, Service, ServiceDetail, ServiceForm, ServiceRow, ServiceSummary, is_slug,
 };
@@ -126,7 +127,7 @@ pub async fn create_service(db: &Db, viewer: &Viewer, service: &Service) -> Resu
     audit::record(
         &mut tx,
         &actor,
-        "service.created",
+        Action::ServiceCreated,
         Some(&format!("service:{id}")),
         service,
     )
@@ -171,7 +172,7 @@ pub async fn update_service(db: &Db, viewer: &Viewer, id: i64, service: &Service
     audit::record(
         &mut tx,
         &actor,
-        "service.updated",
+        Action::ServiceUpdated,
         Some(&format!("service:{id}")),
         &serde_json::json!({ "before": before, "after": service }),
     )
@@ -291,7 +292,7 @@ pub async fn seed_demo_content(db: &Db) -> Result<bool> {
     audit::record(
         &mut tx,
         &audit::Actor::System,
-        "content.seeded",
+        Action::ContentSeeded,
         None,
         &serde_json::json!({
             "services": seed::SERVICES.len(),

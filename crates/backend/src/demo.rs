@@ -14,6 +14,7 @@ use crate::library::files::{Upload, upload};
 use crate::{documents, orgs};
 use domain::Email;
 use domain::account::{Role, Viewer};
+use domain::audit::Action;
 use domain::library::{DAY, ResourceKind};
 use domain::organisation::OrganisationForm;
 
@@ -236,7 +237,7 @@ pub async fn seed_library(db: &Db, storage: &Storage) -> Result<usize> {
     audit::record(
         &mut tx,
         &Actor::System,
-        "library.demo_seeded",
+        Action::LibraryDemoSeeded,
         None,
         &serde_json::json!({ "resources": added, "files": attachments.len() }),
     )

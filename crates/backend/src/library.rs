@@ -15,11 +15,11 @@ use crate::error::{Error, Result};
 use crate::markdown;
 use domain::FieldErrors;
 use domain::account::Viewer;
+use domain::audit::Action;
 use domain::library::{
-    DAY, KindCount, LibraryPage, LibraryQuery, LibrarySort, PER_PAGE, REVIEW_DUE_DAYS, Resource,
-    ResourceDetail, ResourceFormOptions, ResourceKind, ResourceOwner, ResourceStatus,
-    ResourceSummary, ReviewBadge, ReviewItem, ServiceRef, normalise_search, page_count,
-    snippet_parts,
+    DAY, KindCount, LibraryPage, LibraryQuery, LibrarySort, MAX_RANKED, PER_PAGE, REVIEW_DUE_DAYS,
+    Resource, ResourceDetail, ResourceFormOptions, ResourceKind, ResourceOwner, ResourceStatus,
+    ResourceSummary, ReviewBadge, ReviewItem, ServiceRef, normalise_search, snippet_parts,
 };
 use scope::{Scope, Sql};
 use search::Matcher;
@@ -127,12 +127,7 @@ fn filters(sql: &mut Sql, query: &LibraryQuery) {
 }
 
 fn empty_page(query: &LibraryQuery) -> LibraryPage {
-    LibraryPage {
-        rows: Vec::new(),
-        total: 0,
-        page: query.page(),
-        pages: 1,
-    }
+    LibraryPage::new(Vec::new(), 0, query.page())
 }
 
 /// A page of the library as `viewer` may see it, filtered by service and
@@ -153,15 +148,13 @@ pub async fn list(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Libr
         .push(" offset ")
         .bind(query.offset());
     let rows: Vec<SummaryRow> = sql.query_as().fetch_all(db.pool()).await?;
-    Ok(LibraryPage {
-        rows: rows
-            .into_iter()
+    Ok(LibraryPage::new(
+        rows.into_iter()
             .map(SummaryRow::into_summary)
             .collect::<Result<_>>()?,
         total,
-        page: query.page(),
-        pages: page_count(total),
-    })
+        query.page(),
+    ))
 }
 
 async fn browse_count(db: &Db, scope: &Scope, query: &LibraryQuery) -> Result<i64> {
@@ -179,10 +172,14 @@ async fn search_count(
     query: &LibraryQuery,
 ) -> Result<i64> {
     let mut sql = Sql::new();
-    matcher.prelude(&mut sql, false);
-    scope.select(&mut sql, "count(*)", matcher.from(), false);
+    matcher.prelude(&mut sql);
+    sql.push("matches as (");
+    scope.select(&mut sql, "r.id", matcher.from(), false);
     filters(&mut sql, query);
     matcher.condition(&mut sql);
+    sql.push(" limit ")
+        .bind(MAX_RANKED + 1)
+        .push(") select count(*) from matches");
     let (total,): (i64,) = sql.query_as().fetch_one(db.pool()).await?;
     Ok(total)
 }
@@ -221,17 +218,26 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
         return Ok(empty_page(query));
     };
     let scope = Scope::of(db.pool(), viewer.id).await?;
-    let total = search_count(db, &scope, &matcher, query).await?;
-    if total == 0 {
+    let found = search_count(db, &scope, &matcher, query).await?;
+    if found == 0 {
         return Ok(empty_page(query));
     }
-    // The ranked ids of one page, under the viewer's scope…
+    let total = found.min(MAX_RANKED);
+    // The newest matches under the viewer's scope, with their scores…
     let mut sql = Sql::new();
-    matcher.prelude(&mut sql, true);
+    matcher.prelude(&mut sql);
+    sql.push("matches as (");
     scope.select(&mut sql, matcher.ranked_columns(), matcher.from(), false);
     filters(&mut sql, query);
     matcher.condition(&mut sql);
-    sql.push(" order by rank, r.updated_at desc, r.id limit ")
+    sql.push(matcher.newest_first())
+        .push(" limit ")
+        .bind(MAX_RANKED)
+        // …the best of them on this page…
+        .push(
+            "), hits as (select id, rank, updated_at from matches \
+               order by rank, updated_at desc, id limit ",
+        )
         .bind(PER_PAGE)
         .push(" offset ")
         .bind(query.offset())
@@ -248,22 +254,21 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
     matcher.snippet_condition(&mut sql);
     sql.push(" order by hits.rank, r.updated_at desc, r.id");
     let rows: Vec<HitRow> = sql.query_as().fetch_all(db.pool()).await?;
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let mut summary = row.summary.into_summary()?;
+            summary.snippet = snippet_parts(
+                row.snippet.as_deref().unwrap_or_default(),
+                search::MATCH_START,
+                search::MATCH_END,
+            );
+            Ok(summary)
+        })
+        .collect::<Result<_>>()?;
     Ok(LibraryPage {
-        rows: rows
-            .into_iter()
-            .map(|row| {
-                let mut summary = row.summary.into_summary()?;
-                summary.snippet = snippet_parts(
-                    row.snippet.as_deref().unwrap_or_default(),
-                    search::MATCH_START,
-                    search::MATCH_END,
-                );
-                Ok(summary)
-            })
-            .collect::<Result<_>>()?,
-        total,
-        page: query.page(),
-        pages: page_count(total),
+        more: found > MAX_RANKED,
+        ..LibraryPage::new(rows, total, query.page())
     })
 }
 
@@ -306,7 +311,7 @@ pub async fn detail(db: &Db, viewer: &Viewer, id: i64) -> Result<ResourceDetail>
     audit::record(
         &mut tx,
         &Actor::User { id: viewer.id },
-        "resource.viewed",
+        Action::ResourceViewed,
         Some(&format!("resource:{id}")),
         &serde_json::json!({}),
     )
@@ -428,7 +433,7 @@ pub async fn create(db: &Db, viewer: &Viewer, resource: &Resource) -> Result<i64
     audit::record(
         &mut tx,
         &actor,
-        "resource.created",
+        Action::ResourceCreated,
         Some(&format!("resource:{id}")),
         &Snapshot::of(resource),
     )
@@ -469,7 +474,7 @@ pub async fn update(db: &Db, viewer: &Viewer, id: i64, resource: &Resource) -> R
     audit::record(
         &mut tx,
         &actor,
-        "resource.updated",
+        Action::ResourceUpdated,
         Some(&format!("resource:{id}")),
         &serde_json::json!({ "before_title": before_title, "after": Snapshot::of(resource) }),
     )
@@ -504,7 +509,7 @@ pub async fn set_status(db: &Db, viewer: &Viewer, id: i64, status: ResourceStatu
     audit::record(
         &mut tx,
         &actor,
-        "resource.status_changed",
+        Action::ResourceStatusChanged,
         Some(&format!("resource:{id}")),
         &serde_json::json!({ "before": before.as_str(), "after": status.as_str() }),
     )
@@ -531,7 +536,7 @@ pub async fn set_file_text(db: &Db, id: i64, text: Option<&str>) -> Result<()> {
     audit::record(
         &mut tx,
         &Actor::System,
-        "resource.text_extracted",
+        Action::ResourceTextExtracted,
         Some(&format!("resource:{id}")),
         &serde_json::json!({ "chars": text.map(|t| t.chars().count()) }),
     )
@@ -595,15 +600,13 @@ pub async fn bookmarks(db: &Db, viewer: &Viewer, page: i64) -> Result<LibraryPag
         .push(" offset ")
         .bind(query.offset());
     let rows: Vec<SummaryRow> = sql.query_as().fetch_all(db.pool()).await?;
-    Ok(LibraryPage {
-        rows: rows
-            .into_iter()
+    Ok(LibraryPage::new(
+        rows.into_iter()
             .map(SummaryRow::into_summary)
             .collect::<Result<_>>()?,
         total,
-        page: query.page(),
-        pages: page_count(total),
-    })
+        query.page(),
+    ))
 }
 
 /// The newest of what `viewer` may see: resources updated at or after

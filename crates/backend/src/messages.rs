@@ -16,6 +16,7 @@ use crate::sql::Sql;
 use crate::{clock, mail};
 use domain::Email;
 use domain::account::Viewer;
+use domain::audit::Action;
 use domain::messages::{
     Entry, EntryKind, InboxOptions, InboxQuery, MessageDetail, MessagePage, MessageState,
     MessageSummary, NewMessage, PAGE_SIZE, Sender, inbox_message_path, my_message_path,
@@ -191,7 +192,7 @@ pub async fn send(
     audit::record(
         &mut tx,
         &Actor::User { id: viewer.id },
-        "message.sent",
+        Action::MessageSent,
         Some(&format!("message:{id}")),
         &serde_json::json!({ "service_id": message.service_id }),
     )
@@ -409,7 +410,7 @@ pub async fn assign(db: &Db, viewer: &Viewer, id: i64, assignee: Option<i64>) ->
     audit::record(
         &mut tx,
         &Actor::User { id: admin },
-        "message.assigned",
+        Action::MessageAssigned,
         Some(&format!("message:{id}")),
         &serde_json::json!({ "assignee_id": assignee }),
     )
@@ -475,8 +476,8 @@ pub async fn add_entry(
         &mut tx,
         &Actor::User { id: admin },
         match kind {
-            EntryKind::Reply => "message.replied",
-            EntryKind::Note => "message.noted",
+            EntryKind::Reply => Action::MessageReplied,
+            EntryKind::Note => Action::MessageNoted,
         },
         Some(&format!("message:{id}")),
         &serde_json::json!({}),
@@ -494,7 +495,7 @@ pub async fn set_state(db: &Db, viewer: &Viewer, id: i64, state: MessageState) -
     audit::record(
         &mut tx,
         &Actor::User { id: admin },
-        "message.state_changed",
+        Action::MessageStateChanged,
         Some(&format!("message:{id}")),
         &serde_json::json!({ "before": before.as_str(), "after": state.as_str() }),
     )

@@ -18,6 +18,7 @@ use crate::sessions::{self, Session, SessionToken, Stage};
 use crate::tokens;
 use domain::Email;
 use domain::account::second_factor_throttle;
+use domain::audit::Action;
 use domain::authcode::ALPHABET;
 use domain::site::SiteInfo;
 use sqlx::{Any, Transaction};
@@ -186,7 +187,7 @@ pub async fn enrol(
     audit::record(
         &mut tx,
         &Actor::User { id: user },
-        "account.mfa_enrolled",
+        Action::AccountSecondFactorEnrolled,
         Some(&format!("user:{user}")),
         &serde_json::json!({}),
     )
@@ -250,7 +251,7 @@ pub async fn complete_sign_in(
             audit::record(
                 &mut tx,
                 &Actor::User { id: user },
-                "account.second_factor_throttled",
+                Action::AccountSecondFactorThrottled,
                 Some(&format!("user:{user}")),
                 &serde_json::json!({ "wait_secs": wait, "client": client }),
             )
@@ -292,7 +293,7 @@ pub async fn complete_sign_in(
             .await?
             .rows_affected();
             if fresh == 1 {
-                used = Some("account.mfa_used");
+                used = Some(Action::AccountSecondFactorUsed);
             }
         }
     }
@@ -308,7 +309,7 @@ pub async fn complete_sign_in(
         .await?
         .rows_affected();
         if spent > 0 {
-            used = Some("account.recovery_code_used");
+            used = Some(Action::AccountRecoveryCodeUsed);
         }
     }
     let outcome = match used {
@@ -331,7 +332,7 @@ pub async fn complete_sign_in(
             audit::record(
                 &mut tx,
                 &Actor::User { id: user },
-                "account.signed_in",
+                Action::AccountSignedIn,
                 Some(&format!("user:{user}")),
                 &serde_json::json!({ "client": client }),
             )
@@ -343,7 +344,7 @@ pub async fn complete_sign_in(
             audit::record(
                 &mut tx,
                 &Actor::User { id: user },
-                "account.sign_in_failed",
+                Action::AccountSignInFailed,
                 Some(&format!("user:{user}")),
                 &serde_json::json!({ "reason": "second_factor", "client": client }),
             )
@@ -353,7 +354,7 @@ pub async fn complete_sign_in(
                 audit::record(
                     &mut tx,
                     &Actor::User { id: user },
-                    "account.second_factor_sign_in_ended",
+                    Action::AccountSecondFactorSignInEnded,
                     Some(&format!("user:{user}")),
                     &serde_json::json!({ "failures": reservation.count(&scope.key) }),
                 )
@@ -461,7 +462,7 @@ pub async fn remove(db: &Db, site: &SiteInfo, actor: &Actor, email: &Email) -> R
     audit::record(
         &mut tx,
         actor,
-        "account.mfa_removed",
+        Action::AccountSecondFactorRemoved,
         Some(&format!("user:{user}")),
         &serde_json::json!({}),
     )

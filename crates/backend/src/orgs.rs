@@ -9,6 +9,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result, Unique};
 use crate::keys::CodeKey;
+use domain::audit::Action;
 use domain::authcode::{AuthCode, RANDOM_BYTES};
 use domain::library::long_date as date;
 use domain::organisation::{OrgStatus, Organisation};
@@ -57,7 +58,7 @@ pub async fn create(
     audit::record(
         &mut tx,
         actor,
-        "organisation.created",
+        Action::OrganisationCreated,
         Some(&format!("organisation:{id}")),
         &Snapshot::of(org, OrgStatus::Active),
     )
@@ -65,7 +66,7 @@ pub async fn create(
     audit::record(
         &mut tx,
         actor,
-        "code.issued",
+        Action::CodeIssued,
         Some(&format!("organisation:{id}")),
         &serde_json::json!({}),
     )
@@ -111,7 +112,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, org: &Organisation) -> Resu
     audit::record(
         &mut tx,
         actor,
-        "organisation.updated",
+        Action::OrganisationUpdated,
         Some(&format!("organisation:{id}")),
         &serde_json::json!({ "before": before, "after": after }),
     )
@@ -266,7 +267,7 @@ pub async fn change_status(
     audit::record(
         &mut tx,
         actor,
-        "organisation.status_changed",
+        Action::OrganisationStatusChanged,
         Some(&format!("organisation:{id}")),
         &serde_json::json!({ "before": before.status.as_str(), "after": status.as_str(), "reason": reason }),
     )
@@ -321,7 +322,7 @@ pub async fn rotate_code(db: &Db, key: &CodeKey, actor: &Actor, org: i64) -> Res
     audit::record(
         &mut tx,
         actor,
-        "code.rotated",
+        Action::CodeRotated,
         Some(&format!("organisation:{org}")),
         &serde_json::json!({}),
     )
@@ -343,7 +344,7 @@ pub async fn revoke_code(db: &Db, actor: &Actor, org: i64) -> Result<()> {
     audit::record(
         &mut tx,
         actor,
-        "code.revoked",
+        Action::CodeRevoked,
         Some(&format!("organisation:{org}")),
         &serde_json::json!({ "had_live_code": done.rows_affected() > 0 }),
     )
@@ -377,7 +378,7 @@ pub async fn set_code_limits(
     audit::record(
         &mut tx,
         actor,
-        "code.limits_changed",
+        Action::CodeLimitsChanged,
         Some(&format!("organisation:{org}")),
         &serde_json::json!({ "expires_at": expires_at, "max_uses": max_uses }),
     )
@@ -539,7 +540,7 @@ pub async fn mark_domain_shared(db: &Db, actor: &Actor, domain: &str) -> Result<
     audit::record(
         &mut tx,
         actor,
-        "domain.marked_shared",
+        Action::DomainMarkedShared,
         Some(&format!("domain:{domain}")),
         &serde_json::json!({}),
     )
@@ -785,7 +786,7 @@ pub async fn set_services(db: &Db, actor: &Actor, id: i64, services: &[i64]) -> 
     audit::record(
         &mut tx,
         actor,
-        "organisation.services_changed",
+        Action::OrganisationServicesChanged,
         Some(&format!("organisation:{id}")),
         &serde_json::json!({ "services": kept }),
     )

@@ -1,15 +1,24 @@
 //! The audit trail is a hash chain (P5), on SQLite and PostgreSQL: an
 //! untouched chain verifies; altering, deleting or reordering an event is
 //! named by `verify`; writers and sealers on several pools at once (as
-//! several instances would) still form one chain.
+//! several instances would) still form one chain. The viewer filters and
+//! pages the trail for administrators only, and its CSV export streams a
+//! long trail in bounded pieces and is itself recorded.
 
-use backend::audit::{self, Actor, Break};
-use backend::{Db, stories};
+use backend::audit::{self, Actor, Break, trail};
+use backend::testing::fixtures;
+use backend::{Db, Error, stories};
+use domain::account::{Role, Viewer};
+use domain::audit::{Action, AuditQuery};
+use domain::organisation::OrgStatus;
+use futures::TryStreamExt;
 
 stories!(
     an_untouched_chain_verifies,
     altering_deleting_or_reordering_an_event_is_named,
     events_written_before_the_chain_are_sealed_into_it,
+    the_viewer_filters_and_pages_the_trail_for_administrators_only,
+    an_export_of_a_hundred_thousand_events_streams_in_bounded_pieces,
 );
 
 async fn write(db: &Db, n: usize) {
@@ -18,7 +27,7 @@ async fn write(db: &Db, n: usize) {
         audit::record(
             &mut tx,
             &Actor::System,
-            "test.event",
+            Action::ContentSeeded,
             Some(&format!("thing:{i}")),
             &serde_json::json!({ "n": i }),
         )
@@ -89,6 +98,28 @@ async fn altering_deleting_or_reordering_an_event_is_named(db: Db) {
     run(
         &db,
         "update audit_events set detail = '{\"n\":2}' where id = $1",
+        third,
+    )
+    .await;
+    assert_eq!(first_break(&db).await, None, "restored");
+
+    // Altered: an organisation given to an event that had none.
+    run(
+        &db,
+        "update audit_events set organisation_id = 1 where id = $1",
+        third,
+    )
+    .await;
+    assert_eq!(
+        first_break(&db).await,
+        Some(Break::Altered {
+            id: third,
+            seq: seq3
+        })
+    );
+    run(
+        &db,
+        "update audit_events set organisation_id = null where id = $1",
         third,
     )
     .await;
@@ -209,4 +240,190 @@ async fn two_instances_write_one_chain_on_sqlite() {
     let test = backend::testing::sqlite().await;
     two_instances_write_one_chain(&test).await;
     test.finish().await;
+}
+
+/// Records `action` by `actor` on `target`.
+async fn event_by(db: &Db, actor: &Actor, action: Action, target: &str) {
+    let mut tx = db.begin_write().await.expect("tx");
+    audit::record(&mut tx, actor, action, Some(target), &serde_json::json!({}))
+        .await
+        .expect("recorded");
+    tx.commit().await.expect("commit");
+}
+
+async fn the_viewer_filters_and_pages_the_trail_for_administrators_only(db: Db) {
+    let admin = fixtures::user(&db, "ada@csu.example", Role::Admin, None).await;
+    let organisation =
+        fixtures::organisation(&db, "Riverside </title><script>&", OrgStatus::Active, &[]).await;
+    let member = fixtures::user(
+        &db,
+        "sam@riverside.example",
+        Role::Member,
+        Some(organisation),
+    )
+    .await;
+    let as_member = Actor::User { id: member.id };
+    for n in 0..60 {
+        event_by(
+            &db,
+            &as_member,
+            Action::ResourceViewed,
+            &format!("resource:{n}"),
+        )
+        .await;
+    }
+    event_by(&db, &Actor::System, Action::ContentSeeded, "site").await;
+    event_by(
+        &db,
+        &Actor::User { id: admin.id },
+        Action::ServiceUpdated,
+        "service:1",
+    )
+    .await;
+
+    let page = |query: AuditQuery| {
+        let (db, admin) = (db.clone(), admin.clone());
+        async move { trail::page(&db, &admin, &query).await.expect("page") }
+    };
+    let all = page(AuditQuery::default()).await;
+    assert_eq!((all.total, all.pages, all.rows.len()), (62, 2, 50));
+    let newest = &all.rows[0];
+    assert_eq!(newest.action, Action::ServiceUpdated, "newest first");
+    assert_eq!(newest.actor_name.as_deref(), Some("Person ada@csu.example"));
+    assert_eq!(newest.actor_email.as_deref(), Some("ada@csu.example"));
+    let second = page(AuditQuery {
+        page: 2,
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(second.rows.len(), 12);
+    assert_eq!(
+        second.rows.last().map(|r| r.target.as_deref()),
+        Some(Some("resource:0"))
+    );
+
+    // The member's events name their organisation; the system's none.
+    let theirs = page(AuditQuery {
+        actor: Some("SAM@riverside.example".into()),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(theirs.total, 60);
+    assert!(
+        theirs
+            .rows
+            .iter()
+            .all(|r| r.organisation.as_deref() == Some("Riverside </title><script>&"))
+    );
+    let by_organisation = page(AuditQuery {
+        organisation: Some(organisation),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(by_organisation.total, 60);
+    let system = page(AuditQuery {
+        actor: Some("system".into()),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(system.total, 1);
+    assert_eq!(system.rows[0].organisation, None);
+    let nobody = page(AuditQuery {
+        actor: Some("nobody@nowhere.example".into()),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(
+        nobody.total, 0,
+        "an address with no account matches nothing"
+    );
+
+    let one = page(AuditQuery {
+        action: Some(Action::ResourceViewed),
+        target: Some("resource:7".into()),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(one.total, 1);
+    let today = domain::library::iso_date(backend::clock::now());
+    let dated = |from: &str, to: &str| AuditQuery {
+        from: Some(from.into()),
+        to: Some(to.into()),
+        ..AuditQuery::default()
+    };
+    assert_eq!(page(dated(&today, &today)).await.total, 62);
+    assert_eq!(page(dated("2001-01-01", "2001-01-31")).await.total, 0);
+
+    // The organisations offered are those the trail names.
+    let offered = trail::organisations(&db, &admin)
+        .await
+        .expect("organisations");
+    assert_eq!(
+        offered,
+        vec![(organisation, "Riverside </title><script>&".to_owned())]
+    );
+
+    // A member gets nothing, as if there were nothing there, and nothing
+    // is recorded for them.
+    let before = audit::recent(&db, 1_000).await.expect("recent").len();
+    assert!(matches!(
+        trail::page(&db, &member, &AuditQuery::default()).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        trail::organisations(&db, &member).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        trail::chain(&db, &member).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        trail::export(&db, &member, &AuditQuery::default()).await,
+        Err(Error::NotFound)
+    ));
+    assert_eq!(
+        audit::recent(&db, 1_000).await.expect("recent").len(),
+        before
+    );
+
+    // The chain check reports every sealed event.
+    let report = trail::chain(&db, &admin).await.expect("chain");
+    assert_eq!((report.checked, report.first_break), (62, None));
+}
+
+/// Writes `n` events in one statement.
+async fn many_events(db: &Db, n: i64) {
+    sqlx::query(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < $1) \
+         insert into audit_events (actor, action, subject, detail, created_at, updated_at) \
+         select 'system', 'content.seeded', 'thing:' || i, '{\"n\":1}', i, i from n",
+    )
+    .bind(n)
+    .execute(db.pool())
+    .await
+    .expect("events");
+}
+
+async fn an_export_of_a_hundred_thousand_events_streams_in_bounded_pieces(db: Db) {
+    let admin: Viewer = fixtures::user(&db, "ada@csu.example", Role::Admin, None).await;
+    many_events(&db, 100_000).await;
+    let export = trail::export(&db, &admin, &AuditQuery::default())
+        .await
+        .expect("export");
+    // Recorded before the first byte, so it is in the export itself.
+    let exported = audit::recent(&db, 1).await.expect("recent");
+    assert_eq!(exported[0].action, Action::AuditExported.code());
+    assert_eq!(exported[0].actor, format!("user:{}", admin.id));
+
+    let (mut pieces, mut largest, mut lines) = (0_usize, 0_usize, 0_usize);
+    let mut stream = std::pin::pin!(export.into_stream());
+    while let Some(piece) = stream.try_next().await.expect("piece") {
+        pieces += 1;
+        largest = largest.max(piece.len());
+        lines += piece.iter().filter(|&&b| b == b'\n').count();
+    }
+    assert_eq!(lines, 1 + 100_001, "a header and every event");
+    assert!(pieces > 100, "{pieces} pieces: streamed, not built whole");
+    assert!(largest < 256 * 1024, "the largest piece is {largest} bytes");
 }

@@ -29,6 +29,7 @@ stories!(
     the_demo_library_fills_an_empty_library_once_for_the_demo_member,
     owners_are_reminded_a_month_before_a_review_and_on_the_day_once_each,
     administrators_add_and_change_services_and_their_pages_count_live,
+    a_word_in_most_of_the_library_ranks_the_newest_thousand,
 );
 
 // ---------------------------------------------------------------- fixtures
@@ -1219,4 +1220,68 @@ async fn administrators_add_and_change_services_and_their_pages_count_live(db: D
         .expect("rows");
     let row = rows.iter().find(|r| r.id == id).expect("listed");
     assert_eq!((row.resources, row.subscribers), (3, 0));
+}
+
+async fn a_word_in_most_of_the_library_ranks_the_newest_thousand(db: Db) {
+    let admin = user(&db, "ada@csu.example", Role::Admin, None).await;
+    let infection = service(&db, "infection").await;
+    let other = service(&db, "other").await;
+    let surgery = organisation(&db, "Riverside", OrgStatus::Active, &[infection]).await;
+    let member = user(&db, "sam@riverside.example", Role::Member, Some(surgery)).await;
+    // 1,010 resources the member sees and 500 they do not, all saying
+    // "hygiene"; the oldest visible one also says "zebra".
+    sqlx::query(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < 1510) \
+         insert into resources (service_id, kind, title, summary, body_md, tags, owner_id, status, \
+         published_at, created_at, updated_at) \
+         select case when i <= 1010 then $1 else $2 end, 'policy', 'Hygiene note ' || i, \
+         case when i = 1 then 'Hygiene and zebra' else 'Hygiene' end, 'Hand hygiene.', '', $3, \
+         'published', i, i, i from n",
+    )
+    .bind(infection)
+    .bind(other)
+    .bind(admin.id)
+    .execute(db.pool())
+    .await
+    .expect("resources");
+
+    let common = library::search(&db, &member, &searching("hygiene"))
+        .await
+        .expect("search");
+    assert!(common.more, "more matches than are ranked");
+    assert_eq!(
+        (common.total, common.pages, common.rows.len()),
+        (1_000, 50, 20)
+    );
+    let last = library::search(
+        &db,
+        &member,
+        &LibraryQuery {
+            page: 50,
+            ..searching("hygiene")
+        },
+    )
+    .await
+    .expect("last page");
+    assert_eq!(last.rows.len(), 20);
+    let seen: BTreeSet<i64> = ids(&common.rows).union(&ids(&last.rows)).copied().collect();
+    let (oldest_ranked,): (i64,) = sqlx::query_as(
+        "select min(id) from (select id from resources where service_id = $1 order by id desc limit 1000) newest",
+    )
+    .bind(infection)
+    .fetch_one(db.pool())
+    .await
+    .expect("oldest");
+    assert!(
+        seen.iter().all(|&id| id >= oldest_ranked),
+        "only the newest thousand are ranked"
+    );
+
+    // Another word finds an older one; a selective search is exact.
+    let narrowed = library::search(&db, &member, &searching("hygiene zebra"))
+        .await
+        .expect("search");
+    assert!(!narrowed.more);
+    assert_eq!(narrowed.total, 1);
+    assert_eq!(narrowed.rows[0].title, "Hygiene note 1");
 }

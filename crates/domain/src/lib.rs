@@ -53,3 +53,7 @@ mod lenient;
 
 /// Messages to the service team and the administrators' inbox.
 pub mod messages;
+
+/// The audit trail's actions, with their stored codes, and the viewer's
+/// filters and rows.
+pub mod audit;

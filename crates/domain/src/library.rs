@@ -528,9 +528,31 @@ pub struct ResourceOwner {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LibraryPage {
     pub rows: Vec<ResourceSummary>,
+    /// How many there are, or, for a search with more matches than are
+    /// ranked, how many were ranked.
     pub total: i64,
+    /// A search found more matches than it ranks: only the newest
+    /// [`MAX_RANKED`] were ranked, and a person should add words.
+    pub more: bool,
     pub page: i64,
     pub pages: i64,
+}
+
+/// Most matches a search ranks: the newest this many. A word in most of the
+/// library finds them; more words find older ones.
+pub const MAX_RANKED: i64 = 1_000;
+
+impl LibraryPage {
+    /// Page `page` of `total`, with `rows` on it.
+    pub fn new(rows: Vec<ResourceSummary>, total: i64, page: i64) -> Self {
+        Self {
+            rows,
+            total,
+            more: false,
+            page,
+            pages: page_count(total),
+        }
+    }
 }
 
 /// A resource on the administrators' reviews page.

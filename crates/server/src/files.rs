@@ -86,7 +86,7 @@ pub async fn download_version(
     }
 }
 
-fn not_found() -> Response {
+pub(crate) fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -96,7 +96,7 @@ fn not_found() -> Response {
 }
 
 /// The request's fully signed-in session, if any.
-fn signed_in(request: &Request) -> Option<Session> {
+pub(crate) fn signed_in(request: &Request) -> Option<Session> {
     request
         .extensions()
         .get::<CurrentSession>()
@@ -161,7 +161,7 @@ async fn download(
     response
 }
 
-fn internal() -> Response {
+pub(crate) fn internal() -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

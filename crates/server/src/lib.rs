@@ -22,6 +22,9 @@ pub mod forms;
 /// Resource files: downloads, and the larger body limit of the upload.
 pub mod files;
 
+/// The audit trail as a CSV download.
+pub mod exports;
+
 /// The session cookie, and who may see which pages.
 pub mod session;
 

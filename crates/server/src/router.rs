@@ -47,6 +47,10 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
             domain::library::VERSION_DOWNLOAD_ROUTE,
             get(crate::files::download_version),
         )
+        .route(
+            domain::audit::AUDIT_EXPORT_ROUTE,
+            get(crate::exports::audit_csv),
+        )
         .with_state(state.clone());
     let limits = crate::files::Limits {
         body_bytes: settings.max_body_bytes,

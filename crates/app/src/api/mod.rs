@@ -21,3 +21,6 @@ pub mod files;
 
 /// Messages to the team, and the administrators' inbox.
 pub mod messages;
+
+/// The audit trail, for administrators.
+pub mod audit;

@@ -550,3 +550,37 @@ pub fn Confirmation(
         </div>
     }
 }
+
+/// A list's filter in a GET form: a select named `id` whose first choice,
+/// `any`, sends nothing. `choices` are `(value, what a person reads)`.
+#[component]
+pub fn FilterSelect(
+    id: &'static str,
+    label: &'static str,
+    any: &'static str,
+    chosen: Option<String>,
+    choices: Vec<(String, String)>,
+) -> impl IntoView {
+    view! {
+        <div class="nhsuk-form-group">
+            <label class="nhsuk-label" for=id>{label}</label>
+            <select class="nhsuk-select" id=id name=id>
+                <option value="" selected=chosen.is_none()>{any}</option>
+                {choices
+                    .into_iter()
+                    .map(|(value, name)| {
+                        let selected = chosen.as_deref() == Some(value.as_str());
+                        view! { <option value=value selected=selected>{name}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// `(id, name)` rows as a [`FilterSelect`]'s choices.
+pub fn id_choices(rows: Vec<(i64, String)>) -> Vec<(String, String)> {
+    rows.into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect()
+}

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::files::{Extractor, PutError, Storage};
 use bytes::Bytes;
 use domain::account::Viewer;
+use domain::audit::Action;
 use domain::files::{
     FileType, ResourceFile, TextStatus, accepted_list, clean_file_name, human_size,
 };
@@ -170,7 +171,7 @@ async fn record(
     audit::record(
         &mut tx,
         &actor,
-        "resource.file_uploaded",
+        Action::ResourceFileUploaded,
         Some(&format!("resource:{resource_id}")),
         &serde_json::json!({
             "version": version,
@@ -284,7 +285,7 @@ pub async fn download(db: &Db, viewer: &Viewer, id: i64, version: Option<i64>) -
     audit::record(
         &mut tx,
         &Actor::User { id: viewer.id },
-        "resource.downloaded",
+        Action::ResourceDownloaded,
         Some(&format!("resource:{id}")),
         &serde_json::json!({ "version": row.version, "latest": version.is_none() }),
     )
@@ -364,7 +365,7 @@ async fn finish(db: &Db, claimed: &ClaimRow, text: Option<&str>) -> Result<()> {
     audit::record(
         &mut tx,
         &Actor::System,
-        "resource.text_extracted",
+        Action::ResourceTextExtracted,
         Some(&format!("resource:{}", claimed.resource_id)),
         &serde_json::json!({
             "version": claimed.version,

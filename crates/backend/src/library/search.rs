@@ -39,22 +39,27 @@ impl Matcher {
         }
     }
 
-    /// Appends what must come before the search's `select` (PostgreSQL
-    /// parses the query once, as `q`). With `hits`, opens the `hits` common
-    /// table expression that [`Matcher::snippet`] reads.
-    pub(super) fn prelude(&self, sql: &mut Sql, hits: bool) {
+    /// Opens the `with` list that a search's common table expressions
+    /// follow (PostgreSQL parses the query once there, as `q`).
+    pub(super) fn prelude(&self, sql: &mut Sql) {
         match self {
             Matcher::Fts5(_) => {
-                if hits {
-                    sql.push("with hits as (");
-                }
+                sql.push("with ");
             }
             Matcher::Websearch(q) => {
                 sql.push("with q as (select websearch_to_tsquery('english', ")
                     .bind(q.as_str())
-                    .push(") as query)");
-                sql.push(if hits { ", hits as (" } else { " " });
+                    .push(") as query), ");
             }
+        }
+    }
+
+    /// The order that puts the newest matches first, in the order the
+    /// engine can read them without sorting every match.
+    pub(super) fn newest_first(&self) -> &'static str {
+        match self {
+            Matcher::Fts5(_) => " order by resources_fts.rowid desc",
+            Matcher::Websearch(_) => " order by r.id desc",
         }
     }
 
@@ -84,13 +89,17 @@ impl Matcher {
         }
     }
 
-    /// The columns of the ranked ids: `id`, and `rank`, lower for a better
-    /// match.
+    /// The columns of the ranked ids: `id`, `rank` (lower for a better
+    /// match) and `updated_at`, for ties.
     pub(super) fn ranked_columns(&self) -> &'static str {
         match self {
             // Weights: title, summary, body, tags, file text.
-            Matcher::Fts5(_) => "r.id as id, bm25(resources_fts, 10.0, 4.0, 1.0, 4.0, 1.0) as rank",
-            Matcher::Websearch(_) => "r.id as id, -ts_rank_cd(r.search_vector, q.query) as rank",
+            Matcher::Fts5(_) => {
+                "r.id as id, bm25(resources_fts, 10.0, 4.0, 1.0, 4.0, 1.0) as rank, r.updated_at as updated_at"
+            }
+            Matcher::Websearch(_) => {
+                "r.id as id, -ts_rank_cd(r.search_vector, q.query) as rank, r.updated_at as updated_at"
+            }
         }
     }
 

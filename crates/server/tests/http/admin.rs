@@ -17,18 +17,20 @@ http_stories!(
     an_administrator_creates_an_organisation_and_rotates_its_code,
     every_form_posts_the_fields_its_server_function_reads,
     organisation_names_cannot_add_markup_to_the_page_title,
+    an_administrator_reads_and_exports_the_audit_trail,
 );
 
 /// Every page of the admin area, read from the app's own routes (each
 /// `{id}` as 1), so a new page is in the refusal matrix without a list to
-/// keep by hand.
+/// keep by hand, and the one download under `/admin`.
 fn pages() -> Vec<String> {
-    let pages: Vec<String> = leptos_axum::generate_route_list(app::App)
+    let mut pages: Vec<String> = leptos_axum::generate_route_list(app::App)
         .iter()
         .map(|route| route.path().replace("{id}", "1"))
         .filter(|path| path == "/admin" || path.starts_with("/admin/"))
         .collect();
-    assert!(pages.len() >= 15, "{pages:?}");
+    assert!(pages.len() >= 17, "{pages:?}");
+    pages.push(domain::audit::AUDIT_EXPORT_ROUTE.to_owned());
     pages
 }
 
@@ -100,6 +102,12 @@ fn listed_server_functions() -> Vec<(&'static str, String)> {
         ("/api/admin/message-reply", "id=1&body=Hello".to_owned()),
         ("/api/admin/message-note", "id=1&note=Hello".to_owned()),
         ("/api/admin/message-state", "id=1&state=closed".to_owned()),
+        (
+            "/api/admin/audit",
+            "action=resource.viewed&page=2".to_owned(),
+        ),
+        ("/api/admin/audit-organisations", String::new()),
+        ("/api/admin/audit-chain", String::new()),
     ]
     .into()
 }
@@ -620,3 +628,75 @@ pub(super) fn assert_title_is_text(page: &str, html: &str) {
 /// A name that tries to close the title (or a text area holding it) and
 /// add markup.
 pub(super) const HOSTILE: &str = r#"</textarea></title><meta http-equiv="refresh" content="0;url=https://evil.example/"> & "Sons" <script>alert(1)</script>"#;
+
+async fn an_administrator_reads_and_exports_the_audit_trail(server: TestServer) {
+    let member_cookie = member(&server).await;
+    let browser = Browser::new(&server, admin(&server, "alex@csu.example", true).await);
+
+    // The member's sign-in is on the trail, with their organisation.
+    let (status, html) = browser
+        .get("/admin/audit?actor=sam%40riverside.example&action=account.signed_in")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("1 event"), "{html}");
+    assert!(html.contains("Riverside Surgery"), "{html}");
+    assert!(
+        html.contains(
+            "/admin/audit/export.csv?actor=sam%40riverside.example&amp;action=account.signed_in"
+        ),
+        "{html}"
+    );
+
+    let (status, html) = browser.get("/admin/audit/chain").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"chain-intact\""), "{html}");
+
+    // The export: CSV, to be saved, never cached, and itself on record.
+    let response = browser
+        .request(
+            Method::GET,
+            "/admin/audit/export.csv?action=account.signed_in",
+        )
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header(CONTENT_TYPE), "text/csv; charset=utf-8");
+    assert!(
+        header(reqwest::header::CONTENT_DISPOSITION).starts_with("attachment; filename=\"audit-")
+    );
+    assert_eq!(header(reqwest::header::CACHE_CONTROL), "private, no-store");
+    let csv = response.text().await.expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("id,seq,time_utc,actor,"), "{csv}");
+    assert_eq!(lines.len(), 3, "a header and two sign-ins: {csv}");
+    assert!(
+        lines
+            .iter()
+            .skip(1)
+            .all(|l| l.contains(",account.signed_in,")),
+        "{csv}"
+    );
+    let (exports,): (i64,) =
+        sqlx::query_as("select count(*) from audit_events where action = 'audit.exported'")
+            .fetch_one(server.db.pool())
+            .await
+            .expect("count");
+    assert_eq!(exports, 1);
+
+    // A member is refused the export, and it is not recorded.
+    let response = Browser::new(&server, member_cookie)
+        .request(Method::GET, "/admin/audit/export.csv")
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}

@@ -2,8 +2,8 @@ use crate::api::messages::{
     AssignMessage, NoteOnMessage, ReplyToMessage, SetMessageState, inbox_choices, message, messages,
 };
 use crate::components::form::{
-    Control, ErrorSummary, Field, PostForm, action_problems, first_problems, load_on_success,
-    posted_form_echo,
+    Control, ErrorSummary, Field, FilterSelect, PostForm, action_problems, first_problems,
+    id_choices, load_on_success, posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
@@ -74,49 +74,29 @@ pub fn Inbox() -> impl IntoView {
 
 #[component]
 fn InboxFilters(query: InboxQuery, options: InboxOptions) -> impl IntoView {
-    let select = |id: &'static str,
-                  label: &'static str,
-                  any: &'static str,
-                  chosen: Option<String>,
-                  choices: Vec<(String, String)>| {
-        view! {
-            <div class="nhsuk-form-group">
-                <label class="nhsuk-label" for=id>{label}</label>
-                <select class="nhsuk-select" id=id name=id>
-                    <option value="" selected=chosen.is_none()>{any}</option>
-                    {choices
-                        .into_iter()
-                        .map(|(value, name)| {
-                            let selected = chosen.as_deref() == Some(value.as_str());
-                            view! { <option value=value selected=selected>{name}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
-        }
-    };
-    let ids = |rows: Vec<(i64, String)>| -> Vec<(String, String)> {
-        rows.into_iter()
-            .map(|(id, name)| (id.to_string(), name))
-            .collect()
-    };
     view! {
         <form method="get" action=INBOX class="pp-search">
-            {select(
-                "state",
-                "State",
-                "Any state",
-                query.state.map(|s| s.as_str().to_owned()),
-                MessageState::ALL.into_iter().map(|s| (s.as_str().to_owned(), s.label().to_owned())).collect(),
-            )}
-            {select("service", "Service", "Any service", query.service.map(|s| s.to_string()), ids(options.services))}
-            {select(
-                "organisation",
-                "Organisation",
-                "Any organisation",
-                query.organisation.map(|o| o.to_string()),
-                ids(options.organisations),
-            )}
+            <FilterSelect
+                id="state"
+                label="State"
+                any="Any state"
+                chosen=query.state.map(|s| s.as_str().to_owned())
+                choices=MessageState::ALL.into_iter().map(|s| (s.as_str().to_owned(), s.label().to_owned())).collect()
+            />
+            <FilterSelect
+                id="service"
+                label="Service"
+                any="Any service"
+                chosen=query.service.map(|s| s.to_string())
+                choices=id_choices(options.services)
+            />
+            <FilterSelect
+                id="organisation"
+                label="Organisation"
+                any="Any organisation"
+                chosen=query.organisation.map(|o| o.to_string())
+                choices=id_choices(options.organisations)
+            />
             <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Filter"</button>
         </form>
     }

@@ -12,3 +12,6 @@ pub mod services;
 
 /// `/admin/messages`: the team's inbox.
 pub mod messages;
+
+/// `/admin/audit`: the audit trail, its CSV export and its chain check.
+pub mod audit;

@@ -7,8 +7,8 @@ use crate::components::pager::Pager;
 use crate::pages::public::problem::Problem;
 use domain::files::ResourceFile;
 use domain::library::{
-    LibraryPage, LibraryQuery, LibrarySort, ResourceDetail, ResourceKind, ResourceSummary,
-    SnippetPart, download_path, long_date, resource_path,
+    LibraryPage, LibraryQuery, LibrarySort, MAX_RANKED, ResourceDetail, ResourceKind,
+    ResourceSummary, SnippetPart, download_path, long_date, resource_path,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map};
@@ -166,12 +166,18 @@ fn ResultList(found: LibraryPage, query: LibraryQuery) -> impl IntoView {
         }
         .into_any();
     }
-    let caption = format!(
-        "{} {}{}",
-        found.total,
-        if searching { "result" } else { "resource" },
-        if found.total == 1 { "" } else { "s" }
-    );
+    let caption = if found.more {
+        format!(
+            "More than {MAX_RANKED} results: the newest {MAX_RANKED}, best first. Add words to find older ones."
+        )
+    } else {
+        format!(
+            "{} {}{}",
+            found.total,
+            if searching { "result" } else { "resource" },
+            if found.total == 1 { "" } else { "s" }
+        )
+    };
     let link = move |page: i64| {
         let query = LibraryQuery {
             page,

@@ -1,0 +1,34 @@
+//! The audit viewer, for administrators. Who may read the trail is decided
+//! by the backend ([`backend::audit::trail`]); these functions only say
+//! who is calling.
+
+use crate::error::AppError;
+use domain::audit::{AuditPage, AuditQuery, ChainReport};
+use leptos::prelude::*;
+
+/// A page of the trail, filtered by `query`. Administrators only.
+#[server(endpoint = "admin/audit")]
+pub async fn audit_trail(#[server(flatten)] query: AuditQuery) -> Result<AuditPage, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    Ok(backend::audit::trail::page(&caller.state.db, viewer, &query).await?)
+}
+
+/// The organisations the trail names, as `(id, name)`. Administrators only.
+#[server(endpoint = "admin/audit-organisations")]
+pub async fn audit_organisations() -> Result<Vec<(i64, String)>, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    Ok(backend::audit::trail::organisations(&caller.state.db, viewer).await?)
+}
+
+/// Checks the whole chain and reports the first break. Administrators only.
+#[server(endpoint = "admin/audit-chain")]
+pub async fn audit_chain() -> Result<ChainReport, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    Ok(backend::audit::trail::chain(&caller.state.db, viewer).await?)
+}
+
+#[cfg(feature = "ssr")]
+use crate::api::account::Caller;
