@@ -17,7 +17,7 @@ use domain::FieldErrors;
 use domain::account::Viewer;
 use domain::audit::Action;
 use domain::library::{
-    DAY, KindCount, LibraryPage, LibraryQuery, LibrarySort, MAX_RANKED, PER_PAGE, REVIEW_DUE_DAYS,
+    DAY, KindCount, LibraryPage, LibraryQuery, LibrarySort, MAX_RESULTS, PER_PAGE, REVIEW_DUE_DAYS,
     Resource, ResourceDetail, ResourceFormOptions, ResourceKind, ResourceOwner, ResourceStatus,
     ResourceSummary, ReviewBadge, ReviewItem, ServiceRef, normalise_search, snippet_parts,
 };
@@ -157,14 +157,20 @@ pub async fn list(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Libr
     ))
 }
 
+/// How many resources the list would show, counted up to one more than
+/// [`MAX_RESULTS`].
 async fn browse_count(db: &Db, scope: &Scope, query: &LibraryQuery) -> Result<i64> {
     let mut sql = Sql::new();
-    scope.select(&mut sql, "count(*)", RESOURCES, false);
+    sql.push("select count(*) from (");
+    scope.select(&mut sql, "r.id", RESOURCES, false);
     filters(&mut sql, query);
+    sql.push(" limit ").bind(MAX_RESULTS + 1).push(") listed");
     let (total,): (i64,) = sql.query_as().fetch_one(db.pool()).await?;
     Ok(total)
 }
 
+/// How many matches the search would rank, counted up to one more than
+/// [`MAX_RESULTS`].
 async fn search_count(
     db: &Db,
     scope: &Scope,
@@ -178,7 +184,7 @@ async fn search_count(
     filters(&mut sql, query);
     matcher.condition(&mut sql);
     sql.push(" limit ")
-        .bind(MAX_RANKED + 1)
+        .bind(MAX_RESULTS + 1)
         .push(") select count(*) from matches");
     let (total,): (i64,) = sql.query_as().fetch_one(db.pool()).await?;
     Ok(total)
@@ -189,13 +195,15 @@ async fn search_count(
 pub async fn count(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<i64> {
     let scope = Scope::of(db.pool(), viewer.id).await?;
     let q = normalise_search(&query.q);
-    if q.is_empty() {
-        return browse_count(db, &scope, query).await;
-    }
-    match Matcher::new(db.backend(), &q) {
-        Some(matcher) => search_count(db, &scope, &matcher, query).await,
-        None => Ok(0),
-    }
+    let found = if q.is_empty() {
+        browse_count(db, &scope, query).await?
+    } else {
+        match Matcher::new(db.backend(), &q) {
+            Some(matcher) => search_count(db, &scope, &matcher, query).await?,
+            None => 0,
+        }
+    };
+    Ok(found.min(MAX_RESULTS))
 }
 
 #[derive(sqlx::FromRow)]
@@ -203,6 +211,8 @@ struct HitRow {
     #[sqlx(flatten)]
     summary: SummaryRow,
     snippet: Option<String>,
+    /// How many matches there are, up to one more than are ranked.
+    found: i64,
 }
 
 /// The resources `viewer` may see that match `query.q` (any text at all:
@@ -218,32 +228,29 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
         return Ok(empty_page(query));
     };
     let scope = Scope::of(db.pool(), viewer.id).await?;
-    let found = search_count(db, &scope, &matcher, query).await?;
-    if found == 0 {
-        return Ok(empty_page(query));
-    }
-    let total = found.min(MAX_RANKED);
-    // The newest matches under the viewer's scope, with their scores…
+    // One statement: the newest matches under the viewer's scope (one more
+    // than are ranked, to know whether there are more)…
     let mut sql = Sql::new();
     matcher.prelude(&mut sql);
     sql.push("matches as (");
-    scope.select(&mut sql, matcher.ranked_columns(), matcher.from(), false);
+    scope.select(&mut sql, matcher.match_columns(), matcher.from(), false);
     filters(&mut sql, query);
     matcher.condition(&mut sql);
     sql.push(matcher.newest_first())
         .push(" limit ")
-        .bind(MAX_RANKED)
-        // …the best of them on this page…
-        .push(
-            "), hits as (select id, rank, updated_at from matches \
-               order by rank, updated_at desc, id limit ",
-        )
+        .bind(MAX_RESULTS + 1)
+        // …the best of the ranked ones on this page…
+        .push("), hits as (select id, rank, updated_at from ");
+    matcher.ranked(&mut sql, MAX_RESULTS);
+    sql.push(" order by rank, updated_at desc, id limit ")
         .bind(PER_PAGE)
         .push(" offset ")
         .bind(query.offset())
         .push(") ");
-    // …then those rows alone, with their snippets.
-    sql.push("select ").push(SUMMARY_COLUMNS);
+    // …then those rows alone, with their snippets and the count.
+    sql.push("select ")
+        .push(SUMMARY_COLUMNS)
+        .push(", (select count(*) from matches) as found");
     matcher.snippet(&mut sql);
     sql.push(
         " join resources r on r.id = hits.id join services s on s.id = r.service_id \
@@ -254,6 +261,12 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
     matcher.snippet_condition(&mut sql);
     sql.push(" order by hits.rank, r.updated_at desc, r.id");
     let rows: Vec<HitRow> = sql.query_as().fetch_all(db.pool()).await?;
+    let found = match rows.first() {
+        Some(row) => row.found,
+        // Past the last page (or nothing at all): counted on its own.
+        None if query.offset() > 0 => search_count(db, &scope, &matcher, query).await?,
+        None => 0,
+    };
     let rows = rows
         .into_iter()
         .map(|row| {
@@ -266,10 +279,7 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
             Ok(summary)
         })
         .collect::<Result<_>>()?;
-    Ok(LibraryPage {
-        more: found > MAX_RANKED,
-        ..LibraryPage::new(rows, total, query.page())
-    })
+    Ok(LibraryPage::new(rows, found, query.page()))
 }
 
 #[derive(sqlx::FromRow)]

@@ -1265,16 +1265,20 @@ async fn a_word_in_most_of_the_library_ranks_the_newest_thousand(db: Db) {
     .expect("last page");
     assert_eq!(last.rows.len(), 20);
     let seen: BTreeSet<i64> = ids(&common.rows).union(&ids(&last.rows)).copied().collect();
-    let (oldest_ranked,): (i64,) = sqlx::query_as(
-        "select min(id) from (select id from resources where service_id = $1 order by id desc limit 1000) newest",
+    let newest: BTreeSet<i64> = sqlx::query_as::<_, (i64,)>(
+        "select id from resources where service_id = $1 order by id desc limit 1000",
     )
     .bind(infection)
-    .fetch_one(db.pool())
+    .fetch_all(db.pool())
     .await
-    .expect("oldest");
+    .expect("newest")
+    .into_iter()
+    .map(|(id,)| id)
+    .collect();
+    assert_eq!(seen.len(), 40);
     assert!(
-        seen.iter().all(|&id| id >= oldest_ranked),
-        "only the newest thousand are ranked"
+        seen.is_subset(&newest),
+        "only the newest thousand the member may see are ranked: {seen:?}"
     );
 
     // Another word finds an older one; a selective search is exact.
@@ -1284,4 +1288,31 @@ async fn a_word_in_most_of_the_library_ranks_the_newest_thousand(db: Db) {
     assert!(!narrowed.more);
     assert_eq!(narrowed.total, 1);
     assert_eq!(narrowed.rows[0].title, "Hygiene note 1");
+
+    // Past the last page: nothing on it, and still the same count.
+    for (q, total, more) in [("hygiene", 1_000, true), ("hygiene zebra", 1, false)] {
+        let beyond = library::search(
+            &db,
+            &member,
+            &LibraryQuery {
+                page: 51,
+                ..searching(q)
+            },
+        )
+        .await
+        .expect("beyond");
+        assert!(beyond.rows.is_empty(), "{q}");
+        assert_eq!((beyond.total, beyond.more), (total, more), "{q}");
+    }
+    // The list counts the same way.
+    let listed = library::list(&db, &member, &LibraryQuery::default())
+        .await
+        .expect("list");
+    assert_eq!((listed.total, listed.more, listed.pages), (1_000, true, 50));
+    assert_eq!(
+        library::count(&db, &member, &LibraryQuery::default())
+            .await
+            .expect("count"),
+        1_000
+    );
 }

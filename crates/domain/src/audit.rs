@@ -224,10 +224,24 @@ pub struct AuditEntry {
     pub actor_email: Option<String>,
     /// The acting person's organisation, when they had one.
     pub organisation: Option<String>,
-    pub action: Action,
+    /// The stored action code.
+    pub code: String,
+    /// The action, or `None` for a code this build does not know (written
+    /// by another version); the code is then shown as it is.
+    pub action: Option<Action>,
     pub target: Option<String>,
     /// JSON: what changed (before → after) or the circumstances.
     pub detail: String,
+}
+
+impl AuditEntry {
+    /// What the action was, as a person reads it.
+    pub fn action_label(&self) -> &str {
+        match self.action {
+            Some(action) => action.label(),
+            None => &self.code,
+        }
+    }
 }
 
 /// A page of events, newest first.

@@ -528,27 +528,30 @@ pub struct ResourceOwner {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LibraryPage {
     pub rows: Vec<ResourceSummary>,
-    /// How many there are, or, for a search with more matches than are
-    /// ranked, how many were ranked.
+    /// How many there are, up to [`MAX_RESULTS`].
     pub total: i64,
-    /// A search found more matches than it ranks: only the newest
-    /// [`MAX_RANKED`] were ranked, and a person should add words.
+    /// There are more than [`MAX_RESULTS`]: a list shows the first of
+    /// them, a search ranks the most recently added, and a person should
+    /// narrow it (a service, a kind, more words).
     pub more: bool,
     pub page: i64,
     pub pages: i64,
 }
 
-/// Most matches a search ranks: the newest this many. A word in most of the
-/// library finds them; more words find older ones.
-pub const MAX_RANKED: i64 = 1_000;
+/// Most resources a list or search counts and pages through, and a search
+/// ranks (the most recently added this many), so that a page costs the
+/// same in a library of a thousand resources or a hundred thousand.
+pub const MAX_RESULTS: i64 = 1_000;
 
 impl LibraryPage {
-    /// Page `page` of `total`, with `rows` on it.
-    pub fn new(rows: Vec<ResourceSummary>, total: i64, page: i64) -> Self {
+    /// Page `page` of `found` (counted up to one more than
+    /// [`MAX_RESULTS`]), with `rows` on it.
+    pub fn new(rows: Vec<ResourceSummary>, found: i64, page: i64) -> Self {
+        let total = found.min(MAX_RESULTS);
         Self {
             rows,
             total,
-            more: false,
+            more: found > MAX_RESULTS,
             page,
             pages: page_count(total),
         }

@@ -1,7 +1,7 @@
 //! `GET /admin/audit/export.csv`: the audit trail, filtered as the viewer
 //! was, streamed as CSV a thousand events at a time, so a trail of any
 //! length leaves memory flat. The export is recorded in the trail before
-//! the first byte is sent.
+//! the first byte is sent, and only started from this site's own pages.
 
 use crate::files::{internal, not_found, signed_in};
 use app::state::AppState;
@@ -27,6 +27,21 @@ pub async fn audit_csv(
             StatusCode::FORBIDDEN,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             "Only administrators can download the audit trail.",
+        )
+            .into_response();
+    }
+    // An export is recorded in the trail, so another site must not be
+    // able to start one in an administrator's name with a link.
+    let from_elsewhere = request
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site != "same-origin" && site != "none");
+    if from_elsewhere {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Start the download from the audit trail page.",
         )
             .into_response();
     }

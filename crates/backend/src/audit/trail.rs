@@ -118,14 +118,10 @@ struct EntryRow {
 }
 
 impl EntryRow {
-    /// The entry; an action code this build does not know is an error,
-    /// never shown as something else.
-    fn into_entry(self) -> Result<AuditEntry> {
-        let action = Action::parse(&self.action).ok_or_else(|| Error::Unreadable {
-            column: "audit_events.action",
-            value: self.action.clone(),
-        })?;
-        Ok(AuditEntry {
+    /// The entry. An action code this build does not know is shown as it
+    /// is, so one row from another version cannot hide the rest.
+    fn into_entry(self) -> AuditEntry {
+        AuditEntry {
             id: self.id,
             seq: self.seq,
             at: self.created_at,
@@ -133,10 +129,11 @@ impl EntryRow {
             actor_name: self.actor_name,
             actor_email: self.actor_email,
             organisation: self.organisation,
-            action,
+            action: Action::parse(&self.action),
+            code: self.action,
             target: self.subject,
             detail: self.detail,
-        })
+        }
     }
 }
 
@@ -155,10 +152,7 @@ pub async fn page(db: &Db, viewer: &Viewer, query: &AuditQuery) -> Result<AuditP
         .bind(query.offset());
     let rows: Vec<EntryRow> = sql.query_as().fetch_all(db.pool()).await?;
     Ok(AuditPage {
-        rows: rows
-            .into_iter()
-            .map(EntryRow::into_entry)
-            .collect::<Result<_>>()?,
+        rows: rows.into_iter().map(EntryRow::into_entry).collect(),
         total,
         page: query.page(),
         pages: ((total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE).max(1),
@@ -257,10 +251,7 @@ impl Export {
         let Some(last) = rows.last().map(|row| row.id) else {
             return Ok(None);
         };
-        let entries = rows
-            .into_iter()
-            .map(EntryRow::into_entry)
-            .collect::<Result<Vec<_>>>()?;
+        let entries: Vec<AuditEntry> = rows.into_iter().map(EntryRow::into_entry).collect();
         let bytes = csv_bytes(|w| {
             entries
                 .iter()
@@ -299,8 +290,8 @@ fn csv_record(entry: &AuditEntry) -> [String; 11] {
         optional(&entry.actor_name),
         optional(&entry.actor_email),
         optional(&entry.organisation),
-        entry.action.code().to_owned(),
-        entry.action.label().to_owned(),
+        text(&entry.code),
+        text(entry.action_label()),
         optional(&entry.target),
         text(&entry.detail),
     ]
@@ -331,7 +322,8 @@ mod tests {
             actor_name: Some("=HYPERLINK(\"http://evil.example\")".into()),
             actor_email: Some("a@b.example".into()),
             organisation: Some("@SUM(A1)".into()),
-            action: Action::ResourceViewed,
+            code: "resource.viewed".into(),
+            action: Some(Action::ResourceViewed),
             target: Some("resource:4".into()),
             detail: "{}".into(),
         };

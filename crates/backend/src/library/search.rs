@@ -89,16 +89,37 @@ impl Matcher {
         }
     }
 
-    /// The columns of the ranked ids: `id`, `rank` (lower for a better
-    /// match) and `updated_at`, for ties.
-    pub(super) fn ranked_columns(&self) -> &'static str {
+    /// The columns of each match: `id`, `updated_at` and, on SQLite
+    /// (where a score can only be read while matching), `rank`, lower for
+    /// a better match.
+    pub(super) fn match_columns(&self) -> &'static str {
         match self {
             // Weights: title, summary, body, tags, file text.
             Matcher::Fts5(_) => {
-                "r.id as id, bm25(resources_fts, 10.0, 4.0, 1.0, 4.0, 1.0) as rank, r.updated_at as updated_at"
+                "r.id as id, r.updated_at as updated_at, bm25(resources_fts, 10.0, 4.0, 1.0, 4.0, 1.0) as rank"
+            }
+            Matcher::Websearch(_) => "r.id as id, r.updated_at as updated_at",
+        }
+    }
+
+    /// Appends a subquery of the newest `limit` rows of `matches`, scored:
+    /// `id`, `updated_at`, `rank`. PostgreSQL scores these rows only, after
+    /// they are chosen, not every match.
+    pub(super) fn ranked(&self, sql: &mut Sql, limit: i64) {
+        match self {
+            Matcher::Fts5(_) => {
+                sql.push("(select id, updated_at, rank from matches order by id desc limit ")
+                    .bind(limit)
+                    .push(") ranked");
             }
             Matcher::Websearch(_) => {
-                "r.id as id, -ts_rank_cd(r.search_vector, q.query) as rank, r.updated_at as updated_at"
+                sql.push(
+                    "(select m.id as id, m.updated_at as updated_at, \
+                     -ts_rank_cd(r.search_vector, q.query) as rank \
+                     from (select id, updated_at from matches order by id desc limit ",
+                )
+                .bind(limit)
+                .push(") m join resources r on r.id = m.id cross join q) ranked");
             }
         }
     }

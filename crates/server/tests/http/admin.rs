@@ -685,18 +685,31 @@ async fn an_administrator_reads_and_exports_the_audit_trail(server: TestServer) 
             .all(|l| l.contains(",account.signed_in,")),
         "{csv}"
     );
-    let (exports,): (i64,) =
-        sqlx::query_as("select count(*) from audit_events where action = 'audit.exported'")
-            .fetch_one(server.db.pool())
-            .await
-            .expect("count");
-    assert_eq!(exports, 1);
+    assert_eq!(exports(&server).await, 1);
 
-    // A member is refused the export, and it is not recorded.
+    // A link from another site does not start one in the administrator's
+    // name, and a member is refused; neither is recorded.
+    let response = browser
+        .request(Method::GET, "/admin/audit/export.csv")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let response = Browser::new(&server, member_cookie)
         .request(Method::GET, "/admin/audit/export.csv")
         .send()
         .await
         .expect("export");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(exports(&server).await, 1);
+}
+
+async fn exports(server: &TestServer) -> i64 {
+    let (exports,): (i64,) =
+        sqlx::query_as("select count(*) from audit_events where action = 'audit.exported'")
+            .fetch_one(server.db.pool())
+            .await
+            .expect("count");
+    exports
 }

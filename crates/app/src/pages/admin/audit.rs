@@ -49,6 +49,10 @@ pub fn AuditTrail() -> impl IntoView {
                 "Every change, sign-in, view and download, newest first. "
                 <a href=AUDIT_CHAIN>"Check the trail has not been altered"</a>
             </p>
+            <p class="nhsuk-body-s">
+                "People's names, email addresses and organisations are shown as they are now; "
+                "the trail itself records the account (user:12) and the organisation at the time."
+            </p>
             <Suspense fallback=|| ()>
                 {move || {
                     let query = filter_query.clone();
@@ -185,6 +189,7 @@ fn AuditTable(found: AuditPage, query: AuditQuery) -> impl IntoView {
                     .into_iter()
                     .map(|entry| {
                         let who = actor_text(&entry);
+                        let action = entry.action_label().to_owned();
                         view! {
                             <tr>
                                 <td>{long_date(entry.at)}<br /><span class="nhsuk-body-s">{time_of_day(entry.at)}</span></td>
@@ -192,7 +197,7 @@ fn AuditTable(found: AuditPage, query: AuditQuery) -> impl IntoView {
                                     {who}
                                     {entry.organisation.map(|o| view! { <br /><span class="nhsuk-body-s">{o}</span> })}
                                 </td>
-                                <td>{entry.action.label()}</td>
+                                <td>{action}</td>
                                 <td>{entry.target}</td>
                                 <td><code class="pp-detail">{entry.detail}</code></td>
                             </tr>

@@ -7,7 +7,7 @@ use crate::components::pager::Pager;
 use crate::pages::public::problem::Problem;
 use domain::files::ResourceFile;
 use domain::library::{
-    LibraryPage, LibraryQuery, LibrarySort, MAX_RANKED, ResourceDetail, ResourceKind,
+    LibraryPage, LibraryQuery, LibrarySort, MAX_RESULTS, ResourceDetail, ResourceKind,
     ResourceSummary, SnippetPart, download_path, long_date, resource_path,
 };
 use leptos::prelude::*;
@@ -166,9 +166,13 @@ fn ResultList(found: LibraryPage, query: LibraryQuery) -> impl IntoView {
         }
         .into_any();
     }
-    let caption = if found.more {
+    let caption = if found.more && searching {
         format!(
-            "More than {MAX_RANKED} results: the newest {MAX_RANKED}, best first. Add words to find older ones."
+            "More than {MAX_RESULTS} results: the {MAX_RESULTS} most recently added, best first. Add words to find older ones."
+        )
+    } else if found.more {
+        format!(
+            "More than {MAX_RESULTS} resources: the first {MAX_RESULTS} are listed. Choose a service or kind, or search, to narrow them."
         )
     } else {
         format!(
