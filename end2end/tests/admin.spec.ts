@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { test, expect, expectAccessible, ready, withJavaScript } from "./fixtures";
 import { signedInAdmin, unique } from "./support";
 
@@ -106,4 +107,35 @@ test("an administrator adds a service, its public page goes live, and a change m
   expect((await page.goto(`/services/${slug}`))?.status()).toBe(404);
   await page.goto(`/services/${slug}-and-facilities`);
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+});
+
+test("an administrator reads the dashboard and the audit trail, and downloads it as CSV", async ({ page }) => {
+  await signedInAdmin(page);
+  await page.goto("/admin");
+  await ready(page);
+  await expect(page.getByTestId("dashboard")).toBeVisible();
+  await expect(page.getByRole("img", { name: /^Sign-ins per day/ })).toBeVisible();
+  await expectAccessible(page);
+
+  await page.getByRole("link", { name: "Audit trail" }).click();
+  await expect(page.getByRole("heading", { name: "Audit trail" })).toBeVisible();
+  await ready(page);
+  await page.getByLabel("Action", { exact: true }).selectOption("account.signed_in");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/action=account\.signed_in/);
+  await expect(page.getByRole("cell", { name: "Signed in", exact: true }).first()).toBeVisible();
+  await expectAccessible(page);
+
+  // The download holds the same filter, and nothing else.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export").click()]);
+  const lines = readFileSync(await download.path(), "utf8").trim().split("\n");
+  expect(lines[0]).toMatch(/^id,seq,time_utc,actor,/);
+  expect(lines.length).toBeGreaterThan(1);
+  for (const line of lines.slice(1)) {
+    expect(line).toContain(",account.signed_in,");
+  }
+
+  await page.getByRole("link", { name: "Check the trail has not been altered" }).click();
+  await expect(page.getByTestId("chain-intact")).toBeVisible();
+  await expectAccessible(page);
 });

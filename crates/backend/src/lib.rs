@@ -35,6 +35,9 @@ pub mod contact;
 /// The service team's inbox: members' messages and public enquiries.
 pub mod messages;
 
+/// The administrators' dashboard.
+pub mod console;
+
 /// The member library: who sees which resource, browsing, full-text
 /// search, bookmarks, and administrators writing resources.
 pub mod library;

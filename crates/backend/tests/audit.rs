@@ -19,6 +19,7 @@ stories!(
     events_written_before_the_chain_are_sealed_into_it,
     the_viewer_filters_and_pages_the_trail_for_administrators_only,
     an_export_of_a_hundred_thousand_events_streams_in_bounded_pieces,
+    the_dashboard_counts_the_service_and_the_last_thirty_days,
 );
 
 async fn write(db: &Db, n: usize) {
@@ -445,4 +446,108 @@ async fn an_export_of_a_hundred_thousand_events_streams_in_bounded_pieces(db: Db
     assert_eq!(lines, 1 + 100_001, "a header and every event");
     assert!(pieces > 100, "{pieces} pieces: streamed, not built whole");
     assert!(largest < 256 * 1024, "the largest piece is {largest} bytes");
+}
+
+async fn the_dashboard_counts_the_service_and_the_last_thirty_days(db: Db) {
+    use domain::library::DAY;
+    let admin = fixtures::user(&db, "ada@csu.example", Role::Admin, None).await;
+    let service = fixtures::service(&db, "infection").await;
+    let active = fixtures::organisation(&db, "Riverside", OrgStatus::Active, &[service]).await;
+    fixtures::organisation(&db, "Hillside", OrgStatus::Suspended, &[]).await;
+    fixtures::organisation(&db, "Valley", OrgStatus::Ended, &[]).await;
+    let member = fixtures::user(&db, "sam@riverside.example", Role::Member, Some(active)).await;
+    fixtures::user(&db, "kim@riverside.example", Role::Member, Some(active)).await;
+    let now = backend::clock::now();
+    let today = now.div_euclid(DAY) * DAY;
+    // Published: overdue, due today, due in 30 days, due in 31 days, none;
+    // a draft overdue (not counted as a review), an archived one.
+    for (status, review) in [
+        ("published", Some(today - DAY)),
+        ("published", Some(today)),
+        ("published", Some(today + 30 * DAY)),
+        ("published", Some(today + 31 * DAY)),
+        ("published", None),
+        ("draft", Some(today - DAY)),
+        ("archived", None),
+    ] {
+        sqlx::query(
+            "insert into resources (service_id, kind, title, summary, body_md, tags, owner_id, status, \
+             review_date, created_at, updated_at) values ($1, 'policy', 'T', 'S', 'B', '', $2, $3, $4, 1, 1)",
+        )
+        .bind(service)
+        .bind(admin.id)
+        .bind(status)
+        .bind(review)
+        .execute(db.pool())
+        .await
+        .expect("resource");
+    }
+    for state in ["new", "new", "in_progress", "closed"] {
+        sqlx::query(
+            "insert into messages (user_id, organisation_id, subject, body, state, created_at, updated_at) \
+             values ($1, $2, 'Hello', 'Body', $3, 1, 1)",
+        )
+        .bind(member.id)
+        .bind(active)
+        .bind(state)
+        .execute(db.pool())
+        .await
+        .expect("message");
+    }
+    // Sign-ins three ways today, one 29 days ago, one 30 days ago (outside);
+    // a download today; a password accepted awaiting its second factor
+    // (not a sign-in).
+    for (action, at) in [
+        (Action::AccountSignedIn, now),
+        (Action::AccountSecondFactorUsed, now),
+        (Action::AccountRecoveryCodeUsed, now),
+        (Action::AccountSignedIn, today - 29 * DAY),
+        (Action::AccountSignedIn, today - 30 * DAY),
+        (Action::ResourceDownloaded, now),
+        (Action::AccountPasswordAccepted, now),
+    ] {
+        sqlx::query(
+            "insert into audit_events (actor, action, subject, detail, created_at, updated_at) \
+             values ('system', $1, null, '{}', $2, $2)",
+        )
+        .bind(action.code())
+        .bind(at)
+        .execute(db.pool())
+        .await
+        .expect("event");
+    }
+
+    let figures = backend::console::dashboard(&db, &admin)
+        .await
+        .expect("dashboard");
+    assert_eq!(
+        (
+            figures.organisations_active,
+            figures.organisations_suspended,
+            figures.organisations_ended
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!((figures.members, figures.administrators), (2, 1));
+    assert_eq!(
+        (
+            figures.resources_published,
+            figures.resources_draft,
+            figures.resources_archived
+        ),
+        (5, 1, 1)
+    );
+    assert_eq!((figures.messages_open, figures.messages_new), (3, 2));
+    assert_eq!((figures.reviews_overdue, figures.reviews_due), (1, 2));
+    assert_eq!(figures.days.len(), 30);
+    let last = figures.days[29];
+    assert_eq!((last.day, last.sign_ins, last.downloads), (today, 3, 1));
+    assert_eq!(figures.days[0].day, today - 29 * DAY);
+    assert_eq!(figures.days[0].sign_ins, 1);
+    assert_eq!(figures.days.iter().map(|d| d.sign_ins).sum::<i64>(), 4);
+
+    assert!(matches!(
+        backend::console::dashboard(&db, &member).await,
+        Err(Error::NotFound)
+    ));
 }

@@ -57,3 +57,6 @@ pub mod messages;
 /// The audit trail's actions, with their stored codes, and the viewer's
 /// filters and rows.
 pub mod audit;
+
+/// The administrators' dashboard figures.
+pub mod console;

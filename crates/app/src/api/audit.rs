@@ -1,6 +1,6 @@
-//! The audit viewer, for administrators. Who may read the trail is decided
-//! by the backend ([`backend::audit::trail`]); these functions only say
-//! who is calling.
+//! The audit viewer and the dashboard, for administrators. Who may read
+//! them is decided by the backend ([`backend::audit::trail`],
+//! [`backend::console`]); these functions only say who is calling.
 
 use crate::error::AppError;
 use domain::audit::{AuditPage, AuditQuery, ChainReport};
@@ -28,6 +28,14 @@ pub async fn audit_chain() -> Result<ChainReport, AppError> {
     let caller = Caller::current()?;
     let viewer = &caller.admin()?.viewer;
     Ok(backend::audit::trail::chain(&caller.state.db, viewer).await?)
+}
+
+/// The dashboard's figures. Administrators only.
+#[server(endpoint = "admin/dashboard")]
+pub async fn dashboard() -> Result<domain::console::Dashboard, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    Ok(backend::console::dashboard(&caller.state.db, viewer).await?)
 }
 
 #[cfg(feature = "ssr")]

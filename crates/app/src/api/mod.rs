@@ -22,5 +22,5 @@ pub mod files;
 /// Messages to the team, and the administrators' inbox.
 pub mod messages;
 
-/// The audit trail, for administrators.
+/// The audit trail and the dashboard, for administrators.
 pub mod audit;

@@ -15,3 +15,6 @@ pub mod pager;
 
 /// The administrators' file upload, with a progress bar when JavaScript runs.
 pub mod upload;
+
+/// Bar charts drawn on the server as SVG, with their figures as a table.
+pub mod chart;

@@ -108,6 +108,7 @@ fn listed_server_functions() -> Vec<(&'static str, String)> {
         ),
         ("/api/admin/audit-organisations", String::new()),
         ("/api/admin/audit-chain", String::new()),
+        ("/api/admin/dashboard", String::new()),
     ]
     .into()
 }
@@ -646,6 +647,14 @@ async fn an_administrator_reads_and_exports_the_audit_trail(server: TestServer) 
         ),
         "{html}"
     );
+
+    // The dashboard draws the sign-ins, the member's and the
+    // administrator's, as SVG with a table beside it.
+    let (status, html) = browser.get("/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<svg"), "{html}");
+    assert!(html.contains("Sign-ins per day: 2 in all"), "{html}");
+    assert!(html.contains("1 active, 0 suspended, 0 ended"), "{html}");
 
     let (status, html) = browser.get("/admin/audit/chain").await;
     assert_eq!(status, StatusCode::OK);

@@ -1,15 +1,23 @@
+use crate::api::audit::dashboard;
+use crate::components::chart::BarChart;
 use crate::components::head::PageHead;
 use crate::components::layout::{Main, viewer};
 use crate::pages::public::not_found::Forbidden;
+use crate::pages::public::problem::Problem;
+use domain::console::{Dashboard, DayActivity};
+use domain::library::civil_date;
 use leptos::prelude::*;
 
-/// `/admin`: where administrators start. Anyone else gets the 403 page
-/// (the server has already sent signed-out people to sign in).
+/// `/admin`: where administrators start: how the service stands, the last
+/// 30 days' sign-ins and downloads, and the way to everything else. Anyone
+/// else gets the 403 page (the server has already sent signed-out people
+/// to sign in).
 #[component]
 pub fn AdminHome() -> impl IntoView {
     let Some(me) = viewer().filter(|v| v.is_admin()) else {
         return view! { <Forbidden /> }.into_any();
     };
+    let figures = Resource::new(|| (), |_| dashboard());
     view! {
         <PageHead title="Administration" description="Run organisations, codes, members and content." />
         <Main>
@@ -24,7 +32,88 @@ pub fn AdminHome() -> impl IntoView {
                 <li><a href="/portal">"Member portal"</a></li>
                 <li><a href="/account">"Your account"</a></li>
             </ul>
+            <Suspense fallback=|| view! { <p>"Loading the figures…"</p> }>
+                {move || Suspend::new(async move {
+                    match figures.await {
+                        Ok(figures) => view! { <Figures figures /> }.into_any(),
+                        Err(error) => view! { <Problem error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </Main>
     }
     .into_any()
+}
+
+/// "5 Dec": a day on a chart.
+fn short_date(day: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (_, month, day) = civil_date(day);
+    let month = usize::try_from(month - 1)
+        .ok()
+        .and_then(|m| MONTHS.get(m))
+        .copied()
+        .unwrap_or_default();
+    format!("{day} {month}")
+}
+
+#[component]
+fn Figures(figures: Dashboard) -> impl IntoView {
+    let row = |key: &'static str, value: String, link: Option<(&'static str, &'static str)>| {
+        view! {
+            <div class="nhsuk-summary-list__row">
+                <dt class="nhsuk-summary-list__key">{key}</dt>
+                <dd class="nhsuk-summary-list__value">{value}</dd>
+                <dd class="nhsuk-summary-list__actions">
+                    {link.map(|(href, text)| view! { <a href=href>{text}</a> })}
+                </dd>
+            </div>
+        }
+    };
+    let series = |days: &[DayActivity], pick: fn(&DayActivity) -> i64| -> Vec<(String, i64)> {
+        days.iter().map(|d| (short_date(d.day), pick(d))).collect()
+    };
+    let sign_ins = series(&figures.days, |d| d.sign_ins);
+    let downloads = series(&figures.days, |d| d.downloads);
+    view! {
+        <h2>"How the service stands"</h2>
+        <dl class="nhsuk-summary-list" data-testid="dashboard">
+            {row(
+                "Organisations",
+                format!(
+                    "{} active, {} suspended, {} ended",
+                    figures.organisations_active, figures.organisations_suspended, figures.organisations_ended
+                ),
+                Some(("/admin/organisations", "Organisations")),
+            )}
+            {row(
+                "People",
+                format!("{} members, {} administrators", figures.members, figures.administrators),
+                None,
+            )}
+            {row(
+                "Resources",
+                format!(
+                    "{} published, {} drafts, {} archived",
+                    figures.resources_published, figures.resources_draft, figures.resources_archived
+                ),
+                Some((crate::pages::admin::library::ADMIN_LIBRARY, "Library")),
+            )}
+            {row(
+                "Open messages",
+                format!("{} open, {} new", figures.messages_open, figures.messages_new),
+                Some((crate::pages::admin::messages::INBOX, "Inbox")),
+            )}
+            {row(
+                "Reviews",
+                format!("{} overdue, {} due within 30 days", figures.reviews_overdue, figures.reviews_due),
+                Some((crate::pages::admin::library::REVIEWS, "Reviews due")),
+            )}
+        </dl>
+        <h2>"The last 30 days"</h2>
+        <BarChart title="Sign-ins per day" columns=("Day", "Sign-ins") bars=sign_ins />
+        <BarChart title="Downloads per day" columns=("Day", "Downloads") bars=downloads />
+    }
 }

@@ -24,7 +24,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 /// The administrators' library.
 pub const ADMIN_LIBRARY: &str = "/admin/library";
 const NEW_RESOURCE: &str = "/admin/library/new";
-const REVIEWS: &str = "/admin/library/reviews";
+pub const REVIEWS: &str = "/admin/library/reviews";
 
 fn is_admin() -> bool {
     viewer().is_some_and(|v| v.is_admin())
