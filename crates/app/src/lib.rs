@@ -152,6 +152,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin") view=admin::home::AdminHome ssr=SsrMode::Async />
                         <Route path=path!("/admin/messages") view=admin::messages::Inbox ssr=SsrMode::Async />
                         <Route path=path!("/admin/audit") view=admin::audit::AuditTrail ssr=SsrMode::Async />
+                        <Route path=path!("/admin/pages") view=admin::pages::AdminPages ssr=SsrMode::Async />
+                        <Route path=path!("/admin/pages/:slug") view=admin::pages::EditPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/audit/chain") view=admin::audit::AuditChain ssr=SsrMode::Async />
                         <Route path=path!("/admin/messages/:id") view=admin::messages::InboxMessage ssr=SsrMode::Async />
                         <Route path=path!("/admin/library") view=admin::library::AdminLibrary ssr=SsrMode::Async />

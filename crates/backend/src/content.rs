@@ -5,7 +5,8 @@ use crate::{audit, clock, library, markdown};
 use domain::account::Viewer;
 use domain::audit::Action;
 use domain::content::{
-    Page, Service, ServiceDetail, ServiceForm, ServiceRow, ServiceSummary, is_slug,
+    Page, PageForm, PageRow, PageText, Service, ServiceDetail, ServiceForm, ServiceRow,
+    ServiceSummary, is_slug,
 };
 
 /// Every service in catalogue order.
@@ -187,6 +188,78 @@ fn slug_taken(error: Error) -> Error {
         "slug",
         "Another service already has this address; choose another",
     )
+}
+
+/// Every content page, for administrators.
+pub async fn admin_pages(db: &Db, viewer: &Viewer) -> Result<Vec<PageRow>> {
+    admin_only(db, viewer).await?;
+    let rows: Vec<(String, String, i64)> =
+        sqlx::query_as("select slug, title, updated_at from pages order by title, slug")
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, title, updated_at)| PageRow {
+            slug,
+            title,
+            updated_at,
+        })
+        .collect())
+}
+
+/// Content page `slug` as its form shows it (placeholders unfilled), for
+/// administrators.
+pub async fn page_form(db: &Db, viewer: &Viewer, slug: &str) -> Result<PageForm> {
+    admin_only(db, viewer).await?;
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("select title, summary, body_md from pages where slug = $1")
+            .bind(slug)
+            .fetch_optional(db.pool())
+            .await?;
+    let (title, summary, body_md) = row.ok_or(Error::NotFound)?;
+    Ok(PageForm {
+        title,
+        summary,
+        body_md,
+    })
+}
+
+/// Replaces content page `slug`'s title, summary and text, recording
+/// before and after. Administrators only.
+pub async fn update_page(db: &Db, viewer: &Viewer, slug: &str, page: &PageText) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let actor = require_admin(&mut tx, viewer).await?;
+    let before: Option<(String, String, String)> =
+        sqlx::query_as("select title, summary, body_md from pages where slug = $1")
+            .bind(slug)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (title, summary, body_md) = before.ok_or(Error::NotFound)?;
+    let before = PageText {
+        title,
+        summary,
+        body_md,
+    };
+    sqlx::query(
+        "update pages set title = $1, summary = $2, body_md = $3, updated_at = $4 where slug = $5",
+    )
+    .bind(&page.title)
+    .bind(&page.summary)
+    .bind(&page.body_md)
+    .bind(clock::now())
+    .bind(slug)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        Action::PageUpdated,
+        Some(&format!("page:{slug}")),
+        &serde_json::json!({ "before": before, "after": page }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// One content page by its slug, rendered to safe HTML. Each

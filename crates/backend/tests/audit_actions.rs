@@ -472,6 +472,20 @@ async fn provoke(db: &Db, action: Action) -> (i64, By) {
                 .expect("updated");
             (mark, By::Admin { id: alex.id })
         }
+        Action::PageUpdated => {
+            content::seed_demo_content(db).await.expect("seeded");
+            let alex = admin(db).await;
+            let mark = mark(db).await;
+            let page = domain::content::PageText {
+                title: "About us".into(),
+                summary: "Who we are.".into(),
+                body_md: "We support practices.".into(),
+            };
+            content::update_page(db, &alex, "about", &page)
+                .await
+                .expect("updated");
+            (mark, By::Admin { id: alex.id })
+        }
         Action::ContentSeeded => {
             let mark = mark(db).await;
             assert!(content::seed_demo_content(db).await.expect("seeded"));

@@ -76,6 +76,7 @@ actions! {
     ServiceCreated = "service.created", "Service created";
     ServiceUpdated = "service.updated", "Service changed";
     ContentSeeded = "content.seeded", "Website content seeded";
+    PageUpdated = "page.updated", "Website page changed";
     LibraryDemoSeeded = "library.demo_seeded", "Demonstration library seeded";
     ResourceCreated = "resource.created", "Resource created";
     ResourceUpdated = "resource.updated", "Resource changed";

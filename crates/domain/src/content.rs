@@ -164,6 +164,68 @@ pub struct Page {
     pub updated_at: i64,
 }
 
+/// Longest content page, in characters of Markdown.
+pub const PAGE_TEXT_MAX: usize = 100_000;
+
+/// A content page as administrators edit it. The page's address (its
+/// slug) is fixed: the site links to each page by it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PageForm {
+    pub title: String,
+    /// One sentence for the meta description and search results.
+    pub summary: String,
+    /// The page's Markdown; `{{name}}` placeholders are filled in from the
+    /// deployment's settings when it is shown.
+    pub body_md: String,
+}
+
+/// A content page whose fields passed every rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PageText {
+    pub title: String,
+    pub summary: String,
+    pub body_md: String,
+}
+
+impl PageForm {
+    /// Checks every field and reports every problem at once, in form order.
+    pub fn validate(&self) -> Result<PageText, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let title = errors.check(
+            "title",
+            required_text(&self.title, "a title", SERVICE_NAME_MAX),
+        );
+        let summary = errors.check(
+            "summary",
+            required_text(&self.summary, "a summary", SERVICE_SUMMARY_MAX),
+        );
+        let body_md = errors.check(
+            "body_md",
+            required_text(&self.body_md, "the page's text", PAGE_TEXT_MAX),
+        );
+        errors.into_result(|| PageText {
+            title: title.unwrap_or_default(),
+            summary: summary.unwrap_or_default(),
+            body_md: body_md.unwrap_or_default(),
+        })
+    }
+}
+
+/// A content page as the administrators' list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRow {
+    pub slug: String,
+    pub title: String,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+/// A content page's administration page.
+pub fn admin_page_path(slug: &str) -> String {
+    format!("/admin/pages/{slug}")
+}
+
 /// A slug is lower-case ASCII letters, digits and single dashes, 1–64 long.
 /// Anything else can be refused before it reaches the database.
 pub fn is_slug(raw: &str) -> bool {

@@ -1,5 +1,7 @@
 use crate::error::AppError;
-use domain::content::{Page, ServiceDetail, ServiceForm, ServiceRow, ServiceSummary};
+use domain::content::{
+    Page, PageForm, PageRow, ServiceDetail, ServiceForm, ServiceRow, ServiceSummary,
+};
 use leptos::prelude::*;
 
 /// The service catalogue. Anyone may call it.
@@ -71,6 +73,38 @@ pub async fn update_service(
     Ok(format!(
         "{}?saved=changed",
         domain::content::admin_service_path(id)
+    ))
+}
+
+/// Every content page. Administrators only.
+#[server(endpoint = "admin/pages")]
+pub async fn admin_pages() -> Result<Vec<PageRow>, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    Ok(backend::content::admin_pages(&caller.state.db, viewer).await?)
+}
+
+/// Content page `slug` as its form shows it. Administrators only.
+#[server(endpoint = "admin/page")]
+pub async fn stored_page(slug: String) -> Result<PageForm, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    Ok(backend::content::page_form(&caller.state.db, viewer, &slug).await?)
+}
+
+/// Changes a content page's title, summary and text. Administrators only.
+#[server(endpoint = "admin/page-update")]
+pub async fn update_page(
+    slug: String,
+    #[server(flatten)] form: PageForm,
+) -> Result<String, AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    let page = form.validate().map_err(AppError::Invalid)?;
+    backend::content::update_page(&caller.state.db, viewer, &slug, &page).await?;
+    Ok(format!(
+        "{}?saved=changed",
+        domain::content::admin_page_path(&slug)
     ))
 }
 

@@ -18,6 +18,7 @@ http_stories!(
     every_form_posts_the_fields_its_server_function_reads,
     organisation_names_cannot_add_markup_to_the_page_title,
     an_administrator_reads_and_exports_the_audit_trail,
+    an_administrator_changes_a_website_page_and_it_is_audited,
 );
 
 /// Every page of the admin area, read from the app's own routes (each
@@ -109,6 +110,12 @@ fn listed_server_functions() -> Vec<(&'static str, String)> {
         ("/api/admin/audit-organisations", String::new()),
         ("/api/admin/audit-chain", String::new()),
         ("/api/admin/dashboard", String::new()),
+        ("/api/admin/pages", String::new()),
+        ("/api/admin/page", "slug=about".to_owned()),
+        (
+            "/api/admin/page-update",
+            "slug=about&title=Hacked&summary=S&body_md=B".to_owned(),
+        ),
     ]
     .into()
 }
@@ -577,6 +584,7 @@ async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServ
         format!("/admin/organisations/{id}"),
         format!("/services/{slug}"),
         "/page/about".to_owned(),
+        "/admin/pages/about".to_owned(),
     ] {
         let html = server
             .client
@@ -721,4 +729,57 @@ async fn exports(server: &TestServer) -> i64 {
             .await
             .expect("count");
     exports
+}
+
+async fn an_administrator_changes_a_website_page_and_it_is_audited(server: TestServer) {
+    let browser = Browser::new(&server, admin(&server, "alex@csu.example", true).await);
+    let (status, html) = browser.get("/admin/pages").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("/admin/pages/privacy-policy"), "{html}");
+
+    // A blank title is refused on its field, and what was typed is kept.
+    let mut form = domain::content::PageForm {
+        title: " ".into(),
+        summary: "Who we are.".into(),
+        body_md: "## We support practices\n\nKept as typed.".into(),
+    };
+    let slug = [("slug", "about")];
+    let body = |form: &domain::content::PageForm| {
+        format!(
+            "{}&{}",
+            serde_urlencoded::to_string(slug).expect("slug"),
+            serde_urlencoded::to_string(form).expect("form")
+        )
+    };
+    let response = browser
+        .form::<app::api::content::UpdatePage>("/admin/pages/about")
+        .body(body(&form))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("Enter a title"), "{html}");
+    assert!(html.contains("Kept as typed."), "{html}");
+
+    form.title = "About the unit".into();
+    let response = browser
+        .form::<app::api::content::UpdatePage>("/admin/pages/about")
+        .body(body(&form))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/admin/pages/about?saved=changed");
+    let (_, html) = browser.get("/page/about").await;
+    assert!(html.contains("We support practices"), "{html}");
+    let (detail,): (String,) = sqlx::query_as(
+        "select detail from audit_events where action = 'page.updated' and subject = 'page:about'",
+    )
+    .fetch_one(server.db.pool())
+    .await
+    .expect("one audit event");
+    let detail: serde_json::Value = serde_json::from_str(&detail).expect("json");
+    assert_eq!(detail["after"]["title"], "About the unit");
+    assert_ne!(detail["before"]["title"], detail["after"]["title"]);
 }

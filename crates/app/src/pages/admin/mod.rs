@@ -15,3 +15,6 @@ pub mod messages;
 
 /// `/admin/audit`: the audit trail, its CSV export and its chain check.
 pub mod audit;
+
+/// `/admin/pages`: the website's content pages.
+pub mod pages;
