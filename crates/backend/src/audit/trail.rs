@@ -236,7 +236,8 @@ impl Export {
                 Err(error) => Some((Err(error), None)),
             }
         });
-        header.chain(batches)
+        // Fused: a compressing body polls once more after the end.
+        header.chain(batches).fuse()
     }
 
     /// The CSV of the next events older than `before`, and the last id in

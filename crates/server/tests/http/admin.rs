@@ -704,6 +704,27 @@ async fn an_administrator_reads_and_exports_the_audit_trail(server: TestServer) 
     );
     assert_eq!(exports(&server).await, 1);
 
+    // Compressed as a browser asks, it still arrives whole (the body is
+    // read to its end, and a second export is recorded).
+    let response = browser
+        .request(
+            Method::GET,
+            "/admin/audit/export.csv?action=account.signed_in",
+        )
+        .header(reqwest::header::ACCEPT_ENCODING, "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .headers()
+            .contains_key(reqwest::header::CONTENT_ENCODING)
+    );
+    let compressed = response.bytes().await.expect("the whole body");
+    assert!(!compressed.is_empty());
+    assert_eq!(exports(&server).await, 2);
+
     // A link from another site does not start one in the administrator's
     // name, and a member is refused; neither is recorded.
     let response = browser
@@ -719,7 +740,7 @@ async fn an_administrator_reads_and_exports_the_audit_trail(server: TestServer) 
         .await
         .expect("export");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert_eq!(exports(&server).await, 1);
+    assert_eq!(exports(&server).await, 2);
 }
 
 async fn exports(server: &TestServer) -> i64 {
