@@ -132,24 +132,28 @@ async fn download(
             return internal();
         }
     };
-    let mut response = Response::new(Body::from_stream(bytes));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(file.file_type.content_type()),
-    );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size_bytes));
     // The name was cleaned at upload to letters, digits, spaces and ._-().
-    if let Ok(disposition) =
-        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.file_name))
-    {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    } else {
-        headers.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment"),
-        );
-    }
+    let mut response = download_of(
+        Body::from_stream(bytes),
+        file.file_type.content_type(),
+        &file.file_name,
+    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(file.size_bytes));
+    response
+}
+
+/// `body` as a file to save as `file_name` (already clean), of
+/// `content_type`: never sniffed as something else, never kept by a
+/// shared cache.
+pub(crate) fn download_of(body: Body, content_type: &'static str, file_name: &str) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    headers.insert(header::CONTENT_DISPOSITION, disposition);
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
