@@ -64,8 +64,6 @@ pub fn restore_page_address() {
 
 /// The HTML document around the app. Runs on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    state::set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">

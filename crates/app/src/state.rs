@@ -73,23 +73,35 @@ pub fn app_state() -> Result<AppState, crate::error::AppError> {
     })
 }
 
-/// Sends this page's Content-Security-Policy. Inline scripts run only with
-/// the per-response nonce Leptos puts on its hydration script; the wasm may
-/// compile (`wasm-unsafe-eval`); nothing loads from any other host (P7).
-pub fn set_content_security_policy() {
-    let (Some(nonce), Some(response)) = (
+/// Where the server's security middleware waits for a page's script
+/// nonce, one per request. The middleware puts an empty one in the
+/// request; [`share_nonce`] fills it while the page renders; the
+/// middleware then sends the Content-Security-Policy naming that nonce.
+#[derive(Clone, Debug, Default)]
+pub struct NonceSlot(pub std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl NonceSlot {
+    /// The nonce the page rendered with, if it rendered.
+    pub fn take(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|mut nonce| nonce.take())
+    }
+}
+
+/// Hands this render's script nonce (which Leptos puts on its hydration
+/// script) to the security middleware through the request's
+/// [`NonceSlot`]. Called from every render's context; does nothing for a
+/// server function, which has no nonce.
+pub fn share_nonce() {
+    let (Some(nonce), Some(parts)) = (
         leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
+        use_context::<http::request::Parts>(),
     ) else {
         return;
     };
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = http::HeaderValue::from_str(&policy) {
-        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    if let Some(slot) = parts.extensions.get::<NonceSlot>()
+        && let Ok(mut shared) = slot.0.lock()
+    {
+        *shared = Some(nonce.to_string());
     }
 }
 

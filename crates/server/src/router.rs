@@ -109,6 +109,7 @@ pub fn context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
         provide_context(state.clone());
         provide_context(state.site.clone());
+        app::state::share_nonce();
     }
 }
 

@@ -1,4 +1,4 @@
-use app::state::ClientKey;
+use app::state::{ClientKey, NonceSlot};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -23,32 +23,45 @@ impl SecuritySettings {
     }
 }
 
-/// Adds the headers every response carries. Pages set their own
-/// Content-Security-Policy with a nonce; anything else gets one that allows
-/// nothing at all.
+/// Adds the headers every response carries, and the Content-Security-Policy:
+/// a rendered page's names the nonce its render handed back through the
+/// request's [`NonceSlot`], so inline scripts run only with it, the wasm
+/// may compile (`wasm-unsafe-eval`) and nothing loads from another host
+/// (P7); anything else gets one that allows nothing at all.
 pub async fn headers(
     State(settings): State<Arc<SecuritySettings>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
+    let slot = NonceSlot::default();
+    request.extensions_mut().insert(slot.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    // An HTML document whose page did not set its own policy (with the
-    // hydration script's nonce) may still load this site's stylesheets,
-    // images and scripts, but runs no inline script at all.
     let document = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    headers
-        .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(if document {
+    let policy = match slot.take() {
+        Some(nonce) if document => HeaderValue::from_str(&format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        ))
+        .ok(),
+        _ => None,
+    };
+    // An HTML document that was not rendered here may still load this
+    // site's stylesheets, images and scripts, but runs no inline script.
+    let policy = policy.unwrap_or_else(|| {
+        HeaderValue::from_static(if document {
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
              img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
              base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         } else {
             "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-        }));
+        })
+    });
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
