@@ -598,6 +598,31 @@ async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServ
             .expect("html");
         assert_title_is_text(&page, &html);
     }
+    // The list of website pages shows the hostile title as text.
+    let html = server
+        .client
+        .get(server.url("/admin/pages"))
+        .header(COOKIE, format!("pp_session={cookie}"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert_body_is_text("/admin/pages", &html);
+}
+
+/// Checks that the hostile name reached `page`'s body as text: shown, and
+/// no markup of its own.
+pub(super) fn assert_body_is_text(page: &str, html: &str) {
+    assert!(
+        !html.contains("<meta http-equiv=\"refresh\"") && !html.contains("<script>alert(1)"),
+        "{page}: markup injected"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}: the name is not shown"
+    );
 }
 
 /// Checks that the hostile name used by these tests reached `page`'s title
@@ -663,6 +688,16 @@ async fn an_administrator_reads_and_exports_the_audit_trail(server: TestServer) 
     assert!(html.contains("<svg"), "{html}");
     assert!(html.contains("Sign-ins per day: 2 in all"), "{html}");
     assert!(html.contains("1 active, 0 suspended, 0 ended"), "{html}");
+
+    // The trail shows stored names as text.
+    sqlx::query("update organisations set name = $1")
+        .bind(HOSTILE)
+        .execute(server.db.pool())
+        .await
+        .expect("rename");
+    let (status, html) = browser.get("/admin/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_body_is_text("/admin/audit", &html);
 
     let (status, html) = browser.get("/admin/audit/chain").await;
     assert_eq!(status, StatusCode::OK);
