@@ -128,8 +128,11 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-/** A new administrator, signed in with a freshly enrolled authenticator. */
-export async function signedInAdmin(page: Page) {
+/**
+ * A new administrator, signed in with a freshly enrolled authenticator;
+ * returns the authenticator's secret.
+ */
+export async function signedInAdmin(page: Page): Promise<string> {
   const email = `admin.${unique()}@csu.example`;
   createAdmin(email, "Alex Admin");
   await page.goto("/login");
@@ -149,6 +152,7 @@ export async function signedInAdmin(page: Page) {
   await page.reload();
   await expect(page.getByRole("heading", { name: "Your authenticator app is set up" })).toBeVisible();
   await expect(page.locator(".pp-recovery-codes li")).toHaveCount(0);
+  return secret;
 }
 
 /**

@@ -219,14 +219,16 @@ async fn new_email_token(
     Ok(Link { token, expires_at })
 }
 
-async fn send_verification(
+/// Emails `user` a link to confirm `email`, unless the address has had
+/// its share of unasked-for mail today; whether it was queued.
+pub(crate) async fn send_verification(
     tx: &mut Transaction<'static, Any>,
     site: &SiteInfo,
     user: i64,
     email: &Email,
-) -> Result<()> {
+) -> Result<bool> {
     if !mail::within_cap(tx, mail::Unasked::Verification, email).await? {
-        return Ok(());
+        return Ok(false);
     }
     let link = new_email_token(tx, user, "verify", None, token_lifetime::VERIFY).await?;
     let body = format!(
@@ -245,7 +247,8 @@ async fn send_verification(
         &body,
         link.expires_at,
     )
-    .await
+    .await?;
+    Ok(true)
 }
 
 fn already_registered_mail(site: &SiteInfo) -> String {
@@ -364,6 +367,7 @@ struct Candidate {
     email_verified_at: Option<i64>,
     role: String,
     totp_enabled_at: Option<i64>,
+    suspended_at: Option<i64>,
     organisation_status: Option<String>,
 }
 
@@ -489,7 +493,8 @@ pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Resu
     tx.commit().await?;
 
     let candidate: Option<Candidate> = sqlx::query_as(
-        "select u.id, u.password_hash, u.email_verified_at, u.role, u.totp_enabled_at, o.status as organisation_status \
+        "select u.id, u.password_hash, u.email_verified_at, u.role, u.totp_enabled_at, u.suspended_at, \
+                o.status as organisation_status \
          from users u left join organisations o on o.id = u.organisation_id where u.email = $1",
     )
     .bind(&email)
@@ -510,6 +515,7 @@ pub async fn sign_in(db: &Db, client: &str, email: &str, password: &str) -> Resu
         None => Some("unknown_email"),
         Some(_) if !password_ok => Some("wrong_password"),
         Some(c) if c.email_verified_at.is_none() => Some("unverified"),
+        Some(c) if c.suspended_at.is_some() => Some("suspended"),
         // A role this build does not know signs nobody in.
         Some(c) if Role::parse(&c.role).is_none() => Some("unknown_role"),
         Some(c)

@@ -52,6 +52,10 @@ pub mod orgs;
 /// Member and administrator accounts, and password hashing.
 pub mod accounts;
 
+/// People as administrators manage them: the member list, suspension,
+/// deletion, second-factor resets and role changes.
+pub mod members;
+
 /// Registration, verification, sign-in, sign-out, password and email changes.
 pub mod auth;
 

@@ -17,7 +17,7 @@ use crate::mail;
 use crate::sessions::{self, Session, SessionToken, Stage};
 use crate::tokens;
 use domain::Email;
-use domain::account::second_factor_throttle;
+use domain::account::{Viewer, second_factor_throttle};
 use domain::audit::Action;
 use domain::authcode::ALPHABET;
 use domain::site::SiteInfo;
@@ -419,56 +419,142 @@ async fn warn_owner(tx: &mut Transaction<'static, Any>, product: &str, email: &s
 /// Removes the second factor of the account with address `email`, for an
 /// operator: after `SECRET_KEY` has changed (the secret no longer
 /// decrypts), or when the owner has lost both their app and their recovery
-/// codes. Every session of the account ends, and the owner is told by
-/// email. They sign in with their password next, and set a second factor
-/// up again (administrators must). `false` when no account has a second
-/// factor at that address.
+/// codes. See [`remove_in`]. `false` when no account has a second factor at
+/// that address.
 pub async fn remove(db: &Db, site: &SiteInfo, actor: &Actor, email: &Email) -> Result<bool> {
     let mut tx = db.begin_write().await?;
-    let user: Option<(i64,)> = sqlx::query_as(
+    let user: Option<(i64,)> = sqlx::query_as("select id from users where email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some((user,)) = user else {
+        return Ok(false);
+    };
+    let removed = remove_in(&mut tx, site, actor, user).await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
+/// Removes `user`'s second factor (authenticator app and recovery codes)
+/// in `tx`. Every session of the account ends, and the owner is told by
+/// email. They sign in with their password next, and set a second factor
+/// up again (administrators must). `false` when the account has none.
+pub(crate) async fn remove_in(
+    tx: &mut Transaction<'static, Any>,
+    site: &SiteInfo,
+    actor: &Actor,
+    user: i64,
+) -> Result<bool> {
+    let removed: Option<(String,)> = sqlx::query_as(
         "update users set totp_secret = null, totp_enabled_at = null, totp_last_step = null, \
-         updated_at = $1 where email = $2 and (totp_secret is not null or totp_enabled_at is not null) \
-         returning id",
+         updated_at = $1 where id = $2 and (totp_secret is not null or totp_enabled_at is not null) \
+         returning email",
     )
     .bind(clock::now())
-    .bind(email.as_str())
-    .fetch_optional(&mut *tx)
+    .bind(user)
+    .fetch_optional(&mut **tx)
     .await?;
-    let Some((user,)) = user else {
+    let Some((email,)) = removed else {
         return Ok(false);
     };
     sqlx::query("delete from recovery_codes where user_id = $1")
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    sessions::end_all(&mut tx, user, None).await?;
-    mail::enqueue(
-        &mut tx,
-        email,
-        &format!("Your {} second factor was removed", site.product_name),
-        &format!(
-            "The second factor (authenticator app and recovery codes) of your {product} \
-             account was removed by our service team, and every session was signed out.\n\n\
-             Sign in with your password to set up your authenticator app again: \
-             {url}/login\n\n\
-             If you did not expect this, tell us: {contact}\n\n\
-             We will never ask for your password or your codes by email.\n",
-            product = site.product_name,
-            url = site.public_url,
-            contact = site.contact_email,
-        ),
-    )
-    .await?;
+    sessions::end_all(tx, user, None).await?;
+    if let Ok(to) = Email::parse(&email) {
+        mail::enqueue(
+            tx,
+            &to,
+            &format!("Your {} second factor was removed", site.product_name),
+            &format!(
+                "The second factor (authenticator app and recovery codes) of your {product} \
+                 account was removed by our service team, and every session was signed out.\n\n\
+                 Sign in with your password to set up your authenticator app again: \
+                 {url}/login\n\n\
+                 If you did not expect this, tell us: {contact}\n\n\
+                 We will never ask for your password or your codes by email.\n",
+                product = site.product_name,
+                url = site.public_url,
+                contact = site.contact_email,
+            ),
+        )
+        .await?;
+    }
     audit::record(
-        &mut tx,
+        tx,
         actor,
         Action::AccountSecondFactorRemoved,
         Some(&format!("user:{user}")),
         &serde_json::json!({}),
     )
     .await?;
-    tx.commit().await?;
     Ok(true)
+}
+
+/// Shown when a confirming code is wrong.
+pub const CODE_REFUSED: &str =
+    "That code is not right. Enter the 6-digit code your authenticator app shows now";
+
+/// Checks a current code from `viewer`'s own authenticator
+/// app, to confirm a change that needs more than a session (making someone
+/// an administrator). The try is counted with the account's second-factor
+/// failures before the code is checked, so a stolen session cannot guess
+/// codes faster than a sign-in could; a code works once.
+pub(crate) async fn confirm(
+    db: &Db,
+    keys: &Keys,
+    issuer: &str,
+    viewer: &Viewer,
+    code: &str,
+) -> Result<()> {
+    let user = viewer.id;
+    let scope = Scope::new(format!("second_factor:{user}"), Rule::SecondFactor);
+    let mut tx = db.begin_write().await?;
+    let reservation = match failures::reserve(&mut tx, std::slice::from_ref(&scope)).await? {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            tx.commit().await?;
+            return Err(Error::Throttled {
+                retry_after_secs: wait,
+            });
+        }
+    };
+    tx.commit().await?;
+
+    let secret: Option<(Option<String>,)> =
+        sqlx::query_as("select totp_secret from users where id = $1")
+            .bind(user)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((Some(sealed),)) = secret else {
+        return Err(code_problem("code", "Set up your authenticator app first"));
+    };
+    let totp = totp(&keys.totp().open(user, &sealed)?, issuer, &viewer.email)?;
+    let Some(step) = matching_step(&totp, code, now_u64()) else {
+        return Err(code_problem("code", CODE_REFUSED));
+    };
+    let mut tx = db.begin_write().await?;
+    let fresh = sqlx::query(
+        "update users set totp_last_step = $1, updated_at = $2 \
+         where id = $3 and (totp_last_step is null or totp_last_step < $1)",
+    )
+    .bind(step)
+    .bind(clock::now())
+    .bind(user)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if fresh != 1 {
+        tx.commit().await?;
+        return Err(code_problem(
+            "code",
+            "That code has been used. Wait for the next one",
+        ));
+    }
+    failures::release(&mut tx, reservation).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Recovery codes not yet used.

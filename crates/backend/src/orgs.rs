@@ -9,6 +9,7 @@ use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result, Unique};
 use crate::keys::CodeKey;
+use crate::sql::escape_like;
 use domain::audit::Action;
 use domain::authcode::{AuthCode, RANDOM_BYTES};
 use domain::library::long_date as date;
@@ -597,13 +598,6 @@ pub async fn search(
     .fetch_all(db.pool())
     .await?;
     Ok((rows, total))
-}
-
-/// Makes `%`, `_` and `\` match themselves in a `like … escape '\'` pattern.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// A page of the organisation list for administrators.

@@ -3,7 +3,7 @@
 //! The browser holds a random token; the table holds its SHA-256. A session
 //! ends after 30 idle minutes, after 12 hours whatever happens, at sign-out,
 //! when the password is reset or changed, and at the next request once the
-//! member's organisation is no longer active.
+//! account is suspended or the member's organisation is no longer active.
 
 use crate::clock;
 use crate::db::Db;
@@ -97,6 +97,13 @@ pub async fn start(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    if stage == Stage::SignedIn {
+        sqlx::query("update users set last_sign_in_at = $1 where id = $2")
+            .bind(now)
+            .bind(user)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(token)
 }
 
@@ -110,18 +117,20 @@ struct Row {
     email: String,
     role: String,
     totp_enabled_at: Option<i64>,
+    suspended_at: Option<i64>,
     organisation_id: Option<i64>,
     organisation_name: Option<String>,
     organisation_status: Option<String>,
 }
 
-/// The live session for `token`, or `None`. A session past its limits, or
-/// of a member whose organisation is no longer active, is deleted here.
+/// The live session for `token`, or `None`. A session past its limits, of
+/// a suspended account, or of a member whose organisation is no longer
+/// active, is deleted here.
 pub async fn resolve(db: &Db, token: &SessionToken) -> Result<Option<Session>> {
     let hash = token.hash();
     let row: Option<Row> = sqlx::query_as(
         "select s.stage, s.created_at, s.last_seen_at, u.id as user_id, u.full_name, u.email, u.role, \
-                u.totp_enabled_at, u.organisation_id, o.name as organisation_name, o.status as organisation_status \
+                u.totp_enabled_at, u.suspended_at, u.organisation_id, o.name as organisation_name, o.status as organisation_status \
          from sessions s join users u on u.id = s.user_id \
          left join organisations o on o.id = u.organisation_id \
          where s.token_hash = $1",
@@ -151,6 +160,7 @@ pub async fn resolve(db: &Db, token: &SessionToken) -> Result<Option<Session>> {
         row.organisation_status.as_deref() == Some(OrgStatus::Active.as_str());
     let expired = now - row.last_seen_at > idle_limit
         || now - row.created_at > session_limits::ABSOLUTE
+        || row.suspended_at.is_some()
         || (role == Role::Member && !organisation_active);
     if expired {
         sqlx::query("delete from sessions where token_hash = $1")

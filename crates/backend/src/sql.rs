@@ -71,3 +71,10 @@ impl Sql {
         query
     }
 }
+
+/// Makes `%`, `_` and `\` match themselves in a `like … escape '\'` pattern.
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

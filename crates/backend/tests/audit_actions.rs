@@ -14,7 +14,7 @@ use backend::keys::{CodeKey, Keys};
 use backend::library::{self, files};
 use backend::sessions::{self, Session, SessionToken};
 use backend::testing::{self, documents, fixtures};
-use backend::{Db, contact, content, demo, messages, mfa, orgs};
+use backend::{Db, contact, content, demo, members, messages, mfa, orgs};
 use bytes::Bytes;
 use domain::Email;
 use domain::account::{RegistrationInput, Role, Viewer, second_factor_throttle, sign_in_throttle};
@@ -23,6 +23,7 @@ use domain::authcode::AuthCode;
 use domain::content::ServiceForm;
 use domain::enquiry::EnquiryInput;
 use domain::library::{Resource, ResourceKind, ResourceStatus};
+use domain::members::RoleChange;
 use domain::messages::{EntryKind, MessageState, NewMessage};
 use domain::organisation::{OrgStatus, OrganisationForm};
 use domain::site::SiteInfo;
@@ -362,6 +363,63 @@ async fn provoke(db: &Db, action: Action) -> (i64, By) {
                 .expect("member");
             (mark, By::Operator)
         }
+        Action::AccountVerificationResent => {
+            let alex = admin(db).await;
+            let (_, code) = organisation(db).await;
+            register(db, &code).await;
+            let sam = user_id(db, SAM).await;
+            let mark = mark(db).await;
+            members::resend_verification(db, &alex, &site(), sam)
+                .await
+                .expect("resent");
+            (mark, By::Admin { id: alex.id })
+        }
+        Action::AccountSuspended => {
+            let alex = admin(db).await;
+            let By::Member { id, .. } = member(db).await else {
+                unreachable!("a member")
+            };
+            let mark = mark(db).await;
+            members::suspend(db, &alex, id, "Left the practice")
+                .await
+                .expect("suspended");
+            (mark, By::Admin { id: alex.id })
+        }
+        Action::AccountReinstated => {
+            let alex = admin(db).await;
+            let By::Member { id, .. } = member(db).await else {
+                unreachable!("a member")
+            };
+            members::suspend(db, &alex, id, "Left the practice")
+                .await
+                .expect("suspended");
+            let mark = mark(db).await;
+            members::reinstate(db, &alex, id).await.expect("reinstated");
+            (mark, By::Admin { id: alex.id })
+        }
+        Action::AccountDeleted => {
+            let alex = admin(db).await;
+            let By::Member { id, .. } = member(db).await else {
+                unreachable!("a member")
+            };
+            let mark = mark(db).await;
+            members::delete(db, &alex, id).await.expect("deleted");
+            (mark, By::Admin { id: alex.id })
+        }
+        Action::AccountRoleChanged => {
+            let alex = admin(db).await;
+            let (organisation, _) = organisation(db).await;
+            let kim = fixtures::user(db, KIM, Role::Admin, Some(organisation)).await;
+            let mark = mark(db).await;
+            let demote = RoleChange {
+                role: Role::Member,
+                code: None,
+            };
+            members::change_role(db, &keys(), &site(), &alex, kim.id, &demote)
+                .await
+                .expect("demoted");
+            (mark, By::Admin { id: alex.id })
+        }
         Action::RetentionUnverifiedDeleted => {
             let (_, code) = organisation(db).await;
             register(db, &code).await;
@@ -650,6 +708,7 @@ const ISSUER: &str = "PrimaryPoint";
 const SAM: &str = "sam@riverside.example";
 const NEW_EMAIL: &str = "samuel@riverside.example";
 const ALEX: &str = "alex@csu.example";
+const KIM: &str = "kim@riverside.example";
 
 /// The server secret these tests run with.
 const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";

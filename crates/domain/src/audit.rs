@@ -63,6 +63,11 @@ actions! {
     AccountEmailChanged = "account.email_changed", "Email address changed";
     AccountAdminCreated = "account.admin_created", "Administrator created";
     AccountMemberCreated = "account.member_created", "Member created";
+    AccountVerificationResent = "account.verification_resent", "Confirmation email sent again";
+    AccountSuspended = "account.suspended", "Account suspended";
+    AccountReinstated = "account.reinstated", "Account reinstated";
+    AccountDeleted = "account.deleted", "Account deleted";
+    AccountRoleChanged = "account.role_changed", "Role changed";
     RetentionUnverifiedDeleted = "retention.unverified_deleted", "Unverified registrations deleted";
     OrganisationCreated = "organisation.created", "Organisation created";
     OrganisationUpdated = "organisation.updated", "Organisation changed";

@@ -48,7 +48,7 @@ pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
 }
 
 /// A checkbox's value, however the form arrived: a boolean, or the
-/// text a browser posts (`true`, `on`); anything else is unticked.
+/// text a browser posts (`true`, `on`, `yes`); anything else is unticked.
 pub fn checkbox<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     struct Checkbox;
 
@@ -64,7 +64,7 @@ pub fn checkbox<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         }
 
         fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-            Ok(matches!(v, "true" | "on"))
+            Ok(matches!(v, "true" | "on" | "yes"))
         }
 
         fn visit_none<E: de::Error>(self) -> Result<bool, E> {

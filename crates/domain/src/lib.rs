@@ -60,3 +60,7 @@ pub mod audit;
 
 /// The administrators' dashboard figures.
 pub mod console;
+
+/// People as administrators manage them: the member list, one person's
+/// record, suspension and role changes.
+pub mod members;

@@ -13,6 +13,9 @@ pub mod account;
 /// Organisations and codes, for administrators.
 pub mod admin;
 
+/// People and their accounts, for administrators.
+pub mod members;
+
 /// The member library, and administrators writing it.
 pub mod library;
 

@@ -25,8 +25,9 @@ enum Sees {
     /// A member of an active organisation: published resources of the
     /// services it subscribes to, and those for all customers.
     Subscribed { organisation_id: i64 },
-    /// Anyone else (a member of a suspended or ended organisation, a
-    /// member with no organisation, an account that no longer exists).
+    /// Anyone else (a suspended account, a member of a suspended or ended
+    /// organisation, a member with no organisation, an account that no
+    /// longer exists).
     Nothing,
     /// Nobody in particular: published resources, for the public
     /// catalogue's counts. Never used to show a resource.
@@ -41,8 +42,15 @@ impl Scope {
         executor: impl Executor<'e, Database = Any>,
         viewer: i64,
     ) -> Result<Self> {
-        let row: Option<(String, Option<i64>, Option<String>)> = sqlx::query_as(
-            "select u.role, u.organisation_id, o.status from users u \
+        #[derive(sqlx::FromRow)]
+        struct Account {
+            role: String,
+            suspended_at: Option<i64>,
+            organisation_id: Option<i64>,
+            status: Option<String>,
+        }
+        let row: Option<Account> = sqlx::query_as(
+            "select u.role, u.suspended_at, u.organisation_id, o.status from users u \
              left join organisations o on o.id = u.organisation_id where u.id = $1",
         )
         .bind(viewer)
@@ -50,7 +58,12 @@ impl Scope {
         .await?;
         let sees = match row {
             None => Sees::Nothing,
-            Some((role, organisation_id, status)) => {
+            Some(Account {
+                role,
+                suspended_at,
+                organisation_id,
+                status,
+            }) => {
                 let role = Role::parse(&role).ok_or_else(|| Error::Unreadable {
                     column: "users.role",
                     value: role.clone(),
@@ -64,6 +77,7 @@ impl Scope {
                     })
                     .transpose()?;
                 match (role, organisation_id, status) {
+                    _ if suspended_at.is_some() => Sees::Nothing,
                     (Role::Admin, _, _) => Sees::Everything,
                     (Role::Member, Some(organisation_id), Some(OrgStatus::Active)) => {
                         Sees::Subscribed { organisation_id }

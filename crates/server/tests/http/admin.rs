@@ -111,6 +111,21 @@ fn listed_server_functions() -> Vec<(&'static str, String)> {
         ("/api/admin/audit-chain", String::new()),
         ("/api/admin/dashboard", String::new()),
         ("/api/admin/pages", String::new()),
+        (
+            "/api/admin/members",
+            "q=sam&status=active&page=2".to_owned(),
+        ),
+        ("/api/admin/member-organisations", String::new()),
+        ("/api/admin/member", "id=1".to_owned()),
+        ("/api/admin/member-resend", "id=1".to_owned()),
+        ("/api/admin/member-suspend", "id=1&reason=Left".to_owned()),
+        ("/api/admin/member-reinstate", "id=1".to_owned()),
+        ("/api/admin/member-delete", "id=1&confirm=yes".to_owned()),
+        ("/api/admin/member-second-factor", "id=1".to_owned()),
+        (
+            "/api/admin/member-role",
+            "id=1&role=admin&code=123456".to_owned(),
+        ),
         ("/api/admin/page", "slug=about".to_owned()),
         (
             "/api/admin/page-update",
@@ -261,15 +276,21 @@ async fn only_administrators_get_into_the_admin_area(server: TestServer) {
     .await
     .expect("count");
     assert_eq!((organisations, codes), (1, 1));
-    let (shared, limited, resources): (i64, i64, i64) = sqlx::query_as(
-        "select (select count(*) from shared_domains), \
-                (select count(*) from authorisation_codes where max_uses is not null), \
-                (select count(*) from resources)",
-    )
-    .fetch_one(server.db.pool())
-    .await
-    .expect("count");
-    assert_eq!((shared, limited, resources), (0, 0, 0));
+    let (shared, limited, resources, suspended, admins): (i64, i64, i64, i64, i64) =
+        sqlx::query_as(
+            "select (select count(*) from shared_domains), \
+                    (select count(*) from authorisation_codes where max_uses is not null), \
+                    (select count(*) from resources), \
+                    (select count(*) from users where suspended_at is not null), \
+                    (select count(*) from users where role = 'admin')",
+        )
+        .fetch_one(server.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(
+        (shared, limited, resources, suspended, admins),
+        (0, 0, 0, 0, 1)
+    );
 }
 
 async fn an_administrator_creates_an_organisation_and_rotates_its_code(server: TestServer) {
@@ -494,6 +515,29 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
     let admin = admin(&server, "alex@csu.example", true).await;
     let resource = super::library::draft(&server, &admin).await;
     let message = super::messages::enquiry(&server).await;
+    // Someone yet to confirm their address, and someone suspended: their
+    // records offer every form an account can have.
+    let (unconfirmed, suspended): (i64, i64) = {
+        let add = |email: &'static str, verified: Option<i64>, suspended: Option<i64>| {
+            sqlx::query_as::<_, (i64,)>(
+                "insert into users (email, full_name, password_hash, role, organisation_id, \
+                 email_verified_at, suspended_at, created_at, updated_at) \
+                 values ($1, 'Pat Person', 'not-a-hash', 'member', $2, $3, $4, 1, 1) returning id",
+            )
+            .bind(email)
+            .bind(id)
+            .bind(verified)
+            .bind(suspended)
+            .fetch_one(server.db.pool())
+        };
+        let (unconfirmed,) = add("pat@riverside.example", None, None)
+            .await
+            .expect("user");
+        let (suspended,) = add("lee@riverside.example", Some(1), Some(1))
+            .await
+            .expect("user");
+        (unconfirmed, suspended)
+    };
     let pages: Vec<(String, Option<&str>)> = vec![
         ("/contact".into(), None),
         ("/register".into(), None),
@@ -518,6 +562,8 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
         (format!("/admin/messages/{message}"), Some(&admin)),
         ("/portal/library".into(), Some(&admin)),
         (format!("/portal/library/{resource}"), Some(&admin)),
+        (format!("/admin/members/{unconfirmed}"), Some(&admin)),
+        (format!("/admin/members/{suspended}"), Some(&admin)),
     ];
     let mut checked = 0;
     for (page, cookie) in pages {
@@ -553,7 +599,7 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
             checked += 1;
         }
     }
-    assert!(checked >= 29, "only {checked} forms checked");
+    assert!(checked >= 36, "only {checked} forms checked");
 }
 
 async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServer) {
@@ -580,7 +626,17 @@ async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServ
         .execute(server.db.pool())
         .await
         .expect("rename page");
+    let (person,): (i64,) = sqlx::query_as(
+        "insert into users (email, full_name, password_hash, role, organisation_id, created_at, updated_at) \
+         values ('pat@riverside.example', $1, 'not-a-hash', 'member', $2, 1, 1) returning id",
+    )
+    .bind(hostile)
+    .bind(id)
+    .fetch_one(server.db.pool())
+    .await
+    .expect("a person");
     for page in [
+        format!("/admin/members/{person}"),
         format!("/admin/organisations/{id}"),
         format!("/services/{slug}"),
         "/page/about".to_owned(),
@@ -610,6 +666,18 @@ async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServ
         .await
         .expect("html");
     assert_body_is_text("/admin/pages", &html);
+    // So does the member list, with the person and their organisation.
+    let html = server
+        .client
+        .get(server.url("/admin/members"))
+        .header(COOKIE, format!("pp_session={cookie}"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert_body_is_text("/admin/members", &html);
 }
 
 /// Checks that the hostile name reached `page`'s body as text: shown, and

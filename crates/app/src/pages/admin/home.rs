@@ -26,6 +26,7 @@ pub fn AdminHome() -> impl IntoView {
             <ul class="nhsuk-list">
                 <li><a href=crate::pages::admin::messages::INBOX>"Inbox"</a></li>
                 <li><a href="/admin/organisations">"Organisations and authorisation codes"</a></li>
+                <li><a href=domain::members::MEMBERS>"Members"</a></li>
                 <li><a href=crate::pages::admin::library::ADMIN_LIBRARY>"Library"</a></li>
                 <li><a href=crate::pages::admin::services::ADMIN_SERVICES>"Services and their public pages"</a></li>
                 <li><a href=crate::pages::admin::pages::ADMIN_PAGES>"Website pages"</a></li>

@@ -18,3 +18,6 @@ pub mod audit;
 
 /// `/admin/pages`: the website's content pages.
 pub mod pages;
+
+/// `/admin/members`: people across organisations, and their accounts.
+pub mod members;

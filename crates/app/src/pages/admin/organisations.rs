@@ -311,6 +311,7 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
         })}
         <h1>{record.name.clone()}</h1>
         <p><strong class="nhsuk-tag">{detail.status.label()}</strong></p>
+        <p><a href=format!("{}?organisation={id}", domain::members::MEMBERS)>"Its members"</a></p>
         <dl class="nhsuk-summary-list">
             {row("ODS code", record.ods_code.clone())}
             {row("Address", [record.address_line1.clone(), record.address_line2.clone(), record.town.clone(), record.postcode.clone()]
