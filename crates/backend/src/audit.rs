@@ -14,6 +14,7 @@
 use crate::clock;
 use crate::db::Db;
 use crate::error::Result;
+use crate::keys::Keys;
 use domain::audit::Action;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -50,9 +51,44 @@ impl Actor {
     }
 }
 
+/// Where the request being served came from, as the trail records it: the
+/// caller's pseudonymous client key and their browser's family. The server
+/// sets it around each request ([`Origin::scope`]), so every event written
+/// while serving it carries it; events written by background jobs and
+/// commands have none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub client: Option<String>,
+    pub agent: Option<&'static str>,
+}
+
+tokio::task_local! {
+    static ORIGIN: Origin;
+}
+
+impl Origin {
+    /// The origin of a request from `client` (a [`crate::pseudonym`] key)
+    /// sending `user_agent`.
+    pub fn of(client: &str, user_agent: Option<&str>) -> Self {
+        Self {
+            client: Some(client.to_owned()),
+            agent: Some(domain::audit::agent_family(user_agent.unwrap_or_default())),
+        }
+    }
+
+    /// Runs `work` with this origin: the events it writes carry it.
+    pub async fn scope<F: std::future::Future>(self, work: F) -> F::Output {
+        ORIGIN.scope(self, work).await
+    }
+
+    fn current() -> Self {
+        ORIGIN.try_with(Clone::clone).unwrap_or_default()
+    }
+}
+
 /// Appends one event, naming the acting person's organisation as it is
-/// now. `detail` is stored as JSON; it must never carry a password, token
-/// or code (P12).
+/// now, and where the request came from ([`Origin`]). `detail` is stored
+/// as JSON; it must never carry a password, token or code (P12).
 pub async fn record(
     tx: &mut Transaction<'static, Any>,
     actor: &Actor,
@@ -65,15 +101,19 @@ pub async fn record(
         Actor::User { id } => Some(*id),
         _ => None,
     };
+    let origin = Origin::current();
     sqlx::query(
-        "insert into audit_events (actor, action, subject, detail, organisation_id, created_at, updated_at) \
-         values ($1, $2, $3, $4, (select organisation_id from users where id = $5), $6, $6)",
+        "insert into audit_events (actor, action, subject, detail, organisation_id, client, agent, \
+         created_at, updated_at) \
+         values ($1, $2, $3, $4, (select organisation_id from users where id = $5), $6, $7, $8, $8)",
     )
     .bind(actor.label())
     .bind(action.code())
     .bind(subject)
     .bind(detail)
     .bind(user)
+    .bind(origin.client)
+    .bind(origin.agent)
     .bind(clock::now())
     .execute(&mut **tx)
     .await?;
@@ -115,17 +155,21 @@ struct Content {
     subject: Option<String>,
     detail: String,
     organisation_id: Option<i64>,
+    client: Option<String>,
+    agent: Option<String>,
 }
 
 /// The columns [`Content`] reads.
-const CONTENT_COLUMNS: &str = "created_at, actor, action, subject, detail, organisation_id";
+const CONTENT_COLUMNS: &str =
+    "created_at, actor, action, subject, detail, organisation_id, client, agent";
 
 impl Content {
     /// SHA-256 over the event's place, content and the previous event's
     /// hash, as a JSON array (so no field can run into the next), in hex.
-    /// The organisation joins the array only when there is one, so events
-    /// written before it was recorded keep their hashes; adding or
-    /// removing it still changes the hash.
+    /// The organisation joins the array only when there is one, and the
+    /// origin (as one inner array, so its two parts cannot trade places) only
+    /// when it has a part, so events written before they were recorded
+    /// keep their hashes; adding or removing either still changes the hash.
     fn hash(&self, seq: i64, prev_hash: &str) -> String {
         let mut canonical = serde_json::json!([
             seq,
@@ -139,6 +183,11 @@ impl Content {
         if let (Some(organisation), Some(fields)) = (self.organisation_id, canonical.as_array_mut())
         {
             fields.push(organisation.into());
+        }
+        if (self.client.is_some() || self.agent.is_some())
+            && let Some(fields) = canonical.as_array_mut()
+        {
+            fields.push(serde_json::json!([self.client, self.agent]));
         }
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
@@ -195,6 +244,9 @@ pub enum Break {
     /// The chain ends before its recorded end (`head`): the last events
     /// were deleted.
     Truncated { last: i64, head: i64 },
+    /// The checkpoint the chain starts from (at place `seq`) is not signed
+    /// with this deployment's key: it was forged or altered.
+    Checkpoint { seq: i64 },
 }
 
 impl std::fmt::Display for Break {
@@ -211,6 +263,10 @@ impl std::fmt::Display for Break {
             Break::Truncated { last, head } => write!(
                 f,
                 "the chain ends at #{last} but was written up to #{head}: the last events were deleted"
+            ),
+            Break::Checkpoint { seq } => write!(
+                f,
+                "the checkpoint at #{seq}, where old events were pruned, is not this deployment's"
             ),
         }
     }
@@ -239,8 +295,10 @@ struct ChainRow {
 const VERIFY_BATCH: i64 = 1_000;
 
 /// Seals what is waiting, then walks the chain in order up to its end as
-/// recorded then, and reports the first break, if any.
-pub async fn verify(db: &Db) -> Result<Verification> {
+/// recorded then, and reports the first break, if any. The walk starts at
+/// the newest checkpoint left by [`prune`], once its signature is checked,
+/// or at the beginning.
+pub async fn verify(db: &Db, keys: &Keys) -> Result<Verification> {
     seal_backlog(db).await?;
     // The end to check up to, read first: events sealed while the check
     // runs (by this or another instance) are past it, not a break.
@@ -248,8 +306,16 @@ pub async fn verify(db: &Db) -> Result<Verification> {
         sqlx::query_as("select seq, hash from audit_head where id = 1")
             .fetch_one(db.pool())
             .await?;
-    let mut prev_seq = 0_i64;
-    let mut prev_hash = GENESIS.to_owned();
+    let (mut prev_seq, mut prev_hash) = match checkpoint(db).await? {
+        Some((seq, hash, signature)) if keys.audit().verify(seq, &hash, &signature) => (seq, hash),
+        Some((seq, ..)) => {
+            return Ok(Verification {
+                checked: 0,
+                first_break: Some(Break::Checkpoint { seq }),
+            });
+        }
+        None => (0, GENESIS.to_owned()),
+    };
     let mut checked = 0_i64;
     loop {
         let rows: Vec<ChainRow> = sqlx::query_as(AssertSqlSafe(format!(
@@ -306,6 +372,83 @@ pub async fn verify(db: &Db) -> Result<Verification> {
     })
 }
 
+/// The newest checkpoint: its place, hash and signature.
+async fn checkpoint(db: &Db) -> Result<Option<(i64, String, String)>> {
+    Ok(sqlx::query_as(
+        "select seq, hash, signature from audit_checkpoints order by seq desc limit 1",
+    )
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+/// Deletes the sealed events written before `before` (Unix seconds), from
+/// the start of the chain up to the first event that is not that old, and
+/// leaves a checkpoint signed with this deployment's key: the place and
+/// hash of the last event deleted, which [`verify`] starts from. Records
+/// the pruning as an event of its own; returns how many were deleted.
+/// Safe with several instances: each pruning holds the chain's head.
+pub async fn prune(db: &Db, keys: &Keys, before: i64) -> Result<u64> {
+    seal_backlog(db).await?;
+    let mut tx = db.begin_write().await?;
+    let now = clock::now();
+    sqlx::query("update audit_head set updated_at = $1 where id = 1")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    // The last place to delete: just before the first event that is new
+    // enough to keep, or the end of the chain when every event is old.
+    let (through, done): (i64, i64) = sqlx::query_as(
+        "select coalesce((select min(seq) from audit_events \
+                          where seq is not null and created_at >= $1) - 1, \
+                         (select seq from audit_head where id = 1)), \
+                coalesce((select max(seq) from audit_checkpoints), 0)",
+    )
+    .bind(before)
+    .fetch_one(&mut *tx)
+    .await?;
+    if through <= done {
+        return Ok(0);
+    }
+    let (hash,): (String,) = sqlx::query_as("select hash from audit_events where seq = $1")
+        .bind(through)
+        .fetch_one(&mut *tx)
+        .await?;
+    let (doomed,): (i64,) = sqlx::query_as(
+        "select count(*) from audit_events where seq is not null and seq <= $1",
+    )
+    .bind(through)
+    .fetch_one(&mut *tx)
+    .await?;
+    // Recorded first, so that it is never among the events it deletes and
+    // takes an id after every one of them.
+    record(
+        &mut tx,
+        &Actor::System,
+        Action::AuditPruned,
+        None,
+        &serde_json::json!({ "through": through, "deleted": doomed, "before": before }),
+    )
+    .await?;
+    let deleted = sqlx::query("delete from audit_events where seq is not null and seq <= $1")
+        .bind(through)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query(
+        "insert into audit_checkpoints (seq, hash, pruned, signature, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(through)
+    .bind(&hash)
+    .bind(doomed)
+    .bind(keys.audit().sign(through, &hash))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(deleted)
+}
+
 /// One row of the audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEvent {
@@ -343,6 +486,16 @@ mod tests {
             subject: Some("resource:4".into()),
             detail: "{}".into(),
             organisation_id,
+            client: None,
+            agent: None,
+        }
+    }
+
+    fn from(client: Option<&str>, agent: Option<&str>, organisation_id: Option<i64>) -> Content {
+        Content {
+            client: client.map(str::to_owned),
+            agent: agent.map(str::to_owned),
+            ..content(organisation_id)
         }
     }
 
@@ -366,10 +519,25 @@ mod tests {
             subject: None,
             detail: r#"{"n":1}"#.into(),
             organisation_id: None,
+            client: None,
+            agent: None,
         };
         assert_eq!(
             system.hash(2, &"ab".repeat(32)),
             "5bd74c433edc74085a0777f092cac0216ccdd91c433cd6076c1bdfc77bb29d33"
+        );
+        // The origin, when there is one; its parts cannot trade places.
+        assert_eq!(
+            from(Some("k3y"), Some("Firefox"), Some(12)).hash(1, GENESIS),
+            "05b2783d300b3d826242c0975cb8fed04a6aecad1bc7d9eecb992d0a3971dd76"
+        );
+        assert_eq!(
+            from(Some("k3y"), None, None).hash(1, GENESIS),
+            "3bbd0caef058d11b96fc0a894fa3bd205aca90f1b9e3e68020f77cdf294f44f6"
+        );
+        assert_eq!(
+            from(None, Some("k3y"), None).hash(1, GENESIS),
+            "102aac3dbcf1863ad747ae28c0eec6b80039180e224453536e9627e0e1b303e9"
         );
     }
 }

@@ -1,7 +1,8 @@
 //! Work that runs on its own inside the server: sealing audit events into
 //! their chain and sending queued mail (every second),
 //! sweeping what is past its retention (P9), mail whose links have expired
-//! included, and reminding owners of reviews. Safe with many instances:
+//! and audit events older than their period included, and reminding owners
+//! of reviews. Safe with many instances:
 //! each mail is claimed before it is sent, and sweeps are idempotent.
 
 use crate::db::Db;
@@ -13,10 +14,20 @@ const MAIL_EVERY: Duration = Duration::from_secs(1);
 /// How often expired data is swept.
 const SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
 
+/// What the scheduled work needs besides the database and the mailer.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    /// Makes the links in review reminders.
+    pub public_url: String,
+    /// Signs the checkpoint left when old audit events are pruned.
+    pub keys: crate::keys::Keys,
+    /// Audit events older than this many seconds are pruned.
+    pub audit_retention_secs: i64,
+}
+
 /// Runs until the task is dropped. Errors are logged and retried on the
-/// next tick; they never stop the loop. `public_url` makes the links in
-/// review reminders.
-pub async fn run(db: Db, mailer: Mailer, public_url: String) {
+/// next tick; they never stop the loop.
+pub async fn run(db: Db, mailer: Mailer, schedule: Schedule) {
     let mut mail_tick = tokio::time::interval(MAIL_EVERY);
     let mut sweep_tick = tokio::time::interval(SWEEP_EVERY);
     mail_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -43,7 +54,13 @@ pub async fn run(db: Db, mailer: Mailer, public_url: String) {
                     Err(error) => tracing::warn!(%error, "mail retention sweep failed"),
                 }
                 let now = crate::clock::now();
-                match crate::library::reminders::send_due(&db, &public_url, now).await {
+                let cutoff = now - schedule.audit_retention_secs;
+                match crate::audit::prune(&db, &schedule.keys, cutoff).await {
+                    Ok(0) => {}
+                    Ok(pruned) => tracing::info!(pruned, "pruned audit events past retention"),
+                    Err(error) => tracing::warn!(%error, "pruning the audit trail failed"),
+                }
+                match crate::library::reminders::send_due(&db, &schedule.public_url, now).await {
                     Ok(0) => {}
                     Ok(sent) => tracing::info!(sent, "review reminders queued"),
                     Err(error) => tracing::warn!(%error, "review reminders failed"),

@@ -18,6 +18,7 @@ const CODES: &[u8] = b"primarypoint/v1/authorisation-code-hash";
 const PSEUDONYMS: &[u8] = b"primarypoint/v1/client-pseudonym";
 const TOTP: &[u8] = b"primarypoint/v1/totp-secret-encryption";
 const RECOVERY: &[u8] = b"primarypoint/v1/recovery-code-hash";
+const AUDIT: &[u8] = b"primarypoint/v1/audit-checkpoint-signature";
 
 /// Every key the server uses, derived from its secret.
 #[derive(Clone)]
@@ -26,6 +27,7 @@ pub struct Keys {
     pseudonyms: PseudonymKey,
     totp: TotpKey,
     recovery: RecoveryKey,
+    audit: CheckpointKey,
 }
 
 impl Keys {
@@ -43,6 +45,7 @@ impl Keys {
             pseudonyms: PseudonymKey(MacKey::new(&key(PSEUDONYMS)?)?),
             totp: TotpKey(XChaCha20Poly1305::new(&key(TOTP)?.into())),
             recovery: RecoveryKey(MacKey::new(&key(RECOVERY)?)?),
+            audit: CheckpointKey(MacKey::new(&key(AUDIT)?)?),
         })
     }
 
@@ -64,6 +67,11 @@ impl Keys {
     /// Keys the stored hashes of recovery codes.
     pub fn recovery(&self) -> &RecoveryKey {
         &self.recovery
+    }
+
+    /// Signs the audit trail's checkpoints.
+    pub fn audit(&self) -> &CheckpointKey {
+        &self.audit
     }
 }
 
@@ -122,6 +130,33 @@ impl RecoveryKey {
     /// What the database stores for a recovery code (normalised).
     pub(crate) fn hash(&self, code: &str) -> String {
         self.0.hash(code.as_bytes())
+    }
+}
+
+/// Signs the checkpoint left where old audit events were pruned: the place
+/// and hash the chain continues from. Only this deployment can make one.
+#[derive(Clone)]
+pub struct CheckpointKey(MacKey);
+
+impl CheckpointKey {
+    fn message(seq: i64, hash: &str) -> String {
+        format!("audit-checkpoint:{seq}:{hash}")
+    }
+
+    /// The signature stored with a checkpoint at place `seq`, hash `hash`.
+    pub(crate) fn sign(&self, seq: i64, hash: &str) -> String {
+        self.0.hash(Self::message(seq, hash).as_bytes())
+    }
+
+    /// Whether `signature` is this key's for `seq` and `hash` (in constant
+    /// time).
+    pub(crate) fn verify(&self, seq: i64, hash: &str, signature: &str) -> bool {
+        let Ok(signature) = hex::decode(signature) else {
+            return false;
+        };
+        let mut mac = self.0.0.clone();
+        mac.update(Self::message(seq, hash).as_bytes());
+        mac.verify_slice(&signature).is_ok()
     }
 }
 
@@ -200,7 +235,7 @@ macro_rules! redacted_debug {
     };
 }
 
-redacted_debug!(CodeKey, PseudonymKey, RecoveryKey, TotpKey);
+redacted_debug!(CodeKey, PseudonymKey, RecoveryKey, TotpKey, CheckpointKey);
 
 #[cfg(test)]
 mod tests {
@@ -224,7 +259,7 @@ mod tests {
 
     #[test]
     fn each_use_has_its_own_key_and_none_is_the_secret() {
-        let labels = [CODES, PSEUDONYMS, TOTP, RECOVERY];
+        let labels = [CODES, PSEUDONYMS, TOTP, RECOVERY, AUDIT];
         let derived: Vec<[u8; 32]> = labels.iter().map(|label| label_key(label)).collect();
         for (i, key) in derived.iter().enumerate() {
             assert_ne!(&key[..], &SECRET[..32], "a derived key is not the secret");
@@ -249,10 +284,15 @@ mod tests {
             keys.recovery().hash(data),
             hmac_hex(&label_key(RECOVERY), data.as_bytes())
         );
+        assert_eq!(
+            keys.audit().sign(12, "ab"),
+            hmac_hex(&label_key(AUDIT), b"audit-checkpoint:12:ab")
+        );
         let hashes = [
             keys.codes().hash(data),
             keys.pseudonyms().hash(data.as_bytes()),
             keys.recovery().hash(data),
+            keys.audit().0.hash(data.as_bytes()),
             hmac_hex(SECRET, data.as_bytes()),
         ];
         for (i, hash) in hashes.iter().enumerate() {
@@ -315,5 +355,17 @@ mod tests {
         for junk in ["", "v1:", "v1:zz", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"] {
             assert!(keys.totp().open(42, junk).is_err(), "{junk:?}");
         }
+    }
+
+    #[test]
+    fn a_checkpoint_signature_holds_only_for_its_place_and_hash() {
+        let keys = Keys::derive(SECRET).expect("keys");
+        let signature = keys.audit().sign(40, "cafe");
+        assert!(keys.audit().verify(40, "cafe", &signature));
+        assert!(!keys.audit().verify(41, "cafe", &signature));
+        assert!(!keys.audit().verify(40, "cafd", &signature));
+        assert!(!keys.audit().verify(40, "cafe", "not hex"));
+        let other = Keys::derive(b"another-deployment-secret-xxxxxxxxxxx").expect("keys");
+        assert!(!other.audit().verify(40, "cafe", &signature));
     }
 }

@@ -254,6 +254,9 @@ async fn a_member_registers_verifies_and_signs_in(db: Db) {
             "totp_secret",
             "totp_enabled_at",
             "totp_last_step",
+            "suspended_at",
+            "suspension_reason",
+            "last_sign_in_at",
         ]
     );
 

@@ -20,7 +20,12 @@ stories!(
     the_viewer_filters_and_pages_the_trail_for_administrators_only,
     an_export_of_a_hundred_thousand_events_streams_in_bounded_pieces,
     the_dashboard_counts_the_service_and_the_last_thirty_days,
+    pruning_old_events_leaves_a_signed_checkpoint_the_check_starts_from,
 );
+
+fn keys() -> backend::keys::Keys {
+    backend::keys::Keys::derive(b"test-secret-test-secret-test-secret!").expect("keys")
+}
 
 async fn write(db: &Db, n: usize) {
     for i in 0..n {
@@ -40,7 +45,10 @@ async fn write(db: &Db, n: usize) {
 }
 
 async fn first_break(db: &Db) -> Option<Break> {
-    audit::verify(db).await.expect("verify").first_break
+    audit::verify(db, &keys())
+        .await
+        .expect("verify")
+        .first_break
 }
 
 /// The id and place of the `n`th event (1-based) in chain order.
@@ -62,7 +70,7 @@ async fn run(db: &Db, sql: &str, id: i64) {
 
 async fn an_untouched_chain_verifies(db: Db) {
     assert_eq!(
-        audit::verify(&db).await.expect("verify"),
+        audit::verify(&db, &keys()).await.expect("verify"),
         audit::Verification {
             checked: 0,
             first_break: None
@@ -70,7 +78,7 @@ async fn an_untouched_chain_verifies(db: Db) {
     );
     write(&db, 12).await;
     assert_eq!(
-        audit::verify(&db).await.expect("verify"),
+        audit::verify(&db, &keys()).await.expect("verify"),
         audit::Verification {
             checked: 12,
             first_break: None
@@ -190,7 +198,7 @@ async fn events_written_before_the_chain_are_sealed_into_it(db: Db) {
     assert_eq!(unsealed, 0);
     write(&db, 1).await;
     assert_eq!(
-        audit::verify(&db).await.expect("verify"),
+        audit::verify(&db, &keys()).await.expect("verify"),
         audit::Verification {
             checked: 4,
             first_break: None
@@ -218,7 +226,7 @@ async fn two_instances_write_one_chain(test: &backend::testing::TestDb) {
         writer.await.expect("writer");
     }
     assert_eq!(
-        audit::verify(&test.db).await.expect("verify"),
+        audit::verify(&test.db, &keys()).await.expect("verify"),
         audit::Verification {
             checked: 200,
             first_break: None
@@ -380,7 +388,7 @@ async fn the_viewer_filters_and_pages_the_trail_for_administrators_only(db: Db) 
         Err(Error::NotFound)
     ));
     assert!(matches!(
-        trail::chain(&db, &member).await,
+        trail::chain(&db, &keys(), &member).await,
         Err(Error::NotFound)
     ));
     assert!(matches!(
@@ -393,7 +401,7 @@ async fn the_viewer_filters_and_pages_the_trail_for_administrators_only(db: Db) 
     );
 
     // The chain check reports every sealed event.
-    let report = trail::chain(&db, &admin).await.expect("chain");
+    let report = trail::chain(&db, &keys(), &admin).await.expect("chain");
     assert_eq!((report.checked, report.first_break), (62, None));
 
     // An action this build does not know (written by another version) is
@@ -446,6 +454,15 @@ async fn an_export_of_a_hundred_thousand_events_streams_in_bounded_pieces(db: Db
     assert_eq!(lines, 1 + 100_001, "a header and every event");
     assert!(pieces > 100, "{pieces} pieces: streamed, not built whole");
     assert!(largest < 256 * 1024, "the largest piece is {largest} bytes");
+
+    // The viewer counts no further than it is useful to, and says so.
+    let page = trail::page(&db, &admin, &AuditQuery::default())
+        .await
+        .expect("page");
+    assert_eq!(
+        (page.total, page.more, page.pages, page.rows.len()),
+        (domain::audit::AUDIT_COUNT_LIMIT, true, 200, 50)
+    );
 }
 
 async fn the_dashboard_counts_the_service_and_the_last_thirty_days(db: Db) {
@@ -550,4 +567,74 @@ async fn the_dashboard_counts_the_service_and_the_last_thirty_days(db: Db) {
         backend::console::dashboard(&db, &member).await,
         Err(Error::NotFound)
     ));
+}
+
+async fn pruning_old_events_leaves_a_signed_checkpoint_the_check_starts_from(db: Db) {
+    // Four events from long ago, then three from now.
+    for n in 0..4 {
+        sqlx::query(
+            "insert into audit_events (actor, action, subject, detail, created_at, updated_at) \
+             values ('system', 'content.seeded', $1, '{}', 1000, 1000)",
+        )
+        .bind(format!("old:{n}"))
+        .execute(db.pool())
+        .await
+        .expect("insert");
+    }
+    write(&db, 3).await;
+    let year_2000 = 946_684_800;
+
+    assert_eq!(
+        audit::prune(&db, &keys(), year_2000).await.expect("prune"),
+        4
+    );
+    let (left, oldest): (i64, i64) = sqlx::query_as("select count(*), min(seq) from audit_events")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!((left, oldest), (4, 5), "three kept, and the pruning itself");
+    // The check starts at the checkpoint: the kept events and the pruning.
+    assert_eq!(
+        audit::verify(&db, &keys()).await.expect("verify"),
+        audit::Verification {
+            checked: 4,
+            first_break: None
+        }
+    );
+    // Pruning again finds nothing more that old.
+    assert_eq!(
+        audit::prune(&db, &keys(), year_2000).await.expect("again"),
+        0
+    );
+
+    // A checkpoint moved, or signed with another key, is named.
+    run(
+        &db,
+        "update audit_checkpoints set seq = 5 where seq = $1",
+        4,
+    )
+    .await;
+    assert_eq!(first_break(&db).await, Some(Break::Checkpoint { seq: 5 }));
+    run(
+        &db,
+        "update audit_checkpoints set seq = 4 where seq = $1",
+        5,
+    )
+    .await;
+    assert_eq!(first_break(&db).await, None, "restored");
+    let other =
+        backend::keys::Keys::derive(b"another-deployment-secret-xxxxxxxxxxx").expect("keys");
+    assert_eq!(
+        audit::verify(&db, &other)
+            .await
+            .expect("verify")
+            .first_break,
+        Some(Break::Checkpoint { seq: 4 })
+    );
+    // Without its checkpoint, the pruned chain is missing its start.
+    run(&db, "delete from audit_checkpoints where seq = $1", 4).await;
+    assert_eq!(
+        first_break(&db).await,
+        Some(Break::Missing { seq: 1, found: 5 })
+    );
 }

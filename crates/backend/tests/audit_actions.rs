@@ -7,7 +7,7 @@
 //! added without a way to provoke it here stops this file compiling.
 
 use backend::accounts::{self, Password};
-use backend::audit::{Actor, trail};
+use backend::audit::{self, Actor, trail};
 use backend::auth::{self, SignIn};
 use backend::files::{Extractor, Storage};
 use backend::keys::{CodeKey, Keys};
@@ -694,6 +694,17 @@ async fn provoke(db: &Db, action: Action) -> (i64, By) {
                 .await
                 .expect("exported");
             (mark, By::Admin { id: alex.id })
+        }
+        Action::AuditPruned => {
+            accounts::create_admin(db, &email(ALEX), "Alex Admin", &password())
+                .await
+                .expect("administrator");
+            let mark = mark(db).await;
+            let deleted = audit::prune(db, &keys(), backend::clock::now() + 1)
+                .await
+                .expect("pruned");
+            assert!(deleted > 0, "the administrator's creation was old enough");
+            (mark, By::System)
         }
     }
 }

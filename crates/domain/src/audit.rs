@@ -97,6 +97,7 @@ actions! {
     MessageReplied = "message.replied", "Message replied to";
     MessageStateChanged = "message.state_changed", "Message state changed";
     AuditExported = "audit.exported", "Audit trail exported";
+    AuditPruned = "audit.pruned", "Old audit events deleted";
 }
 
 impl Action {
@@ -238,6 +239,11 @@ pub struct AuditEntry {
     pub target: Option<String>,
     /// JSON: what changed (before → after) or the circumstances.
     pub detail: String,
+    /// The caller's pseudonymous client key, for events written during a
+    /// request.
+    pub client: Option<String>,
+    /// The caller's browser family ([`agent_family`]).
+    pub agent: Option<String>,
 }
 
 impl AuditEntry {
@@ -250,11 +256,19 @@ impl AuditEntry {
     }
 }
 
+/// The viewer counts matching events up to this many: beyond it, a count
+/// costs a read of every match and says nothing more useful than "narrow
+/// the dates". The CSV export is not limited.
+pub const AUDIT_COUNT_LIMIT: i64 = 10_000;
+
 /// A page of events, newest first.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
     pub rows: Vec<AuditEntry>,
+    /// Matching events, at most [`AUDIT_COUNT_LIMIT`].
     pub total: i64,
+    /// Whether more than [`AUDIT_COUNT_LIMIT`] events match.
+    pub more: bool,
     pub page: i64,
     pub pages: i64,
 }
@@ -270,9 +284,95 @@ pub struct ChainReport {
     pub at: i64,
 }
 
+/// The family of browser (or other program) a `User-Agent` header names,
+/// as the audit trail records it: coarse on purpose, so it describes the
+/// software and never singles a person out (no versions, no platform).
+pub fn agent_family(user_agent: &str) -> &'static str {
+    let ua = user_agent.to_ascii_lowercase();
+    // Order matters: Edge and Opera also say "Chrome", Chrome also says
+    // "Safari", and many crawlers claim to be a browser as well.
+    const FAMILIES: &[(&str, &str)] = &[
+        ("bot", "Robot"),
+        ("spider", "Robot"),
+        ("crawl", "Robot"),
+        ("headlesschrome", "Automated browser"),
+        ("curl/", "Command line"),
+        ("wget/", "Command line"),
+        ("edg/", "Edge"),
+        ("edga/", "Edge"),
+        ("edgios/", "Edge"),
+        ("opr/", "Opera"),
+        ("samsungbrowser/", "Samsung Internet"),
+        ("firefox/", "Firefox"),
+        ("fxios/", "Firefox"),
+        ("crios/", "Chrome"),
+        ("chromium/", "Chromium"),
+        ("chrome/", "Chrome"),
+        ("trident/", "Internet Explorer"),
+        ("msie ", "Internet Explorer"),
+        ("safari/", "Safari"),
+    ];
+    if ua.trim().is_empty() {
+        return "Not given";
+    }
+    FAMILIES
+        .iter()
+        .find(|(marker, _)| ua.contains(marker))
+        .map_or("Other", |(_, family)| family)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[rstest::rstest]
+    #[case(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        "Chrome"
+    )]
+    #[case(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+        "Edge"
+    )]
+    #[case(
+        "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+        "Firefox"
+    )]
+    #[case(
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        "Safari"
+    )]
+    #[case(
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0 Mobile/15E148 Safari/604.1",
+        "Chrome"
+    )]
+    #[case(
+        "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0 Mobile Safari/537.36",
+        "Samsung Internet"
+    )]
+    #[case(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 OPR/115.0",
+        "Opera"
+    )]
+    #[case(
+        "Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; rv:11.0) like Gecko",
+        "Internet Explorer"
+    )]
+    #[case(
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Robot"
+    )]
+    #[case(
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0 Safari/537.36",
+        "Automated browser"
+    )]
+    #[case("curl/8.5.0", "Command line")]
+    #[case("", "Not given")]
+    #[case("  ", "Not given")]
+    #[case("SomethingElse/1.0", "Other")]
+    fn browsers_are_named_by_family_only(#[case] user_agent: &str, #[case] family: &str) {
+        assert_eq!(agent_family(user_agent), family);
+    }
     use std::collections::HashSet;
 
     #[test]

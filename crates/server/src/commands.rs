@@ -50,6 +50,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 organisation_create(&cli.config, &form, &services).await
             }
             Command::Audit(AuditCommand::Verify) => verify_audit(&cli.config).await,
+            Command::Audit(AuditCommand::Prune) => prune_audit(&cli.config).await,
             Command::Extract { .. } => Ok(()),
         }
     });
@@ -89,8 +90,9 @@ async fn open_database(config: &Config) -> anyhow::Result<Db> {
 /// `primarypoint audit verify`: walks the audit chain and names the first
 /// event that was altered, deleted or moved.
 async fn verify_audit(config: &Config) -> anyhow::Result<()> {
+    let keys = keys(config)?;
     let db = open_database(config).await?;
-    let verification = backend::audit::verify(&db).await?;
+    let verification = backend::audit::verify(&db, &keys).await?;
     db.close().await;
     match verification.first_break {
         None => {
@@ -102,6 +104,22 @@ async fn verify_audit(config: &Config) -> anyhow::Result<()> {
             verification.checked
         ),
     }
+}
+
+/// `primarypoint audit prune`: deletes audit events past their retention,
+/// leaving a signed checkpoint the chain check starts from.
+async fn prune_audit(config: &Config) -> anyhow::Result<()> {
+    let keys = keys(config)?;
+    let db = open_database(config).await?;
+    let cutoff = backend::clock::now() - config.audit_retention_secs();
+    let pruned = backend::audit::prune(&db, &keys, cutoff).await?;
+    db.close().await;
+    tracing::info!(
+        pruned,
+        months = config.audit_retention_months,
+        "audit events past retention deleted"
+    );
+    Ok(())
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {
@@ -244,7 +262,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let jobs = tokio::spawn(backend::jobs::run(
         db.clone(),
         mailer(&config)?,
-        config.public_url(),
+        backend::jobs::Schedule {
+            public_url: config.public_url(),
+            keys: state.keys.clone(),
+            audit_retention_secs: config.audit_retention_secs(),
+        },
     ));
     let extractor = backend::files::Extractor::this_binary()
         .context("finding this program, to extract the text of uploaded files")?;

@@ -53,6 +53,10 @@ pub enum AuditCommand {
     /// Check that no audit event was altered, deleted or moved; names the
     /// first one that was, and exits with status 1.
     Verify,
+    /// Delete audit events older than AUDIT_RETENTION_MONTHS, leaving a
+    /// signed checkpoint so that the chain still verifies. The server does
+    /// this on its own every few minutes.
+    Prune,
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,6 +273,32 @@ pub struct Config {
     #[arg(long, env = "MEMBER_RETENTION_MONTHS", default_value_t = 6, global = true,
           value_parser = clap::value_parser!(u32).range(1..=120))]
     pub member_retention_months: u32,
+
+    /// How long audit events are kept, in months (P5): older ones are
+    /// pruned, leaving a signed checkpoint so the chain still verifies.
+    #[arg(long, env = "AUDIT_RETENTION_MONTHS", default_value_t = 72, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1200))]
+    pub audit_retention_months: u32,
+}
+
+/// "6 months", "1 month", "6 years": a retention period as the privacy
+/// statement says it.
+fn months_text(months: u32) -> String {
+    let plural = |n: u32| if n == 1 { "" } else { "s" };
+    if months.is_multiple_of(12) {
+        let years = months / 12;
+        format!("{years} year{}", plural(years))
+    } else {
+        format!("{months} month{}", plural(months))
+    }
+}
+
+impl Config {
+    /// How long audit events are kept, in seconds; a month is the average
+    /// Gregorian month, so 72 months is 6 years.
+    pub fn audit_retention_secs(&self) -> i64 {
+        i64::from(self.audit_retention_months) * 2_629_746
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -485,7 +515,6 @@ impl Config {
 
     /// `{{name}}` values for the statutory pages.
     pub fn placeholders(&self) -> Vec<(String, String)> {
-        let months = self.member_retention_months;
         [
             ("organisation_name", self.organisation_name.clone()),
             ("controller_name", self.organisation_name.clone()),
@@ -494,9 +523,9 @@ impl Config {
             ("accessibility_email", self.contact_email.clone()),
             (
                 "member_retention",
-                format!("{months} month{}", if months == 1 { "" } else { "s" }),
+                months_text(self.member_retention_months),
             ),
-            ("audit_retention", "6 years".to_owned()),
+            ("audit_retention", months_text(self.audit_retention_months)),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -511,6 +540,19 @@ mod tests {
     fn parse(args: &[&str]) -> Result<Cli, String> {
         Cli::try_parse_from(std::iter::once("primarypoint").chain(args.iter().copied()))
             .map_err(|e| one_line(&e))
+    }
+
+    #[test]
+    fn retention_periods_read_as_the_privacy_statement_says_them() {
+        for (months, text) in [
+            (1, "1 month"),
+            (6, "6 months"),
+            (12, "1 year"),
+            (18, "18 months"),
+            (72, "6 years"),
+        ] {
+            assert_eq!(months_text(months), text);
+        }
     }
 
     #[test]

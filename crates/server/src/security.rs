@@ -153,7 +153,8 @@ fn carries_session(headers: &HeaderMap) -> bool {
 }
 
 /// Works out who the client is and attaches a pseudonymous [`ClientKey`]
-/// for throttles and the audit trail. The address itself goes no further.
+/// for throttles and the audit trail, and serves the request within its
+/// audit [`backend::audit::Origin`]. The address itself goes no further.
 pub async fn client_key(
     State(settings): State<Arc<SecuritySettings>>,
     mut request: Request,
@@ -168,13 +169,19 @@ pub async fn client_key(
         .then(|| last_forwarded_for(request.headers()))
         .flatten();
     let ip = forwarded.or(peer).unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    request
-        .extensions_mut()
-        .insert(ClientKey(backend::pseudonym::client_key(
-            &settings.pseudonyms,
-            ip,
-        )));
-    next.run(request).await
+    let client = backend::pseudonym::client_key(&settings.pseudonyms, ip);
+    let origin = backend::audit::Origin::of(
+        &client,
+        request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    );
+    request.extensions_mut().insert(ClientKey(client));
+    request.extensions_mut().insert(origin.clone());
+    // Every audit event written while serving the request says where it
+    // came from.
+    origin.scope(next.run(request)).await
 }
 
 /// The address the load balancer appended: the last `X-Forwarded-For`

@@ -81,6 +81,7 @@ fn help_lists_the_subcommands_and_every_environment_variable() {
         "CONTACT_PHONE",
         "DPO_EMAIL",
         "MEMBER_RETENTION_MONTHS",
+        "AUDIT_RETENTION_MONTHS",
     ] {
         assert!(help.contains(&format!("[env: {var}=]")), "help lists {var}");
     }
@@ -90,6 +91,7 @@ fn help_lists_the_subcommands_and_every_environment_variable() {
         "DATABASE_URL",
         "SECRET_KEY",
         "MEMBER_RETENTION_MONTHS",
+        "AUDIT_RETENTION_MONTHS",
         "ADMIN_PASSWORD",
     ] {
         assert!(

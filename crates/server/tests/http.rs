@@ -154,8 +154,11 @@ const PASSWORD: &str = "correct horse battery staple";
 
 /// A client that keeps no cookies and follows no redirects: each request
 /// carries exactly the session it is given, and the test sees each answer.
+/// A client that says it is Firefox, as a person's browser would say what
+/// it is.
 fn plain_client() -> reqwest::Client {
     reqwest::Client::builder()
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")

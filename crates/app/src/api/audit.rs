@@ -27,7 +27,8 @@ pub async fn audit_organisations() -> Result<Vec<(i64, String)>, AppError> {
 pub async fn audit_chain() -> Result<ChainReport, AppError> {
     let caller = Caller::current()?;
     let viewer = &caller.admin()?.viewer;
-    Ok(backend::audit::trail::chain(&caller.state.db, viewer).await?)
+    let state = &caller.state;
+    Ok(backend::audit::trail::chain(&state.db, &state.keys, viewer).await?)
 }
 
 /// The dashboard's figures. Administrators only.

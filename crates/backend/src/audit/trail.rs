@@ -6,12 +6,15 @@ use super::{record, verify};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::keys::Keys;
 use crate::library::{admin_only, require_admin};
 use crate::sql::Sql;
 use bytes::Bytes;
 use domain::Email;
 use domain::account::Viewer;
-use domain::audit::{AUDIT_PAGE_SIZE, Action, AuditEntry, AuditPage, AuditQuery, ChainReport};
+use domain::audit::{
+    AUDIT_COUNT_LIMIT, AUDIT_PAGE_SIZE, Action, AuditEntry, AuditPage, AuditQuery, ChainReport,
+};
 use futures::{Stream, StreamExt};
 use sqlx::{Any, Executor};
 
@@ -91,7 +94,7 @@ impl Filters {
         let mut sql = Sql::new();
         sql.push(
             "select a.id, a.seq, a.created_at, a.actor, a.action, a.subject, a.detail, \
-             o.name as organisation, u.full_name as actor_name, u.email as actor_email \
+             a.client, a.agent, o.name as organisation, u.full_name as actor_name, u.email as actor_email \
              from audit_events a \
              left join organisations o on o.id = a.organisation_id \
              left join users u on u.id = \
@@ -112,6 +115,8 @@ struct EntryRow {
     action: String,
     subject: Option<String>,
     detail: String,
+    client: Option<String>,
+    agent: Option<String>,
     organisation: Option<String>,
     actor_name: Option<String>,
     actor_email: Option<String>,
@@ -133,6 +138,8 @@ impl EntryRow {
             code: self.action,
             target: self.subject,
             detail: self.detail,
+            client: self.client,
+            agent: self.agent,
         }
     }
 }
@@ -142,9 +149,14 @@ pub async fn page(db: &Db, viewer: &Viewer, query: &AuditQuery) -> Result<AuditP
     admin_only(db, viewer).await?;
     let filters = Filters::resolve(db.pool(), query).await?;
     let mut count = Sql::new();
-    count.push("select count(*) from audit_events a where 1 = 1");
+    count.push("select count(*) from (select 1 from audit_events a where 1 = 1");
     filters.conditions(&mut count);
-    let (total,): (i64,) = count.query_as().fetch_one(db.pool()).await?;
+    count
+        .push(" limit ")
+        .bind(AUDIT_COUNT_LIMIT + 1)
+        .push(") counted");
+    let (found,): (i64,) = count.query_as().fetch_one(db.pool()).await?;
+    let total = found.min(AUDIT_COUNT_LIMIT);
     let mut sql = filters.select();
     sql.push(" order by a.id desc limit ")
         .bind(AUDIT_PAGE_SIZE)
@@ -154,6 +166,7 @@ pub async fn page(db: &Db, viewer: &Viewer, query: &AuditQuery) -> Result<AuditP
     Ok(AuditPage {
         rows: rows.into_iter().map(EntryRow::into_entry).collect(),
         total,
+        more: found > AUDIT_COUNT_LIMIT,
         page: query.page(),
         pages: ((total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE).max(1),
     })
@@ -171,9 +184,9 @@ pub async fn organisations(db: &Db, viewer: &Viewer) -> Result<Vec<(i64, String)
 }
 
 /// Checks the whole chain for an administrator.
-pub async fn chain(db: &Db, viewer: &Viewer) -> Result<ChainReport> {
+pub async fn chain(db: &Db, keys: &Keys, viewer: &Viewer) -> Result<ChainReport> {
     admin_only(db, viewer).await?;
-    let verification = verify(db).await?;
+    let verification = verify(db, keys).await?;
     Ok(ChainReport {
         checked: verification.checked,
         first_break: verification.first_break.map(|b| b.to_string()),
@@ -189,7 +202,7 @@ pub struct Export {
 }
 
 /// The CSV's columns.
-const HEADER: [&str; 11] = [
+const HEADER: [&str; 13] = [
     "id",
     "seq",
     "time_utc",
@@ -201,6 +214,8 @@ const HEADER: [&str; 11] = [
     "action_label",
     "target",
     "detail",
+    "client",
+    "browser",
 ];
 
 /// Starts an export for `viewer`, recording it with its filters before a
@@ -274,7 +289,7 @@ fn csv_bytes(write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -
 
 /// An entry's cells. Text a spreadsheet would take as a formula (starting
 /// `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'`.
-fn csv_record(entry: &AuditEntry) -> [String; 11] {
+fn csv_record(entry: &AuditEntry) -> [String; 13] {
     let text = |value: &str| {
         if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             format!("'{value}")
@@ -295,6 +310,8 @@ fn csv_record(entry: &AuditEntry) -> [String; 11] {
         text(entry.action_label()),
         optional(&entry.target),
         text(&entry.detail),
+        optional(&entry.client),
+        optional(&entry.agent),
     ]
 }
 
@@ -327,11 +344,14 @@ mod tests {
             action: Some(Action::ResourceViewed),
             target: Some("resource:4".into()),
             detail: "{}".into(),
+            client: Some("-k3y".into()),
+            agent: Some("Firefox".into()),
         };
         let cells = csv_record(&entry);
         assert_eq!(cells[2], "2026-11-23T14:05:09Z");
         assert_eq!(cells[4], "'=HYPERLINK(\"http://evil.example\")");
         assert_eq!(cells[6], "'@SUM(A1)");
         assert_eq!(cells[7], "resource.viewed");
+        assert_eq!(cells[11..], ["'-k3y", "Firefox"]);
     }
 }

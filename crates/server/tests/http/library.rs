@@ -191,6 +191,28 @@ async fn members_find_read_and_save_only_what_their_organisation_subscribes_to(s
     let (status, page) = member.get(&resource).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("<strong>alcohol rub</strong>"));
+    // The view is audited with where it came from, though the page's
+    // render reads the resource on a task of its own; so is the sign-in,
+    // a server function.
+    let origins: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "select action, client, agent from audit_events \
+         where (action = 'resource.viewed' and subject = $1) \
+            or (action = 'account.signed_in' and actor = \
+                (select 'user:' || id from users where email = 'sam@riverside.example')) \
+         order by id",
+    )
+    .bind(format!("resource:{id}"))
+    .fetch_all(server.db.pool())
+    .await
+    .expect("events");
+    assert_eq!(origins.len(), 2, "{origins:?}");
+    for (action, client, agent) in &origins {
+        assert_eq!(agent.as_deref(), Some("Firefox"), "{action}");
+        assert!(
+            client.as_ref().is_some_and(|c| c.len() >= 8),
+            "{action}: {client:?}"
+        );
+    }
     let (_, home) = member.get("/portal").await;
     assert!(home.contains("Hand hygiene policy"), "what's new");
 

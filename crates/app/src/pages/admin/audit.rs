@@ -141,6 +141,16 @@ fn actor_text(entry: &AuditEntry) -> String {
     }
 }
 
+/// The browser and client an event came from, when it was a request.
+fn origin_text(entry: &AuditEntry) -> Option<String> {
+    match (&entry.agent, &entry.client) {
+        (Some(agent), Some(client)) => Some(format!("{agent}, client {client}")),
+        (Some(agent), None) => Some(agent.clone()),
+        (None, Some(client)) => Some(format!("Client {client}")),
+        (None, None) => None,
+    }
+}
+
 #[component]
 fn AuditTable(found: AuditPage, query: AuditQuery) -> impl IntoView {
     let export = {
@@ -172,7 +182,14 @@ fn AuditTable(found: AuditPage, query: AuditQuery) -> impl IntoView {
         </p>
         <table class="nhsuk-table">
             <caption class="nhsuk-table__caption">
-                {format!("{} event{}", found.total, if found.total == 1 { "" } else { "s" })}
+                {if found.more {
+                    format!(
+                        "More than {} events: choose dates to see older ones",
+                        domain::audit::AUDIT_COUNT_LIMIT
+                    )
+                } else {
+                    format!("{} event{}", found.total, if found.total == 1 { "" } else { "s" })
+                }}
             </caption>
             <thead class="nhsuk-table__head">
                 <tr>
@@ -189,6 +206,7 @@ fn AuditTable(found: AuditPage, query: AuditQuery) -> impl IntoView {
                     .into_iter()
                     .map(|entry| {
                         let who = actor_text(&entry);
+                        let origin = origin_text(&entry);
                         let action = entry.action_label().to_owned();
                         view! {
                             <tr>
@@ -196,6 +214,7 @@ fn AuditTable(found: AuditPage, query: AuditQuery) -> impl IntoView {
                                 <td>
                                     {who}
                                     {entry.organisation.map(|o| view! { <br /><span class="nhsuk-body-s">{o}</span> })}
+                                    {origin.map(|o| view! { <br /><span class="nhsuk-body-s">{o}</span> })}
                                 </td>
                                 <td>{action}</td>
                                 <td>{entry.target}</td>
