@@ -144,6 +144,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/portal/library") view=portal::library::Library ssr=SsrMode::Async />
                         <Route path=path!("/portal/library/:id") view=portal::library::LibraryResource ssr=SsrMode::Async />
                         <Route path=path!("/portal/saved") view=portal::library::Saved ssr=SsrMode::Async />
+                        <Route path=path!("/portal/my-data") view=portal::my_data::MyDataPage ssr=SsrMode::Async />
                         <Route path=path!("/portal/messages") view=portal::messages::MyMessages ssr=SsrMode::Async />
                         <Route path=path!("/portal/messages/new") view=portal::messages::WriteMessage ssr=SsrMode::Async />
                         <Route path=path!("/portal/messages/:id") view=portal::messages::MyMessage ssr=SsrMode::Async />

@@ -413,12 +413,11 @@ pub async fn prune(db: &Db, keys: &Keys, before: i64) -> Result<u64> {
         .bind(through)
         .fetch_one(&mut *tx)
         .await?;
-    let (doomed,): (i64,) = sqlx::query_as(
-        "select count(*) from audit_events where seq is not null and seq <= $1",
-    )
-    .bind(through)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (doomed,): (i64,) =
+        sqlx::query_as("select count(*) from audit_events where seq is not null and seq <= $1")
+            .bind(through)
+            .fetch_one(&mut *tx)
+            .await?;
     // Recorded first, so that it is never among the events it deletes and
     // takes an id after every one of them.
     record(

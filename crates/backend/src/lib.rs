@@ -56,6 +56,9 @@ pub mod accounts;
 /// deletion, second-factor resets and role changes.
 pub mod members;
 
+/// Everything held about one person, for their page and download (P6).
+pub mod mydata;
+
 /// Registration, verification, sign-in, sign-out, password and email changes.
 pub mod auth;
 

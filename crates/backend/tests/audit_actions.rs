@@ -420,6 +420,15 @@ async fn provoke(db: &Db, action: Action) -> (i64, By) {
                 .expect("demoted");
             (mark, By::Admin { id: alex.id })
         }
+        Action::AccountDataExported => {
+            let sam = member(db).await;
+            let session = session(db).await;
+            let mark = mark(db).await;
+            backend::mydata::export(db, &session.viewer)
+                .await
+                .expect("exported");
+            (mark, sam)
+        }
         Action::RetentionUnverifiedDeleted => {
             let (_, code) = organisation(db).await;
             register(db, &code).await;

@@ -68,6 +68,7 @@ actions! {
     AccountReinstated = "account.reinstated", "Account reinstated";
     AccountDeleted = "account.deleted", "Account deleted";
     AccountRoleChanged = "account.role_changed", "Role changed";
+    AccountDataExported = "account.data_exported", "Own data downloaded";
     RetentionUnverifiedDeleted = "retention.unverified_deleted", "Unverified registrations deleted";
     OrganisationCreated = "organisation.created", "Organisation created";
     OrganisationUpdated = "organisation.updated", "Organisation changed";

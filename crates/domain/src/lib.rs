@@ -64,3 +64,7 @@ pub mod console;
 /// People as administrators manage them: the member list, one person's
 /// record, suspension and role changes.
 pub mod members;
+
+/// Everything held about the signed-in person, as their page and download
+/// show it (P6).
+pub mod mydata;

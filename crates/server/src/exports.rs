@@ -1,7 +1,11 @@
-//! `GET /admin/audit/export.csv`: the audit trail, filtered as the viewer
-//! was, streamed as CSV a thousand events at a time, so a trail of any
-//! length leaves memory flat. The export is recorded in the trail before
-//! the first byte is sent, and only started from this site's own pages.
+//! Downloads made for the person asking, each recorded in the audit trail
+//! and so only started from this site's own pages:
+//!
+//! - `GET /admin/audit/export.csv`: the audit trail, filtered as the
+//!   viewer was, streamed as CSV a thousand events at a time, so a trail
+//!   of any length leaves memory flat.
+//! - `GET /portal/my-data.json`: everything held about the signed-in
+//!   person (P6).
 
 use crate::files::{download_of, internal, not_found, signed_in};
 use app::state::AppState;
@@ -25,14 +29,7 @@ pub async fn audit_csv(
     if !(session.viewer.is_admin() && session.viewer.second_factor) {
         return refused("Only administrators can download the audit trail.");
     }
-    // An export is recorded in the trail, so another site must not be
-    // able to start one in an administrator's name with a link.
-    let from_elsewhere = request
-        .headers()
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|site| site != "same-origin" && site != "none");
-    if from_elsewhere {
+    if from_elsewhere(&request) {
         return refused("Start the download from the audit trail page.");
     }
     let query: AuditQuery =
@@ -53,6 +50,45 @@ pub async fn audit_csv(
         "text/csv; charset=utf-8",
         &format!(
             "audit-{}.csv",
+            domain::library::iso_date(backend::clock::now())
+        ),
+    )
+}
+
+/// Whether another site started the request. An export is recorded in the
+/// trail, so another site must not be able to start one in someone's name
+/// with a link.
+fn from_elsewhere(request: &Request) -> bool {
+    request
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site != "same-origin" && site != "none")
+}
+
+pub async fn my_data_json(State(state): State<AppState>, request: Request) -> Response {
+    let Some(session) = signed_in(&request) else {
+        return not_found();
+    };
+    if from_elsewhere(&request) {
+        return refused("Start the download from the page about your data.");
+    }
+    let data = match backend::mydata::export(&state.db, &session.viewer).await {
+        Ok(data) => data,
+        Err(backend::Error::NotFound) => return not_found(),
+        Err(error) => {
+            tracing::error!(%error, "could not gather a person's data");
+            return internal();
+        }
+    };
+    let Ok(json) = serde_json::to_vec_pretty(&data) else {
+        return internal();
+    };
+    download_of(
+        Body::from(json),
+        "application/json",
+        &format!(
+            "my-data-{}.json",
             domain::library::iso_date(backend::clock::now())
         ),
     )

@@ -51,6 +51,10 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
             domain::audit::AUDIT_EXPORT_ROUTE,
             get(crate::exports::audit_csv),
         )
+        .route(
+            domain::mydata::MY_DATA_EXPORT_ROUTE,
+            get(crate::exports::my_data_json),
+        )
         .with_state(state.clone());
     let limits = crate::files::Limits {
         body_bytes: settings.max_body_bytes,

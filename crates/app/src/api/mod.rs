@@ -27,3 +27,6 @@ pub mod messages;
 
 /// The audit trail and the dashboard, for administrators.
 pub mod audit;
+
+/// Everything held about the caller.
+pub mod mydata;

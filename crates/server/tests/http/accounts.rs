@@ -1,6 +1,6 @@
 //! Registration, sign-in and sessions over HTTP (P2, P3, P12).
 
-use super::{PASSWORD, TestServer, launch, launch_with, location};
+use super::{PASSWORD, TestServer, launch, launch_with, location, plain_client};
 use app::api::account::{Register, SignIn, SignOut, VerifyEmail};
 use backend::audit::Actor;
 use backend::keys::{CodeKey, Keys};
@@ -21,6 +21,7 @@ http_stories!(
     a_suspended_organisations_member_is_refused_at_the_next_request,
     signed_out_people_are_sent_to_sign_in,
     a_link_token_never_travels_in_a_form_address,
+    a_member_sees_and_downloads_everything_held_about_them,
 );
 
 /// The keys the test servers derive from their secret.
@@ -458,5 +459,67 @@ async fn a_link_token_never_travels_in_a_form_address(server: TestServer) {
                 );
             }
         }
+    }
+}
+
+async fn a_member_sees_and_downloads_everything_held_about_them(server: TestServer) {
+    let cookie = super::admin::member(&server).await;
+    let hostile = super::admin::HOSTILE;
+    sqlx::query("update users set full_name = $1 where email = 'sam@riverside.example'")
+        .bind(hostile)
+        .execute(server.db.pool())
+        .await
+        .expect("rename");
+    let sam = super::Browser::new(&server, cookie);
+    let (status, page) = sam.get(domain::mydata::MY_DATA).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("sam@riverside.example"), "their address");
+    assert!(page.contains("password_hash"), "what is withheld is named");
+    super::admin::assert_body_is_text(domain::mydata::MY_DATA, &page);
+
+    let download = |site: &'static str| {
+        sam.request(reqwest::Method::GET, domain::mydata::MY_DATA_EXPORT_ROUTE)
+            .header("sec-fetch-site", site)
+            .send()
+    };
+    let response = download("same-origin").await.expect("download");
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response
+        .headers()
+        .get(reqwest::header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"my-data-"),
+        "{disposition}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&response.text().await.expect("body")).expect("JSON");
+    let account = &json["sections"]["account"]["rows"][0];
+    assert_eq!(account["email"], "sam@riverside.example");
+    assert_eq!(account["full_name"], hostile);
+    // Another site cannot start one in their name.
+    let refused = download("cross-site").await.expect("refused");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let (exports,): (i64,) =
+        sqlx::query_as("select count(*) from audit_events where action = 'account.data_exported'")
+            .fetch_one(server.db.pool())
+            .await
+            .expect("count");
+    assert_eq!(exports, 1, "the one download is recorded");
+
+    // Signed out: sent to sign in, for the page and the download alike.
+    for path in [
+        domain::mydata::MY_DATA,
+        domain::mydata::MY_DATA_EXPORT_ROUTE,
+    ] {
+        let response = plain_client()
+            .get(server.url(path))
+            .send()
+            .await
+            .expect("signed out");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(location(&response).starts_with("/login"), "{path}");
     }
 }

@@ -67,6 +67,7 @@ pub fn Account() -> impl IntoView {
                     </dd>
                 </div>
             </dl>
+            <p><a href=domain::mydata::MY_DATA>"Everything we hold about you, and a copy to download"</a></p>
         </Main>
     }
     .into_any()

@@ -32,6 +32,7 @@ pub fn PortalHome() -> impl IntoView {
                 <li><a href=SAVED>"Your saved resources"</a></li>
                 <li><a href=crate::pages::portal::messages::MY_MESSAGES>"Your messages to the team"</a></li>
                 <li><a href="/account">"Your account"</a></li>
+                <li><a href=domain::mydata::MY_DATA>"Your data: everything we hold about you"</a></li>
             </ul>
             <h2>"What's new"</h2>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>

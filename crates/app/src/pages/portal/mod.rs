@@ -6,3 +6,6 @@ pub mod library;
 
 /// `/portal/messages`: writing to the team, and the answers.
 pub mod messages;
+
+/// `/portal/my-data`: everything held about the member, and its download.
+pub mod my_data;

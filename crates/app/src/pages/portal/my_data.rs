@@ -1,0 +1,132 @@
+use crate::api::mydata::held_about_me;
+use crate::components::head::PageHead;
+use crate::components::layout::{Main, viewer};
+use crate::pages::auth::account::SignInFirst;
+use crate::pages::public::problem::Problem;
+use domain::library::long_date;
+use domain::mydata::{MY_DATA_EXPORT_ROUTE, MyData, Section};
+use leptos::prelude::*;
+
+/// `/portal/my-data`: everything held about the signed-in person, place
+/// by place, each field explained, what is held but not shown and why,
+/// and the same as a JSON file to keep.
+#[component]
+pub fn MyDataPage() -> impl IntoView {
+    if viewer().is_none() {
+        return view! { <SignInFirst /> }.into_any();
+    }
+    let data = Resource::new(|| (), |_| held_about_me());
+    view! {
+        <PageHead title="Your data" description="Everything we hold about you, and a copy to download." />
+        <Main>
+            <h1>"Your data"</h1>
+            <p class="nhsuk-lede-text">"Everything we hold about you, where it is kept, and what each part means."</p>
+            <p>
+                <a class="nhsuk-button" href=MY_DATA_EXPORT_ROUTE download="" role="button" data-testid="download-my-data">
+                    "Download a copy (JSON)"
+                </a>
+            </p>
+            <p>
+                "Times in the download are in Unix seconds (seconds since 1 January 1970, UTC); "
+                "this page shows them as dates. To correct your email address or password, go to "
+                <a href="/account">"your account"</a>"."
+            </p>
+            <Suspense fallback=|| view! { <p>"Gathering your data…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(data) => view! { <Sections data /> }.into_any(),
+                        Err(error) => view! { <Problem error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Main>
+    }
+    .into_any()
+}
+
+#[component]
+fn Sections(data: MyData) -> impl IntoView {
+    data.sections
+        .into_iter()
+        .map(|section| view! { <DataSection section /> })
+        .collect_view()
+}
+
+/// Whether a field holds a time (shown as a date).
+fn is_time(field: &str) -> bool {
+    field.ends_with("_at")
+}
+
+#[component]
+fn DataSection(section: Section) -> impl IntoView {
+    let id = format!("data-{}", section.name);
+    let (labelled_by, test_id) = (id.clone(), id.clone());
+    let count = section.rows.len();
+    let fields = section.fields.clone();
+    let rows = section.rows;
+    let heading = format!(
+        "{} ({} {})",
+        section.name.replace('_', " "),
+        count,
+        if count == 1 { "entry" } else { "entries" }
+    );
+    view! {
+        <section aria-labelledby=labelled_by data-testid=test_id>
+            <h2 id=id>{heading}</h2>
+            <p>{section.about}</p>
+            {if rows.is_empty() {
+                view! { <p class="nhsuk-body-s">"Nothing held."</p> }.into_any()
+            } else {
+                let names = fields.clone();
+                view! {
+                    <div class="pp-wide">
+                        <table class="nhsuk-table">
+                            <thead class="nhsuk-table__head">
+                                <tr>{names.into_iter().map(|f| view! { <th scope="col">{f.name}</th> }).collect_view()}</tr>
+                            </thead>
+                            <tbody class="nhsuk-table__body">
+                                {rows
+                                    .into_iter()
+                                    .map(|row| {
+                                        let cells = fields.iter().zip(row).map(|(field, value)| {
+                                            let shown = match value {
+                                                domain::mydata::Value::Number(at) if is_time(&field.name) => long_date(at),
+                                                other => other.text(),
+                                            };
+                                            view! { <td>{shown}</td> }
+                                        });
+                                        view! { <tr>{cells.collect_view()}</tr> }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any()
+            }}
+            <details class="nhsuk-details">
+                <summary class="nhsuk-details__summary">
+                    <span class="nhsuk-details__summary-text">"What these fields mean"</span>
+                </summary>
+                <div class="nhsuk-details__text">
+                    <dl class="nhsuk-summary-list">
+                        {section.fields.into_iter().map(|f| view! {
+                            <div class="nhsuk-summary-list__row">
+                                <dt class="nhsuk-summary-list__key"><code>{f.name}</code></dt>
+                                <dd class="nhsuk-summary-list__value">{f.about}</dd>
+                            </div>
+                        }).collect_view()}
+                    </dl>
+                    {(!section.withheld.is_empty()).then(|| view! {
+                        <p>"Also held here, and not shown:"</p>
+                        <ul class="nhsuk-list nhsuk-list--bullet">
+                            {section.withheld.into_iter().map(|f| view! {
+                                <li><code>{f.name}</code>": "{f.about}</li>
+                            }).collect_view()}
+                        </ul>
+                    })}
+                </div>
+            </details>
+        </section>
+    }
+}

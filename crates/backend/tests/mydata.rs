@@ -1,0 +1,260 @@
+//! Everything held about a person (P6), on SQLite and PostgreSQL: the
+//! declaration of what is held covers every column of every table that
+//! refers to people, as the database's own schema lists them, so a new
+//! column or table fails here until it is shown or its withholding
+//! explained; and a member's download holds their data and nothing of
+//! anyone else's, and no secret.
+
+use backend::accounts::{self, Password};
+use backend::auth::{self, SignIn};
+use backend::mydata::{self, NOT_ABOUT_PEOPLE, SOURCES};
+use backend::testing::fixtures::{organisation, service, user};
+use backend::{Backend, Db, library, messages, sessions, stories};
+use domain::Email;
+use domain::account::Role;
+use domain::library::{Resource, ResourceKind, ResourceStatus};
+use domain::messages::{EntryKind, NewMessage};
+use domain::organisation::OrgStatus;
+use domain::site::SiteInfo;
+use std::collections::BTreeSet;
+
+stories!(
+    what_is_held_is_declared_for_every_column_of_every_table_about_people,
+    a_download_holds_the_members_data_and_nothing_of_anyone_elses,
+);
+
+/// Tables with a foreign key to `users`.
+async fn tables_referring_to_people(db: &Db) -> BTreeSet<String> {
+    let rows: Vec<(String,)> = match db.backend() {
+        Backend::Sqlite => {
+            sqlx::query_as(
+                "select m.name from sqlite_master m, pragma_foreign_key_list(m.name) f \
+                 where m.type = 'table' and f.\"table\" = 'users'",
+            )
+            .fetch_all(db.pool())
+            .await
+        }
+        Backend::Postgres => {
+            sqlx::query_as(
+                "select conrelid::regclass::text from pg_constraint \
+                 where contype = 'f' and confrelid = 'users'::regclass",
+            )
+            .fetch_all(db.pool())
+            .await
+        }
+    }
+    .expect("foreign keys");
+    rows.into_iter().map(|(t,)| t).collect()
+}
+
+async fn columns(db: &Db, table: &str) -> BTreeSet<String> {
+    let rows: Vec<(String,)> = match db.backend() {
+        Backend::Sqlite => {
+            sqlx::query_as("select name from pragma_table_info($1)")
+                .bind(table)
+                .fetch_all(db.pool())
+                .await
+        }
+        Backend::Postgres => {
+            sqlx::query_as(
+                "select column_name::text from information_schema.columns \
+                 where table_schema = current_schema() and table_name = $1",
+            )
+            .bind(table)
+            .fetch_all(db.pool())
+            .await
+        }
+    }
+    .expect("columns");
+    rows.into_iter().map(|(c,)| c).collect()
+}
+
+async fn what_is_held_is_declared_for_every_column_of_every_table_about_people(db: Db) {
+    let mut about_people = tables_referring_to_people(&db).await;
+    about_people.insert("users".to_owned());
+    assert!(about_people.len() >= 8, "{about_people:?}");
+    let declared: BTreeSet<&str> = SOURCES.iter().map(|s| s.table).collect();
+    for table in &about_people {
+        assert!(
+            declared.contains(table.as_str()) || NOT_ABOUT_PEOPLE.iter().any(|(t, _)| t == table),
+            "{table} refers to people: declare its columns in backend::mydata::SOURCES \
+             (shown, or withheld and why), or say in NOT_ABOUT_PEOPLE why it holds nothing about them"
+        );
+    }
+    for source in SOURCES {
+        let names: Vec<&str> = source.columns.iter().map(|c| c.name()).collect();
+        let unique: BTreeSet<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        assert_eq!(
+            unique.len(),
+            names.len(),
+            "{}: a column declared twice",
+            source.table
+        );
+        assert_eq!(
+            unique,
+            columns(&db, source.table).await,
+            "{}: every column, and only its columns, must be declared shown or withheld",
+            source.table
+        );
+    }
+}
+
+async fn a_download_holds_the_members_data_and_nothing_of_anyone_elses(db: Db) {
+    let site = SiteInfo::default();
+    let medicines = service(&db, "medicines").await;
+    let riverside = organisation(&db, "Riverside Surgery", OrgStatus::Active, &[medicines]).await;
+    let admin = user(&db, "alex@csu.example", Role::Admin, None).await;
+    let password = Password::new("correct horse battery staple".to_owned()).expect("password");
+    for (email, name) in [
+        ("sam@riverside.example", "Sam Member"),
+        ("kim@riverside.example", "Kim Other"),
+    ] {
+        accounts::create_member(
+            &db,
+            riverside,
+            &Email::parse(email).expect("email"),
+            name,
+            &password,
+        )
+        .await
+        .expect("member");
+    }
+    let signed_in = |email: &'static str| {
+        let db = db.clone();
+        async move {
+            let SignIn::SignedIn(token) =
+                auth::sign_in(&db, "client-a", email, "correct horse battery staple")
+                    .await
+                    .expect("sign in")
+            else {
+                panic!("{email} signs in");
+            };
+            sessions::resolve(&db, &token)
+                .await
+                .expect("resolve")
+                .expect("live")
+        }
+    };
+    let sam = signed_in("sam@riverside.example").await;
+    let kim = signed_in("kim@riverside.example").await;
+
+    let resource = library::create(
+        &db,
+        &admin,
+        &Resource {
+            title: "Cold chain".to_owned(),
+            summary: "Keeping vaccines cold.".to_owned(),
+            body_md: "Between two and eight degrees.".to_owned(),
+            service_id: medicines,
+            kind: ResourceKind::Policy,
+            tags: Vec::new(),
+            owner_id: admin.id,
+            review_date: None,
+            for_all_customers: false,
+        },
+    )
+    .await
+    .expect("resource");
+    library::set_status(&db, &admin, resource, ResourceStatus::Published)
+        .await
+        .expect("published");
+    library::bookmark(&db, &sam.viewer, resource)
+        .await
+        .expect("saved");
+    let team = Email::parse("team@csu.example").expect("email");
+    let mut sent = Vec::new();
+    for (who, subject) in [
+        (&sam, "Fridge alarm at Riverside"),
+        (&kim, "Kim's private question"),
+    ] {
+        let message = NewMessage {
+            subject: subject.to_owned(),
+            body: format!("{subject}: the details."),
+            service_id: Some(medicines),
+        };
+        sent.push(
+            messages::send(&db, &who.viewer, &message, &team, &site)
+                .await
+                .expect("sent"),
+        );
+    }
+    messages::add_entry(
+        &db,
+        &admin,
+        sent[0],
+        EntryKind::Reply,
+        "Reply: call the pharmacy.",
+        &site,
+    )
+    .await
+    .expect("replied");
+    messages::add_entry(
+        &db,
+        &admin,
+        sent[0],
+        EntryKind::Note,
+        "Note: the team only.",
+        &site,
+    )
+    .await
+    .expect("noted");
+
+    let export = mydata::export(&db, &sam.viewer).await.expect("export");
+    let text = export.to_string();
+    for held in [
+        "sam@riverside.example",
+        "Sam Member",
+        "Riverside Surgery",
+        "Fridge alarm at Riverside",
+        "Reply: call the pharmacy.",
+        "account.signed_in",
+    ] {
+        assert!(text.contains(held), "the download holds {held:?}");
+    }
+    let sections = &export["sections"];
+    assert_eq!(
+        sections["saved_resources"]["rows"][0]["resource_id"],
+        resource
+    );
+    assert_eq!(sections["account"]["rows"][0]["id"], sam.viewer.id);
+    assert!(
+        sections["account"]["withheld"]["password_hash"].is_string(),
+        "what is withheld is named, with why"
+    );
+    let (hash, token): (String, String) = sqlx::query_as(
+        "select u.password_hash, s.token_hash from users u join sessions s on s.user_id = u.id \
+         where u.id = $1",
+    )
+    .bind(sam.viewer.id)
+    .fetch_one(db.pool())
+    .await
+    .expect("secrets");
+    for not_held in [
+        "kim@riverside.example",
+        "Kim Other",
+        "Kim's private question",
+        "Note: the team only.",
+        hash.as_str(),
+        token.as_str(),
+    ] {
+        assert!(
+            !text.contains(not_held),
+            "the download must not hold {not_held:?}"
+        );
+    }
+    // Every section of the declaration is in the download, with each row
+    // keyed by its shown fields.
+    for source in SOURCES {
+        let section = &sections[source.name];
+        assert!(section.is_object(), "{} is in the download", source.name);
+        for row in section["rows"].as_array().expect("rows") {
+            let keys: Vec<&String> = row.as_object().expect("an object").keys().collect();
+            let shown = source
+                .columns
+                .iter()
+                .filter(|c| matches!(c, mydata::Column::Shown(..)))
+                .count();
+            assert_eq!(keys.len(), shown, "{}: {keys:?}", source.name);
+        }
+    }
+}
