@@ -222,7 +222,9 @@ async fn create_verified(
             Role::Member => Action::AccountMemberCreated,
         },
         Some(&format!("user:{id}")),
-        &serde_json::json!({ "email": email.as_str(), "organisation_id": organisation }),
+        // The account's number names the person; their address is not
+        // copied into the trail, which must outlive an erased account.
+        &serde_json::json!({ "organisation_id": organisation }),
     )
     .await?;
     tx.commit().await?;

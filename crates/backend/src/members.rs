@@ -282,10 +282,11 @@ pub async fn reinstate(db: &Db, viewer: &Viewer, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Deletes an account with its sessions, links, second factor, saved
-/// resources and messages. The audit trail keeps its events under the
-/// account's number; the deletion is recorded without the person's name
-/// or address.
+/// Deletes an account, as its owner erasing it would
+/// ([`crate::mydata::erase_in`]): with its sessions, links, second factor,
+/// saved resources and messages. The audit trail keeps its events under
+/// the account's number; the deletion is recorded without the person's
+/// name or address.
 pub async fn delete(db: &Db, viewer: &Viewer, id: i64) -> Result<()> {
     let mut tx = db.begin_write().await?;
     let (actor, row) = target(&mut tx, viewer, id).await?;
@@ -295,35 +296,13 @@ pub async fn delete(db: &Db, viewer: &Viewer, id: i64) -> Result<()> {
         "confirm",
         "You cannot delete your own account",
     )?;
-    let (owned,): (i64,) = sqlx::query_as("select count(*) from resources where owner_id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if owned > 0 {
-        return Err(Error::on_field(
-            "confirm",
-            &format!(
-                "This administrator owns {owned} resource{s} in the library. Give {them} another owner first",
-                s = if owned == 1 { "" } else { "s" },
-                them = if owned == 1 { "it" } else { "them" },
-            ),
-        ));
-    }
-    let role = row.role()?;
-    sqlx::query("delete from sign_in_known_clients where account = $1")
-        .bind(&row.email)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("delete from users where id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let erased = crate::mydata::erase_in(&mut tx, id).await?;
     audit::record(
         &mut tx,
         &actor,
         Action::AccountDeleted,
         Some(&subject(id)),
-        &serde_json::json!({ "role": role.as_str(), "organisation_id": row.organisation_id }),
+        &serde_json::json!({ "role": erased.role, "organisation_id": erased.organisation_id }),
     )
     .await?;
     tx.commit().await?;

@@ -1,4 +1,6 @@
-//! Everything held about one person (P6), gathered from one declaration:
+//! Everything held about one person (P6), and erasing it.
+//!
+//! What is held is gathered from one declaration:
 //! [`SOURCES`] names each table that holds data about a person, how to
 //! find their rows, and every column, each either shown (with what it
 //! means) or withheld (with why). The page, the JSON download and the
@@ -10,11 +12,14 @@ use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::keys::Keys;
+use crate::sessions::Session;
+use crate::sql::escape_like;
 use domain::account::Viewer;
 use domain::audit::Action;
 use domain::mydata::{Field, MyData, Section, Value};
 use sqlx::any::AnyRow;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 /// What a column holds, for the person reading their data.
 #[derive(Clone, Copy, Debug)]
@@ -491,4 +496,140 @@ pub async fn export(db: &Db, viewer: &Viewer) -> Result<serde_json::Value> {
         "times": "Every time is in Unix seconds (seconds since 1 January 1970, UTC).",
         "sections": sections,
     }))
+}
+
+/// What an erased account was, for the audit trail (never who).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Erased {
+    pub role: String,
+    pub organisation_id: Option<i64>,
+}
+
+/// Erases account `user` in `tx`: the account and everything that hangs
+/// from it (sessions, links, second factor, saved resources, messages and
+/// their replies), messages sent from its address before it registered,
+/// mail queued to it, and the sign-in counters and known networks keyed by
+/// its address. The audit trail keeps its events, which name the account
+/// only by number (`user:12`): a tombstone, so the chain still verifies.
+/// Refuses an administrator who owns library resources.
+pub(crate) async fn erase_in(tx: &mut Transaction<'static, Any>, user: i64) -> Result<Erased> {
+    let row: Option<(String, String, Option<i64>)> =
+        sqlx::query_as("select email, role, organisation_id from users where id = $1")
+            .bind(user)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (email, role, organisation_id) = row.ok_or(Error::NotFound)?;
+    let (owned,): (i64,) = sqlx::query_as("select count(*) from resources where owner_id = $1")
+        .bind(user)
+        .fetch_one(&mut **tx)
+        .await?;
+    if owned > 0 {
+        return Err(Error::on_field(
+            "confirm",
+            &format!(
+                "This administrator owns {owned} resource{s} in the library. Give {them} another owner first",
+                s = if owned == 1 { "" } else { "s" },
+                them = if owned == 1 { "it" } else { "them" },
+            ),
+        ));
+    }
+    // Its address, and any it asked to change to and has not confirmed.
+    let mut addresses = vec![email];
+    let pending: Vec<(String,)> = sqlx::query_as(
+        "select new_email from email_tokens where user_id = $1 and new_email is not null",
+    )
+    .bind(user)
+    .fetch_all(&mut **tx)
+    .await?;
+    addresses.extend(pending.into_iter().map(|(address,)| address));
+    for address in &addresses {
+        forget_address(tx, address).await?;
+    }
+    sqlx::query("delete from users where id = $1")
+        .bind(user)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Erased {
+        role,
+        organisation_id,
+    })
+}
+
+/// Deletes what is kept under an email address rather than an account:
+/// known networks, sign-in counters, mail to it, the caps on unasked-for
+/// mail, and messages sent from it before it had an account.
+async fn forget_address(tx: &mut Transaction<'static, Any>, address: &str) -> Result<()> {
+    let escaped = escape_like(address);
+    let exact = [
+        "delete from sign_in_known_clients where account = $1",
+        "delete from sign_in_failures where scope = 'account:' || $1",
+        "delete from sign_in_scopes where scope = 'account:' || $1",
+        "delete from outbox where recipient = $1",
+        "delete from messages where user_id is null and lower(sender_email) = $1",
+    ];
+    for sql in exact {
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(address)
+            .execute(&mut **tx)
+            .await?;
+    }
+    // Counters for the address on one client or session, and the caps on
+    // each kind of mail to it.
+    let patterns = [
+        (
+            "delete from sign_in_failures where scope like $1 escape '\\'",
+            format!("account:{escaped}|%"),
+        ),
+        (
+            "delete from sign_in_scopes where scope like $1 escape '\\'",
+            format!("account:{escaped}|%"),
+        ),
+        (
+            "delete from throttles where key like $1 escape '\\'",
+            format!("mail:%:{escaped}"),
+        ),
+    ];
+    for (sql, pattern) in patterns {
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(pattern)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Erases the signed-in person's own account, once they have given their
+/// password again (counted like a sign-in) and, if they use an
+/// authenticator app, a current code from it. Records the erasure, naming
+/// the account by number only, in the same transaction.
+pub async fn erase_own(
+    db: &Db,
+    keys: &Keys,
+    issuer: &str,
+    session: &Session,
+    password: &str,
+    code: &str,
+) -> Result<()> {
+    if !crate::auth::own_password_ok(db, session, password).await? {
+        return Err(Error::on_field("password", "Your password is not right"));
+    }
+    if session.viewer.second_factor {
+        crate::mfa::confirm(db, keys, issuer, &session.viewer, code).await?;
+    }
+    let user = session.viewer.id;
+    let mut tx = db.begin_write().await?;
+    // Recorded first, while the account (and so its organisation) is
+    // still there to name.
+    audit::record(
+        &mut tx,
+        &Actor::User { id: user },
+        Action::AccountErased,
+        Some(&format!("user:{user}")),
+        &serde_json::json!({}),
+    )
+    .await?;
+    let erased = erase_in(&mut tx, user).await?;
+    tracing::info!(role = %erased.role, "an account was erased at its owner's request");
+    tx.commit().await?;
+    Ok(())
 }

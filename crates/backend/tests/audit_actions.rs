@@ -429,6 +429,15 @@ async fn provoke(db: &Db, action: Action) -> (i64, By) {
                 .expect("exported");
             (mark, sam)
         }
+        Action::AccountErased => {
+            let sam = member(db).await;
+            let session = session(db).await;
+            let mark = mark(db).await;
+            backend::mydata::erase_own(db, &keys(), ISSUER, &session, PASSWORD, "")
+                .await
+                .expect("erased");
+            (mark, sam)
+        }
         Action::RetentionUnverifiedDeleted => {
             let (_, code) = organisation(db).await;
             register(db, &code).await;

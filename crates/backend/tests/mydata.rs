@@ -9,7 +9,7 @@ use backend::accounts::{self, Password};
 use backend::auth::{self, SignIn};
 use backend::mydata::{self, NOT_ABOUT_PEOPLE, SOURCES};
 use backend::testing::fixtures::{organisation, service, user};
-use backend::{Backend, Db, library, messages, sessions, stories};
+use backend::{Backend, Db, Error, audit, contact, library, messages, sessions, stories};
 use domain::Email;
 use domain::account::Role;
 use domain::library::{Resource, ResourceKind, ResourceStatus};
@@ -21,6 +21,7 @@ use std::collections::BTreeSet;
 stories!(
     what_is_held_is_declared_for_every_column_of_every_table_about_people,
     a_download_holds_the_members_data_and_nothing_of_anyone_elses,
+    an_erased_account_leaves_its_name_and_address_nowhere_and_the_trail_whole,
 );
 
 /// Tables with a foreign key to `users`.
@@ -257,4 +258,181 @@ async fn a_download_holds_the_members_data_and_nothing_of_anyone_elses(db: Db) {
             assert_eq!(keys.len(), shown, "{}: {keys:?}", source.name);
         }
     }
+}
+
+/// Every text column of every table, as `(table, column)`.
+async fn text_columns(db: &Db) -> Vec<(String, String)> {
+    let rows: Vec<(String, String)> = match db.backend() {
+        Backend::Sqlite => {
+            sqlx::query_as(
+                "select m.name, c.name from sqlite_master m, pragma_table_info(m.name) c \
+                 where m.type = 'table' and m.name not like 'sqlite_%' \
+                 and m.name not like 'resources_fts%' and upper(c.type) = 'TEXT'",
+            )
+            .fetch_all(db.pool())
+            .await
+        }
+        Backend::Postgres => {
+            sqlx::query_as(
+                "select table_name::text, column_name::text from information_schema.columns \
+                 where table_schema = current_schema() \
+                 and data_type in ('text', 'character varying')",
+            )
+            .fetch_all(db.pool())
+            .await
+        }
+    }
+    .expect("columns");
+    assert!(rows.len() > 40, "{rows:?}");
+    rows
+}
+
+/// The `(table, column)`s holding `needle` anywhere, ignoring case.
+async fn holding(db: &Db, needle: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (table, column) in text_columns(db).await {
+        let sql = format!("select count(*) from {table} where lower({column}) like $1");
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(format!("%{}%", needle.to_lowercase()))
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+        if n > 0 {
+            found.push((table, column));
+        }
+    }
+    found
+}
+
+async fn an_erased_account_leaves_its_name_and_address_nowhere_and_the_trail_whole(db: Db) {
+    let keys = backend::keys::Keys::derive(b"test-secret-test-secret-test-secret!").expect("keys");
+    let site = SiteInfo::default();
+    let medicines = service(&db, "medicines").await;
+    let riverside = organisation(&db, "Riverside Surgery", OrgStatus::Active, &[medicines]).await;
+    let admin = user(&db, "alex@csu.example", Role::Admin, None).await;
+    let password = Password::new("correct horse battery staple".to_owned()).expect("password");
+    let (email, name) = ("quinn_q@riverside.example", "Quinn Zebedee");
+    // An enquiry sent before registering, from the same address.
+    contact::submit_enquiry(
+        &db,
+        "client-a",
+        &domain::enquiry::EnquiryInput {
+            name: name.to_owned(),
+            email: email.to_owned(),
+            organisation: "Riverside Surgery".to_owned(),
+            telephone: String::new(),
+            message: "How do we subscribe?".to_owned(),
+        },
+        &Email::parse("team@csu.example").expect("email"),
+        &site,
+    )
+    .await
+    .expect("enquiry");
+    let id = accounts::create_member(
+        &db,
+        riverside,
+        &Email::parse(email).expect("email"),
+        name,
+        &password,
+    )
+    .await
+    .expect("member");
+    // A wrong password first: counted, and the address is in the
+    // throttle's records.
+    assert_eq!(
+        auth::sign_in(&db, "client-a", email, "not the password at all")
+            .await
+            .expect("refused"),
+        SignIn::Refused
+    );
+    let SignIn::SignedIn(token) =
+        auth::sign_in(&db, "client-a", email, "correct horse battery staple")
+            .await
+            .expect("sign in")
+    else {
+        panic!("signs in");
+    };
+    let session = sessions::resolve(&db, &token)
+        .await
+        .expect("resolve")
+        .expect("live");
+    auth::request_email_change(
+        &db,
+        &site,
+        &session,
+        "correct horse battery staple",
+        "quinn.new@riverside.example",
+    )
+    .await
+    .expect("a mail with a link to them");
+    let message = NewMessage {
+        subject: format!("From {name}"),
+        body: format!("Regards, {name}"),
+        service_id: None,
+    };
+    let sent = messages::send(
+        &db,
+        &session.viewer,
+        &message,
+        &Email::parse("team@csu.example").expect("email"),
+        &site,
+    )
+    .await
+    .expect("sent");
+    messages::add_entry(
+        &db,
+        &admin,
+        sent,
+        EntryKind::Reply,
+        &format!("Dear {name}"),
+        &site,
+    )
+    .await
+    .expect("replied");
+    assert!(!holding(&db, email).await.is_empty(), "held before");
+
+    // The wrong password erases nothing.
+    let refused = mydata::erase_own(&db, &keys, "PrimaryPoint", &session, "wrong password", "")
+        .await
+        .expect_err("wrong password");
+    assert!(matches!(refused, Error::Invalid(_)), "{refused:?}");
+
+    mydata::erase_own(
+        &db,
+        &keys,
+        "PrimaryPoint",
+        &session,
+        "correct horse battery staple",
+        "",
+    )
+    .await
+    .expect("erased");
+    assert_eq!(holding(&db, email).await, Vec::<(String, String)>::new());
+    assert_eq!(holding(&db, name).await, Vec::<(String, String)>::new());
+    assert_eq!(
+        holding(&db, "quinn.new@riverside.example").await,
+        Vec::<(String, String)>::new()
+    );
+    assert_eq!(sessions::resolve(&db, &token).await.expect("resolve"), None);
+    // The trail keeps its events, by number, and still verifies.
+    let (events,): (i64,) = sqlx::query_as("select count(*) from audit_events where subject = $1")
+        .bind(format!("user:{id}"))
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert!(events >= 3, "{events}");
+    assert_eq!(
+        audit::verify(&db, &keys).await.expect("verify").first_break,
+        None
+    );
+    // The address can register again.
+    accounts::create_member(
+        &db,
+        riverside,
+        &Email::parse(email).expect("email"),
+        name,
+        &password,
+    )
+    .await
+    .expect("registers again");
 }

@@ -69,6 +69,7 @@ actions! {
     AccountDeleted = "account.deleted", "Account deleted";
     AccountRoleChanged = "account.role_changed", "Role changed";
     AccountDataExported = "account.data_exported", "Own data downloaded";
+    AccountErased = "account.erased", "Account erased by its owner";
     RetentionUnverifiedDeleted = "retention.unverified_deleted", "Unverified registrations deleted";
     OrganisationCreated = "organisation.created", "Organisation created";
     OrganisationUpdated = "organisation.updated", "Organisation changed";

@@ -2,6 +2,7 @@
 //! shows it and its JSON download carries it: one section per place it is
 //! kept, each field described, and what is held but not shown, with why.
 
+use crate::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 /// The page.
@@ -58,4 +59,59 @@ pub struct MyData {
     /// When this was gathered, Unix seconds.
     pub at: i64,
     pub sections: Vec<Section>,
+}
+
+/// Erasing one's own account: the password again, a current code from
+/// the authenticator app if one is set up, and a ticked box.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EraseForm {
+    pub password: String,
+    pub code: String,
+    #[serde(deserialize_with = "crate::lenient::checkbox")]
+    pub confirm: bool,
+}
+
+impl std::fmt::Debug for EraseForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EraseForm")
+            .field("password", &"<redacted>")
+            .field("code", &"<redacted>")
+            .field("confirm", &self.confirm)
+            .finish()
+    }
+}
+
+impl EraseForm {
+    /// Checks that the form is complete (the password and code are
+    /// checked by the server).
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if self.password.is_empty() {
+            errors.add("password", "Enter your password");
+        }
+        if !self.confirm {
+            errors.add(
+                "confirm",
+                "Tick the box to confirm your account is to be erased",
+            );
+        }
+        errors.into_result(|| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erasing_needs_the_password_and_the_box_ticked() {
+        let errors = EraseForm::default().validate().expect_err("empty");
+        assert_eq!(errors.get("password"), Some("Enter your password"));
+        assert!(errors.get("confirm").is_some());
+        let form: EraseForm =
+            serde_urlencoded::from_str("password=x&code=&confirm=yes").expect("form");
+        assert_eq!(form.validate(), Ok(()));
+        assert!(!format!("{form:?}").contains("password: \"x\""));
+    }
 }

@@ -20,6 +20,7 @@ pub mod paths {
     pub const ACCOUNT_UPDATED: &str = "/account?updated=1";
     pub const EMAIL_SENT: &str = "/account?email-sent=1";
     pub const EMAIL_CHANGED: &str = "/login?email-changed=1";
+    pub const ERASED: &str = "/login?erased=1";
 }
 
 /// Registers a member with an authorisation code. Anyone may call it; it is
@@ -367,6 +368,14 @@ mod work {
 
         pub(super) fn clear_session_cookie(&self) {
             set_cookie(&self.state.clear_session_cookie());
+        }
+
+        /// Expires the session cookie and asks the browser to drop what
+        /// it cached of signed-in pages, once the session has ended on
+        /// the server.
+        pub fn end_browser_session(&self) {
+            self.clear_session_cookie();
+            clear_site_data();
         }
     }
 

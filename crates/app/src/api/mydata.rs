@@ -2,7 +2,7 @@
 //! the backend ([`backend::mydata`]): only ever the caller's own.
 
 use crate::error::AppError;
-use domain::mydata::MyData;
+use domain::mydata::{EraseForm, MyData};
 use leptos::prelude::*;
 
 /// Everything held about the signed-in caller.
@@ -11,6 +11,28 @@ pub async fn held_about_me() -> Result<MyData, AppError> {
     let caller = Caller::current()?;
     let viewer = &caller.signed_in()?.viewer;
     Ok(backend::mydata::gather(&caller.state.db, viewer).await?)
+}
+
+/// Erases the caller's own account once they give their password (and a
+/// code from their authenticator app, if they use one) and confirm; signs
+/// the browser out. Signed-in people.
+#[server(endpoint = "my-data/erase")]
+pub async fn erase_my_account(#[server(flatten)] form: EraseForm) -> Result<String, AppError> {
+    let caller = Caller::current()?;
+    let session = caller.signed_in()?;
+    form.validate().map_err(AppError::Invalid)?;
+    let state = &caller.state;
+    backend::mydata::erase_own(
+        &state.db,
+        &state.keys,
+        &state.site.product_name,
+        session,
+        &form.password,
+        &form.code,
+    )
+    .await?;
+    caller.end_browser_session();
+    Ok(crate::api::account::paths::ERASED.to_owned())
 }
 
 #[cfg(feature = "ssr")]

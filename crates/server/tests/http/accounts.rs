@@ -509,6 +509,29 @@ async fn a_member_sees_and_downloads_everything_held_about_them(server: TestServ
             .expect("count");
     assert_eq!(exports, 1, "the one download is recorded");
 
+    // Erasing needs the password: a wrong one erases nothing.
+    let erase = |password: &str| domain::mydata::EraseForm {
+        password: password.to_owned(),
+        code: String::new(),
+        confirm: true,
+    };
+    let (status, _) = sam
+        .post::<app::api::mydata::EraseMyAccount>(domain::mydata::MY_DATA, &erase("wrong"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, to) = sam
+        .post::<app::api::mydata::EraseMyAccount>(domain::mydata::MY_DATA, &erase(PASSWORD))
+        .await;
+    assert_eq!((status, to.as_str()), (StatusCode::SEE_OTHER, "/login?erased=1"));
+    let (left,): (i64,) =
+        sqlx::query_as("select count(*) from users where email = 'sam@riverside.example'")
+            .fetch_one(server.db.pool())
+            .await
+            .expect("count");
+    assert_eq!(left, 0, "the account is gone");
+    let (status, _) = sam.get(domain::mydata::MY_DATA).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "and its session with it");
+
     // Signed out: sent to sign in, for the page and the download alike.
     for path in [
         domain::mydata::MY_DATA,

@@ -564,6 +564,7 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
         (format!("/portal/library/{resource}"), Some(&admin)),
         (format!("/admin/members/{unconfirmed}"), Some(&admin)),
         (format!("/admin/members/{suspended}"), Some(&admin)),
+        (domain::mydata::MY_DATA.into(), Some(&admin)),
     ];
     let mut checked = 0;
     for (page, cookie) in pages {
@@ -599,7 +600,7 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
             checked += 1;
         }
     }
-    assert!(checked >= 36, "only {checked} forms checked");
+    assert!(checked >= 37, "only {checked} forms checked");
 }
 
 async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServer) {

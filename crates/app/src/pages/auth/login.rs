@@ -43,6 +43,8 @@ pub fn Login() -> impl IntoView {
         )
     } else if query("signed-out").is_some() {
         Some("You have signed out.")
+    } else if query("erased").is_some() {
+        Some("Your account has been erased, and you have been signed out everywhere.")
     } else {
         None
     };

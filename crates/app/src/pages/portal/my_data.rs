@@ -1,4 +1,7 @@
-use crate::api::mydata::held_about_me;
+use crate::api::mydata::{EraseMyAccount, held_about_me};
+use crate::components::form::{
+    Confirmation, ErrorSummary, Field, PasswordField, PostForm, form_action,
+};
 use crate::components::head::PageHead;
 use crate::components::layout::{Main, viewer};
 use crate::pages::auth::account::SignInFirst;
@@ -12,9 +15,9 @@ use leptos::prelude::*;
 /// and the same as a JSON file to keep.
 #[component]
 pub fn MyDataPage() -> impl IntoView {
-    if viewer().is_none() {
+    let Some(me) = viewer() else {
         return view! { <SignInFirst /> }.into_any();
-    }
+    };
     let data = Resource::new(|| (), |_| held_about_me());
     view! {
         <PageHead title="Your data" description="Everything we hold about you, and a copy to download." />
@@ -39,9 +42,43 @@ pub fn MyDataPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <EraseAccount second_factor=me.second_factor />
         </Main>
     }
     .into_any()
+}
+
+/// Erasing one's own account, with the password again (and a code from
+/// the authenticator app when one is set up).
+#[component]
+fn EraseAccount(second_factor: bool) -> impl IntoView {
+    let (action, problems, _) = form_action::<EraseMyAccount>();
+    view! {
+        <h2 id="erase">"Erase your account"</h2>
+        <p>
+            "This deletes your account and everything above that hangs from it: your sessions, "
+            "saved resources and messages. The audit trail keeps its record of what happened, "
+            "naming your account only by its number. You can register again later with the same address."
+        </p>
+        <ErrorSummary problems />
+        <PostForm action>
+            <PasswordField name="password" label="Your password" autocomplete="current-password" problems />
+            {second_factor.then(|| view! {
+                <Field
+                    name="code"
+                    label="Code from your authenticator app"
+                    autocomplete="one-time-code"
+                    width="nhsuk-input--width-5"
+                    value=String::new()
+                    problems
+                />
+            })}
+            <Confirmation name="confirm" problems>"Yes, erase my account"</Confirmation>
+            <button class="nhsuk-button nhsuk-button--warning" type="submit" disabled=move || action.pending().get()>
+                "Erase my account"
+            </button>
+        </PostForm>
+    }
 }
 
 #[component]
