@@ -7,8 +7,8 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware;
 use axum::routing::get;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::sync::Arc;
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -25,11 +25,21 @@ pub struct RouterSettings {
     pub max_upload_bytes: usize,
 }
 
+/// The app's routes, worked out once per process. Working them out runs
+/// the whole app with resource loading suppressed process-wide (Leptos'
+/// `SuppressResourceLoad`), so doing it again while another router in the
+/// same process renders a page (as when several servers share one test
+/// process) can leave that page's render waiting for ever.
+pub fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the whole application: pages and server functions (Leptos),
 /// health checks, static files and the 404 page, wrapped in the security,
 /// limit, compression and tracing layers.
 pub fn build(state: AppState, settings: RouterSettings) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let context = context(state.clone());
     let forms = crate::forms::FormRoute {
         state: state.clone(),

@@ -25,7 +25,7 @@ http_stories!(
 /// `{id}` as 1), so a new page is in the refusal matrix without a list to
 /// keep by hand, and the one download under `/admin`.
 fn pages() -> Vec<String> {
-    let mut pages: Vec<String> = leptos_axum::generate_route_list(app::App)
+    let mut pages: Vec<String> = server::router::routes()
         .iter()
         .map(|route| route.path().replace("{id}", "1"))
         .filter(|path| path == "/admin" || path.starts_with("/admin/"))
