@@ -594,6 +594,58 @@ pub async fn sign_out(db: &Db, session: &sessions::Session) -> Result<()> {
     Ok(())
 }
 
+/// Ends every session of the signed-in person except this one (a browser
+/// left signed in elsewhere); how many ended.
+pub async fn sign_out_elsewhere(db: &Db, session: &sessions::Session) -> Result<u64> {
+    let user = session.viewer.id;
+    let mut tx = db.begin_write().await?;
+    let (others,): (i64,) =
+        sqlx::query_as("select count(*) from sessions where user_id = $1 and token_hash <> $2")
+            .bind(user)
+            .bind(crate::tokens::hash(session.token.as_str()))
+            .fetch_one(&mut *tx)
+            .await?;
+    sessions::end_all(&mut tx, user, Some(&session.token)).await?;
+    audit::record(
+        &mut tx,
+        &Actor::User { id: user },
+        Action::AccountSignedOutElsewhere,
+        Some(&format!("user:{user}")),
+        &serde_json::json!({ "sessions": others }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(u64::try_from(others).unwrap_or_default())
+}
+
+/// Corrects the signed-in person's name, recording before and after.
+pub async fn rename(db: &Db, session: &sessions::Session, full_name: &str) -> Result<()> {
+    let user = session.viewer.id;
+    let mut tx = db.begin_write().await?;
+    let (before,): (String,) = sqlx::query_as("select full_name from users where id = $1")
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query("update users set full_name = $1, updated_at = $2 where id = $3")
+        .bind(full_name)
+        .bind(clock::now())
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    // The names themselves stay out of the trail, which outlives an
+    // erased account; whether it changed is enough.
+    audit::record(
+        &mut tx,
+        &Actor::User { id: user },
+        Action::AccountRenamed,
+        Some(&format!("user:{user}")),
+        &serde_json::json!({ "changed": before != full_name }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Sends a reset link if `email` has a verified account. The caller shows
 /// the same page whatever happened here.
 pub async fn request_reset(db: &Db, site: &SiteInfo, client: &str, email: &str) -> Result<()> {

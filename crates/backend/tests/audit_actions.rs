@@ -438,6 +438,24 @@ async fn provoke(db: &Db, action: Action) -> (i64, By) {
                 .expect("erased");
             (mark, sam)
         }
+        Action::AccountRenamed => {
+            let sam = member(db).await;
+            let session = session(db).await;
+            let mark = mark(db).await;
+            auth::rename(db, &session, "Samuel Member")
+                .await
+                .expect("renamed");
+            (mark, sam)
+        }
+        Action::AccountSignedOutElsewhere => {
+            let sam = member(db).await;
+            let session = session(db).await;
+            let mark = mark(db).await;
+            auth::sign_out_elsewhere(db, &session)
+                .await
+                .expect("signed out");
+            (mark, sam)
+        }
         Action::RetentionUnverifiedDeleted => {
             let (_, code) = organisation(db).await;
             register(db, &code).await;

@@ -70,6 +70,8 @@ actions! {
     AccountRoleChanged = "account.role_changed", "Role changed";
     AccountDataExported = "account.data_exported", "Own data downloaded";
     AccountErased = "account.erased", "Account erased by its owner";
+    AccountRenamed = "account.renamed", "Name corrected";
+    AccountSignedOutElsewhere = "account.signed_out_elsewhere", "Signed out of every other browser";
     RetentionUnverifiedDeleted = "retention.unverified_deleted", "Unverified registrations deleted";
     OrganisationCreated = "organisation.created", "Organisation created";
     OrganisationUpdated = "organisation.updated", "Organisation changed";

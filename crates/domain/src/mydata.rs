@@ -61,6 +61,28 @@ pub struct MyData {
     pub sections: Vec<Section>,
 }
 
+/// Correcting one's own name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NameForm {
+    pub full_name: String,
+}
+
+impl NameForm {
+    pub fn validate(&self) -> Result<String, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = errors.check(
+            "full_name",
+            crate::validation::required_text(
+                &self.full_name,
+                "your full name",
+                crate::account::FULL_NAME_MAX,
+            ),
+        );
+        errors.into_result(|| name.unwrap_or_default())
+    }
+}
+
 /// Erasing one's own account: the password again, a current code from
 /// the authenticator app if one is set up, and a ticked box.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

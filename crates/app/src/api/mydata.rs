@@ -2,7 +2,7 @@
 //! the backend ([`backend::mydata`]): only ever the caller's own.
 
 use crate::error::AppError;
-use domain::mydata::{EraseForm, MyData};
+use domain::mydata::{EraseForm, MyData, NameForm};
 use leptos::prelude::*;
 
 /// Everything held about the signed-in caller.
@@ -11,6 +11,25 @@ pub async fn held_about_me() -> Result<MyData, AppError> {
     let caller = Caller::current()?;
     let viewer = &caller.signed_in()?.viewer;
     Ok(backend::mydata::gather(&caller.state.db, viewer).await?)
+}
+
+/// Corrects the caller's name. Signed-in people.
+#[server(endpoint = "my-data/name")]
+pub async fn correct_my_name(#[server(flatten)] form: NameForm) -> Result<String, AppError> {
+    let caller = Caller::current()?;
+    let session = caller.signed_in()?;
+    let name = form.validate().map_err(AppError::Invalid)?;
+    backend::auth::rename(&caller.state.db, session, &name).await?;
+    Ok(format!("{}?done=name", domain::mydata::MY_DATA))
+}
+
+/// Ends every other session of the caller's. Signed-in people.
+#[server(endpoint = "my-data/sign-out-elsewhere")]
+pub async fn sign_out_elsewhere() -> Result<String, AppError> {
+    let caller = Caller::current()?;
+    let session = caller.signed_in()?;
+    backend::auth::sign_out_elsewhere(&caller.state.db, session).await?;
+    Ok(format!("{}?done=signed-out", domain::mydata::MY_DATA))
 }
 
 /// Erases the caller's own account once they give their password (and a

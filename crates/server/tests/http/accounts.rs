@@ -522,7 +522,10 @@ async fn a_member_sees_and_downloads_everything_held_about_them(server: TestServ
     let (status, to) = sam
         .post::<app::api::mydata::EraseMyAccount>(domain::mydata::MY_DATA, &erase(PASSWORD))
         .await;
-    assert_eq!((status, to.as_str()), (StatusCode::SEE_OTHER, "/login?erased=1"));
+    assert_eq!(
+        (status, to.as_str()),
+        (StatusCode::SEE_OTHER, "/login?erased=1")
+    );
     let (left,): (i64,) =
         sqlx::query_as("select count(*) from users where email = 'sam@riverside.example'")
             .fetch_one(server.db.pool())

@@ -600,7 +600,7 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
             checked += 1;
         }
     }
-    assert!(checked >= 37, "only {checked} forms checked");
+    assert!(checked >= 39, "only {checked} forms checked");
 }
 
 async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServer) {

@@ -1,10 +1,12 @@
-use crate::api::mydata::{EraseMyAccount, held_about_me};
+use crate::api::mydata::{CorrectMyName, EraseMyAccount, SignOutElsewhere, held_about_me};
 use crate::components::form::{
-    Confirmation, ErrorSummary, Field, PasswordField, PostForm, form_action,
+    Confirmation, ErrorSummary, Field, PasswordField, PostForm, Problems, action_problems,
+    first_problems, load_on_success, posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Main, viewer};
 use crate::pages::auth::account::SignInFirst;
+use crate::pages::auth::login::Notice;
 use crate::pages::public::problem::Problem;
 use domain::library::long_date;
 use domain::mydata::{MY_DATA_EXPORT_ROUTE, MyData, Section};
@@ -19,9 +21,28 @@ pub fn MyDataPage() -> impl IntoView {
         return view! { <SignInFirst /> }.into_any();
     };
     let data = Resource::new(|| (), |_| held_about_me());
+    // One summary for the page's forms: their fields have names of their
+    // own, and a refused form without JavaScript comes back typed.
+    let echo = posted_form_echo();
+    let rename = ServerAction::<CorrectMyName>::new();
+    let elsewhere = ServerAction::<SignOutElsewhere>::new();
+    let erase = ServerAction::<EraseMyAccount>::new();
+    load_on_success(rename);
+    load_on_success(elsewhere);
+    load_on_success(erase);
+    let problems = first_problems([
+        action_problems(rename, echo.clone()),
+        action_problems(erase, None),
+        action_problems(elsewhere, None),
+    ]);
+    let typed_name = echo
+        .map(|e| e.value("full_name"))
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| me.full_name.clone());
     view! {
         <PageHead title="Your data" description="Everything we hold about you, and a copy to download." />
         <Main>
+            <ErrorSummary problems />
             <h1>"Your data"</h1>
             <p class="nhsuk-lede-text">"Everything we hold about you, where it is kept, and what each part means."</p>
             <p>
@@ -34,6 +55,7 @@ pub fn MyDataPage() -> impl IntoView {
                 "this page shows them as dates. To correct your email address or password, go to "
                 <a href="/account">"your account"</a>"."
             </p>
+            <YourDetails full_name=typed_name rename elsewhere problems />
             <Suspense fallback=|| view! { <p>"Gathering your data…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -42,17 +64,49 @@ pub fn MyDataPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <EraseAccount second_factor=me.second_factor />
+            <EraseAccount second_factor=me.second_factor erase problems />
         </Main>
     }
     .into_any()
 }
 
+/// Correcting the name, and signing out of every other browser.
+#[component]
+fn YourDetails(
+    full_name: String,
+    rename: ServerAction<CorrectMyName>,
+    elsewhere: ServerAction<SignOutElsewhere>,
+    problems: Signal<Problems>,
+) -> impl IntoView {
+    let done = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("done"));
+    let notice = done.and_then(|what| match what.as_str() {
+        "name" => Some("Your name has been corrected."),
+        "signed-out" => Some("Every other browser has been signed out."),
+        _ => None,
+    });
+    view! {
+        {notice.map(|text| view! { <Notice text /> })}
+        <h2>"Correct your name"</h2>
+        <PostForm action=rename>
+            <Field name="full_name" label="Full name" autocomplete="name" value=full_name problems />
+            <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Save your name"</button>
+        </PostForm>
+        <h2>"Signed in elsewhere?"</h2>
+        <p>"Sign out of every browser but this one: sessions are listed below, under “sessions”."</p>
+        <PostForm action=elsewhere>
+            <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Sign out everywhere else"</button>
+        </PostForm>
+    }
+}
+
 /// Erasing one's own account, with the password again (and a code from
 /// the authenticator app when one is set up).
 #[component]
-fn EraseAccount(second_factor: bool) -> impl IntoView {
-    let (action, problems, _) = form_action::<EraseMyAccount>();
+fn EraseAccount(
+    second_factor: bool,
+    erase: ServerAction<EraseMyAccount>,
+    problems: Signal<Problems>,
+) -> impl IntoView {
     view! {
         <h2 id="erase">"Erase your account"</h2>
         <p>
@@ -60,8 +114,7 @@ fn EraseAccount(second_factor: bool) -> impl IntoView {
             "saved resources and messages. The audit trail keeps its record of what happened, "
             "naming your account only by its number. You can register again later with the same address."
         </p>
-        <ErrorSummary problems />
-        <PostForm action>
+        <PostForm action=erase>
             <PasswordField name="password" label="Your password" autocomplete="current-password" problems />
             {second_factor.then(|| view! {
                 <Field
@@ -74,7 +127,7 @@ fn EraseAccount(second_factor: bool) -> impl IntoView {
                 />
             })}
             <Confirmation name="confirm" problems>"Yes, erase my account"</Confirmation>
-            <button class="nhsuk-button nhsuk-button--warning" type="submit" disabled=move || action.pending().get()>
+            <button class="nhsuk-button nhsuk-button--warning" type="submit" disabled=move || erase.pending().get()>
                 "Erase my account"
             </button>
         </PostForm>
