@@ -164,6 +164,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/services/new") view=admin::services::NewService ssr=SsrMode::Async />
                         <Route path=path!("/admin/services/:id") view=admin::services::EditService ssr=SsrMode::Async />
                         <Route path=path!("/admin/members") view=admin::members::Members ssr=SsrMode::Async />
+                        <Route path=path!("/admin/retention") view=admin::retention::Retention ssr=SsrMode::Async />
                         <Route path=path!("/admin/members/:id") view=admin::members::MemberRecord ssr=SsrMode::Async />
                         <Route path=path!("/admin/organisations") view=admin::organisations::Organisations ssr=SsrMode::Async />
                         <Route path=path!("/admin/organisations/new") view=admin::organisations::NewOrganisation ssr=SsrMode::Async />

@@ -21,6 +21,8 @@ pub struct AppState {
     pub max_upload_bytes: u64,
     /// Where the inbox tells the team about a new message.
     pub team_email: domain::Email,
+    /// How long personal data is kept.
+    pub retention: backend::retention::Policy,
 }
 
 impl AppState {

@@ -1093,29 +1093,12 @@ pub async fn confirm_email_change(db: &Db, site: &SiteInfo, token: &str) -> Resu
     Ok(true)
 }
 
-/// Deletes sign-ups never verified within the retention period (P9),
-/// throttle rows and sign-in failures past their windows, and expired
-/// email links. Returns how many unverified sign-ups went.
-pub async fn sweep(db: &Db) -> Result<u64> {
+/// Deletes throttle rows and sign-in failures past their windows, and
+/// networks not signed in from for half a year. (What is personal data
+/// past its retention, [`crate::retention`] deletes.)
+pub async fn sweep(db: &Db) -> Result<()> {
     let now = clock::now();
     let mut tx = db.begin_write().await?;
-    let removed = sqlx::query(
-        "delete from users where email_verified_at is null and role = 'member' and created_at < $1",
-    )
-    .bind(domain::account::unverified_cutoff(now))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if removed > 0 {
-        audit::record(
-            &mut tx,
-            &Actor::System,
-            Action::RetentionUnverifiedDeleted,
-            None,
-            &serde_json::json!({ "count": removed }),
-        )
-        .await?;
-    }
     failures::sweep(&mut tx).await?;
     // Known clients are forgotten after a quiet half-year.
     sqlx::query("delete from sign_in_known_clients where updated_at < $1")
@@ -1126,11 +1109,7 @@ pub async fn sweep(db: &Db) -> Result<u64> {
         .bind(now - 24 * 60 * 60)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("delete from email_tokens where expires_at < $1")
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
     tx.commit().await?;
     sessions::sweep(db).await?;
-    Ok(removed)
+    Ok(())
 }

@@ -23,6 +23,8 @@ pub struct Schedule {
     pub keys: crate::keys::Keys,
     /// Audit events older than this many seconds are pruned.
     pub audit_retention_secs: i64,
+    /// What else is kept how long.
+    pub retention: crate::retention::Policy,
 }
 
 /// Runs until the task is dropped. Errors are logged and retried on the
@@ -43,17 +45,23 @@ pub async fn run(db: Db, mailer: Mailer, schedule: Schedule) {
                 }
             }
             _ = sweep_tick.tick() => {
-                match crate::auth::sweep(&db).await {
-                    Ok(0) => {}
-                    Ok(removed) => tracing::info!(removed, "deleted unverified sign-ups past retention"),
-                    Err(error) => tracing::warn!(%error, "retention sweep failed"),
+                let now = crate::clock::now();
+                match crate::retention::run(&db, schedule.retention, now, false).await {
+                    Ok(due) => {
+                        for done in due.iter().filter(|d| d.count > 0) {
+                            tracing::info!(category = ?done.category, count = done.count, "deleted past retention");
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "retention run failed"),
+                }
+                if let Err(error) = crate::auth::sweep(&db).await {
+                    tracing::warn!(%error, "sweeping sign-in counters failed");
                 }
                 match mail::sweep(&db, &mailer).await {
                     Ok((0, 0)) => {}
                     Ok((bodies, files)) => tracing::info!(bodies, files, "removed mail whose links had expired"),
                     Err(error) => tracing::warn!(%error, "mail retention sweep failed"),
                 }
-                let now = crate::clock::now();
                 let cutoff = now - schedule.audit_retention_secs;
                 match crate::audit::prune(&db, &schedule.keys, cutoff).await {
                     Ok(0) => {}

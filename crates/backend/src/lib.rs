@@ -59,6 +59,9 @@ pub mod members;
 /// Everything held about one person, for their page and download (P6).
 pub mod mydata;
 
+/// Personal data deleted once past its retention, and its preview (P9).
+pub mod retention;
+
 /// Registration, verification, sign-in, sign-out, password and email changes.
 pub mod auth;
 

@@ -722,7 +722,11 @@ async fn unverified_sign_ups_are_deleted_after_seven_days(db: Db) {
         .execute(db.pool())
         .await
         .expect("age");
-    assert_eq!(auth::sweep(&db).await.expect("sweep"), 1);
+    let policy = backend::retention::Policy { member_months: 6 };
+    let due = backend::retention::run(&db, policy, backend::clock::now(), false)
+        .await
+        .expect("retention");
+    assert_eq!(due[0].count, 1, "{due:?}");
     let emails: Vec<(String,)> = sqlx::query_as("select email from users order by email")
         .fetch_all(db.pool())
         .await

@@ -456,7 +456,7 @@ async fn provoke(db: &Db, action: Action) -> (i64, By) {
                 .expect("signed out");
             (mark, sam)
         }
-        Action::RetentionUnverifiedDeleted => {
+        Action::RetentionRun => {
             let (_, code) = organisation(db).await;
             register(db, &code).await;
             sqlx::query("update users set created_at = created_at - 8 * 86400")
@@ -464,7 +464,11 @@ async fn provoke(db: &Db, action: Action) -> (i64, By) {
                 .await
                 .expect("as if registered eight days ago");
             let mark = mark(db).await;
-            assert_eq!(auth::sweep(db).await.expect("sweep"), 1);
+            let policy = backend::retention::Policy { member_months: 6 };
+            let due = backend::retention::run(db, policy, backend::clock::now(), false)
+                .await
+                .expect("retention");
+            assert_eq!(due[0].count, 1, "{due:?}");
             (mark, By::System)
         }
         Action::OrganisationCreated | Action::CodeIssued => {

@@ -72,7 +72,7 @@ actions! {
     AccountErased = "account.erased", "Account erased by its owner";
     AccountRenamed = "account.renamed", "Name corrected";
     AccountSignedOutElsewhere = "account.signed_out_elsewhere", "Signed out of every other browser";
-    RetentionUnverifiedDeleted = "retention.unverified_deleted", "Unverified registrations deleted";
+    RetentionRun = "retention.run", "Data past its retention deleted";
     OrganisationCreated = "organisation.created", "Organisation created";
     OrganisationUpdated = "organisation.updated", "Organisation changed";
     OrganisationStatusChanged = "organisation.status_changed", "Organisation status changed";

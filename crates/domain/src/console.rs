@@ -92,3 +92,13 @@ mod tests {
         assert_eq!(days.iter().map(|d| d.sign_ins).sum::<i64>(), 4);
     }
 }
+
+/// One kind of personal data the next retention run would delete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionRow {
+    /// What it is, as a person reads it.
+    pub what: String,
+    pub count: i64,
+    /// The oldest item's date, Unix seconds.
+    pub oldest: Option<i64>,
+}

@@ -1,4 +1,6 @@
-use crate::config::{AdminCommand, AuditCommand, Cli, Command, Config, OrganisationCommand};
+use crate::config::{
+    AdminCommand, AuditCommand, Cli, Command, Config, OrganisationCommand, RetentionCommand,
+};
 use crate::router::{self, RouterSettings};
 use crate::security::SecuritySettings;
 use crate::shutdown::{self, Shutdown};
@@ -51,6 +53,9 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             Command::Audit(AuditCommand::Verify) => verify_audit(&cli.config).await,
             Command::Audit(AuditCommand::Prune) => prune_audit(&cli.config).await,
+            Command::Retention(RetentionCommand::Run { dry_run }) => {
+                run_retention(&cli.config, dry_run).await
+            }
             Command::Extract { .. } => Ok(()),
         }
     });
@@ -119,6 +124,25 @@ async fn prune_audit(config: &Config) -> anyhow::Result<()> {
         months = config.audit_retention_months,
         "audit events past retention deleted"
     );
+    Ok(())
+}
+
+/// `primarypoint retention run [--dry-run]`: deletes (or lists) what is
+/// past its retention, one line per kind.
+async fn run_retention(config: &Config, dry_run: bool) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    let due =
+        backend::retention::run(&db, config.retention(), backend::clock::now(), dry_run).await?;
+    db.close().await;
+    for item in due {
+        tracing::info!(
+            what = item.category.label(),
+            count = item.count,
+            oldest = item.oldest,
+            "{}",
+            if dry_run { "would delete" } else { "deleted" }
+        );
+    }
     Ok(())
 }
 
@@ -214,6 +238,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         placeholders: config.placeholders(),
         keys,
         secure_cookies: config.public_url().starts_with("https://"),
+        retention: config.retention(),
     };
     let leptos = LeptosOptions::builder()
         .output_name("primarypoint")
@@ -266,6 +291,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             public_url: config.public_url(),
             keys: state.keys.clone(),
             audit_retention_secs: config.audit_retention_secs(),
+            retention: config.retention(),
         },
     ));
     let extractor = backend::files::Extractor::this_binary()

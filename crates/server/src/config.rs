@@ -37,6 +37,10 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Deleting personal data past its retention (the server does this on
+    /// its own every few minutes).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Reads a file on standard input and writes its text to standard
     /// output, under tight limits. The server runs this itself, once per
     /// uploaded file, so a hostile file cannot harm it.
@@ -45,6 +49,16 @@ pub enum Command {
         /// The file's type, as its extension (pdf, docx, xlsx, pptx, odt, csv, txt).
         #[arg(long = "type")]
         file_type: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Delete what is past its retention now, and print what went.
+    Run {
+        /// Only print what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -294,10 +308,16 @@ fn months_text(months: u32) -> String {
 }
 
 impl Config {
-    /// How long audit events are kept, in seconds; a month is the average
-    /// Gregorian month, so 72 months is 6 years.
+    /// How long audit events are kept, in seconds.
     pub fn audit_retention_secs(&self) -> i64 {
-        i64::from(self.audit_retention_months) * 2_629_746
+        backend::retention::months(self.audit_retention_months)
+    }
+
+    /// How long everything else personal is kept.
+    pub fn retention(&self) -> backend::retention::Policy {
+        backend::retention::Policy {
+            member_months: self.member_retention_months,
+        }
     }
 }
 

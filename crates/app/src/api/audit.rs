@@ -39,5 +39,24 @@ pub async fn dashboard() -> Result<domain::console::Dashboard, AppError> {
     Ok(backend::console::dashboard(&caller.state.db, viewer).await?)
 }
 
+/// What the next retention run would delete, kind by kind, with how long
+/// members of ended organisations are kept. Administrators only.
+#[server(endpoint = "admin/retention")]
+pub async fn retention_preview() -> Result<(Vec<domain::console::RetentionRow>, u32), AppError> {
+    let caller = Caller::current()?;
+    let viewer = &caller.admin()?.viewer;
+    let policy = caller.state.retention;
+    let due = backend::retention::preview(&caller.state.db, viewer, policy).await?;
+    let rows = due
+        .into_iter()
+        .map(|d| domain::console::RetentionRow {
+            what: d.category.label().to_owned(),
+            count: d.count,
+            oldest: d.oldest,
+        })
+        .collect();
+    Ok((rows, policy.member_months))
+}
+
 #[cfg(feature = "ssr")]
 use crate::api::account::Caller;

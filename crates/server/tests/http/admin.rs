@@ -110,6 +110,7 @@ fn listed_server_functions() -> Vec<(&'static str, String)> {
         ("/api/admin/audit-organisations", String::new()),
         ("/api/admin/audit-chain", String::new()),
         ("/api/admin/dashboard", String::new()),
+        ("/api/admin/retention", String::new()),
         ("/api/admin/pages", String::new()),
         (
             "/api/admin/members",

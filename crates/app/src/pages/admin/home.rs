@@ -31,6 +31,7 @@ pub fn AdminHome() -> impl IntoView {
                 <li><a href=crate::pages::admin::services::ADMIN_SERVICES>"Services and their public pages"</a></li>
                 <li><a href=crate::pages::admin::pages::ADMIN_PAGES>"Website pages"</a></li>
                 <li><a href=crate::pages::admin::audit::AUDIT>"Audit trail"</a></li>
+                <li><a href=crate::pages::admin::retention::RETENTION>"Retention: what is due for deletion"</a></li>
                 <li><a href="/portal">"Member portal"</a></li>
                 <li><a href="/account">"Your account"</a></li>
             </ul>

@@ -21,3 +21,6 @@ pub mod pages;
 
 /// `/admin/members`: people across organisations, and their accounts.
 pub mod members;
+
+/// `/admin/retention`: what the next retention run would delete.
+pub mod retention;
