@@ -42,5 +42,5 @@ test("a member sees everything held about them, corrects their name, downloads i
   // The account is gone: its password signs nobody in.
   await signIn(page, email, PASSWORD);
   await expect(page.getByRole("alert")).toBeVisible();
-  await expect(page).toHaveURL(/\/login/);
+  await expect(page).not.toHaveURL(/\/portal/);
 });

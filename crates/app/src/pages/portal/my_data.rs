@@ -160,16 +160,20 @@ fn DataSection(section: Section) -> impl IntoView {
         count,
         if count == 1 { "entry" } else { "entries" }
     );
+    let heading_text = heading.clone();
     view! {
         <section aria-labelledby=labelled_by data-testid=test_id>
-            <h2 id=id>{heading}</h2>
+            <h2 id=id>{heading_text}</h2>
             <p>{section.about}</p>
             {if rows.is_empty() {
                 view! { <p class="nhsuk-body-s">"Nothing held."</p> }.into_any()
             } else {
                 let names = fields.clone();
+                let label = format!("{heading}, as a table");
                 view! {
-                    <div class="pp-wide">
+                    // Wider than the page: it scrolls, so it takes the
+                    // keyboard's focus to be scrolled without a mouse.
+                    <div class="pp-wide" tabindex="0" role="region" aria-label=label>
                         <table class="nhsuk-table">
                             <thead class="nhsuk-table__head">
                                 <tr>{names.into_iter().map(|f| view! { <th scope="col">{f.name}</th> }).collect_view()}</tr>
