@@ -270,4 +270,59 @@ pub mod fixtures {
             second_factor: true,
         }
     }
+
+    /// The password of every account [`member`] makes.
+    pub const PASSWORD: &str = "correct horse battery staple";
+
+    /// A verified member of `organisation` made as an operator would, who
+    /// signs in with [`PASSWORD`]; their id.
+    pub async fn member(db: &Db, organisation: i64, email: &str, name: &str) -> i64 {
+        let password = crate::accounts::Password::new(PASSWORD.to_owned()).expect("password");
+        crate::accounts::create_member(
+            db,
+            organisation,
+            &domain::Email::parse(email).expect("email"),
+            name,
+            &password,
+        )
+        .await
+        .expect("member")
+    }
+
+    /// `email`'s session after signing in with [`PASSWORD`] alone.
+    pub async fn signed_in(db: &Db, email: &str) -> crate::sessions::Session {
+        let outcome = crate::auth::sign_in(db, "client-a", email, PASSWORD)
+            .await
+            .expect("sign in");
+        let crate::auth::SignIn::SignedIn(token) = outcome else {
+            panic!("{email} should sign in with the password alone, got {outcome:?}");
+        };
+        crate::sessions::resolve(db, &token)
+            .await
+            .expect("resolve")
+            .expect("live")
+    }
+
+    /// A published policy of `service` titled `title`, owned by `admin`;
+    /// its id.
+    pub async fn published(db: &Db, admin: &Viewer, service: i64, title: &str) -> i64 {
+        let resource = domain::library::Resource {
+            title: title.to_owned(),
+            summary: format!("Summary of {title}."),
+            body_md: "Everyone in the practice follows this.".to_owned(),
+            service_id: service,
+            kind: domain::library::ResourceKind::Policy,
+            tags: Vec::new(),
+            owner_id: admin.id,
+            review_date: None,
+            for_all_customers: false,
+        };
+        let id = crate::library::create(db, admin, &resource)
+            .await
+            .expect("create");
+        crate::library::set_status(db, admin, id, domain::library::ResourceStatus::Published)
+            .await
+            .expect("publish");
+        id
+    }
 }

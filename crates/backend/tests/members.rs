@@ -8,11 +8,11 @@ use backend::accounts::{self, Password};
 use backend::auth::{self, SignIn};
 use backend::keys::Keys;
 use backend::sessions::{self, Session};
-use backend::testing::fixtures::{organisation, service, user};
+use backend::testing::fixtures::{self, PASSWORD, organisation, service, user};
 use backend::{Db, Error, library, members, mfa, stories};
 use domain::Email;
 use domain::account::{Role, Viewer};
-use domain::library::{LibraryQuery, Resource, ResourceKind, ResourceStatus};
+use domain::library::LibraryQuery;
 use domain::members::{MemberQuery, MemberStatus, RoleChange};
 use domain::organisation::OrgStatus;
 use domain::site::SiteInfo;
@@ -26,7 +26,6 @@ stories!(
     a_lost_second_factor_is_removed_and_its_owner_told,
 );
 
-const PASSWORD: &str = "correct horse battery staple";
 const CLIENT: &str = "client-a";
 const SAM: &str = "sam@riverside.example";
 const ALEX: &str = "alex@csu.example";
@@ -50,13 +49,7 @@ async fn sign_in(db: &Db, address: &str) -> SignIn {
 }
 
 async fn session(db: &Db, address: &str) -> Session {
-    let SignIn::SignedIn(token) = sign_in(db, address).await else {
-        panic!("{address} should sign in with the password alone");
-    };
-    sessions::resolve(db, &token)
-        .await
-        .expect("resolve")
-        .expect("live")
+    fixtures::signed_in(db, address).await
 }
 
 /// A practice subscribed to a service with one published resource, and
@@ -70,29 +63,10 @@ struct Practice {
 async fn practice(db: &Db, admin: &Viewer) -> Practice {
     let medicines = service(db, "medicines").await;
     let organisation = organisation(db, "Riverside Surgery", OrgStatus::Active, &[medicines]).await;
-    let password = Password::new(PASSWORD.to_owned()).expect("password");
-    let sam = accounts::create_member(db, organisation, &email(SAM), "Sam Member", &password)
-        .await
-        .expect("member");
-    let resource = Resource {
-        title: "Cold chain".to_owned(),
-        summary: "Keeping vaccines cold.".to_owned(),
-        body_md: "Between two and eight degrees.".to_owned(),
-        service_id: medicines,
-        kind: ResourceKind::Policy,
-        tags: Vec::new(),
-        owner_id: admin.id,
-        review_date: None,
-        for_all_customers: false,
-    };
-    let resource = library::create(db, admin, &resource).await.expect("create");
-    library::set_status(db, admin, resource, ResourceStatus::Published)
-        .await
-        .expect("publish");
     Practice {
         organisation,
-        sam,
-        resource,
+        sam: fixtures::member(db, organisation, SAM, "Sam Member").await,
+        resource: fixtures::published(db, admin, medicines, "Cold chain").await,
     }
 }
 
@@ -466,16 +440,8 @@ async fn a_deleted_account_is_gone_and_its_address_can_register_again(db: Db) {
         "{detail}"
     );
 
-    let password = Password::new(PASSWORD.to_owned()).expect("password");
-    accounts::create_member(
-        &db,
-        practice.organisation,
-        &email(SAM),
-        "Sam Member",
-        &password,
-    )
-    .await
-    .expect("the address registers again");
+    // The address can register again.
+    fixtures::member(&db, practice.organisation, SAM, "Sam Member").await;
 }
 
 async fn a_lost_second_factor_is_removed_and_its_owner_told(db: Db) {

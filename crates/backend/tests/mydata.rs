@@ -5,14 +5,12 @@
 //! explained; and a member's download holds their data and nothing of
 //! anyone else's, and no secret.
 
-use backend::accounts::{self, Password};
 use backend::auth::{self, SignIn};
 use backend::mydata::{self, NOT_ABOUT_PEOPLE, SOURCES};
-use backend::testing::fixtures::{organisation, service, user};
+use backend::testing::fixtures::{self, organisation, service, user};
 use backend::{Backend, Db, Error, audit, contact, library, messages, sessions, stories};
 use domain::Email;
 use domain::account::Role;
-use domain::library::{Resource, ResourceKind, ResourceStatus};
 use domain::messages::{EntryKind, NewMessage};
 use domain::organisation::OrgStatus;
 use domain::site::SiteInfo;
@@ -105,60 +103,11 @@ async fn a_download_holds_the_members_data_and_nothing_of_anyone_elses(db: Db) {
     let medicines = service(&db, "medicines").await;
     let riverside = organisation(&db, "Riverside Surgery", OrgStatus::Active, &[medicines]).await;
     let admin = user(&db, "alex@csu.example", Role::Admin, None).await;
-    let password = Password::new("correct horse battery staple".to_owned()).expect("password");
-    for (email, name) in [
-        ("sam@riverside.example", "Sam Member"),
-        ("kim@riverside.example", "Kim Other"),
-    ] {
-        accounts::create_member(
-            &db,
-            riverside,
-            &Email::parse(email).expect("email"),
-            name,
-            &password,
-        )
-        .await
-        .expect("member");
-    }
-    let signed_in = |email: &'static str| {
-        let db = db.clone();
-        async move {
-            let SignIn::SignedIn(token) =
-                auth::sign_in(&db, "client-a", email, "correct horse battery staple")
-                    .await
-                    .expect("sign in")
-            else {
-                panic!("{email} signs in");
-            };
-            sessions::resolve(&db, &token)
-                .await
-                .expect("resolve")
-                .expect("live")
-        }
-    };
-    let sam = signed_in("sam@riverside.example").await;
-    let kim = signed_in("kim@riverside.example").await;
-
-    let resource = library::create(
-        &db,
-        &admin,
-        &Resource {
-            title: "Cold chain".to_owned(),
-            summary: "Keeping vaccines cold.".to_owned(),
-            body_md: "Between two and eight degrees.".to_owned(),
-            service_id: medicines,
-            kind: ResourceKind::Policy,
-            tags: Vec::new(),
-            owner_id: admin.id,
-            review_date: None,
-            for_all_customers: false,
-        },
-    )
-    .await
-    .expect("resource");
-    library::set_status(&db, &admin, resource, ResourceStatus::Published)
-        .await
-        .expect("published");
+    fixtures::member(&db, riverside, "sam@riverside.example", "Sam Member").await;
+    fixtures::member(&db, riverside, "kim@riverside.example", "Kim Other").await;
+    let sam = fixtures::signed_in(&db, "sam@riverside.example").await;
+    let kim = fixtures::signed_in(&db, "kim@riverside.example").await;
+    let resource = fixtures::published(&db, &admin, medicines, "Cold chain").await;
     library::bookmark(&db, &sam.viewer, resource)
         .await
         .expect("saved");
@@ -310,7 +259,6 @@ async fn an_erased_account_leaves_its_name_and_address_nowhere_and_the_trail_who
     let medicines = service(&db, "medicines").await;
     let riverside = organisation(&db, "Riverside Surgery", OrgStatus::Active, &[medicines]).await;
     let admin = user(&db, "alex@csu.example", Role::Admin, None).await;
-    let password = Password::new("correct horse battery staple".to_owned()).expect("password");
     let (email, name) = ("quinn_q@riverside.example", "Quinn Zebedee");
     // An enquiry sent before registering, from the same address.
     contact::submit_enquiry(
@@ -328,15 +276,7 @@ async fn an_erased_account_leaves_its_name_and_address_nowhere_and_the_trail_who
     )
     .await
     .expect("enquiry");
-    let id = accounts::create_member(
-        &db,
-        riverside,
-        &Email::parse(email).expect("email"),
-        name,
-        &password,
-    )
-    .await
-    .expect("member");
+    let id = fixtures::member(&db, riverside, email, name).await;
     // A wrong password first: counted, and the address is in the
     // throttle's records.
     assert_eq!(
@@ -345,22 +285,13 @@ async fn an_erased_account_leaves_its_name_and_address_nowhere_and_the_trail_who
             .expect("refused"),
         SignIn::Refused
     );
-    let SignIn::SignedIn(token) =
-        auth::sign_in(&db, "client-a", email, "correct horse battery staple")
-            .await
-            .expect("sign in")
-    else {
-        panic!("signs in");
-    };
-    let session = sessions::resolve(&db, &token)
-        .await
-        .expect("resolve")
-        .expect("live");
+    let session = fixtures::signed_in(&db, email).await;
+    let token = session.token.clone();
     auth::request_email_change(
         &db,
         &site,
         &session,
-        "correct horse battery staple",
+        fixtures::PASSWORD,
         "quinn.new@riverside.example",
     )
     .await
@@ -397,16 +328,9 @@ async fn an_erased_account_leaves_its_name_and_address_nowhere_and_the_trail_who
         .expect_err("wrong password");
     assert!(matches!(refused, Error::Invalid(_)), "{refused:?}");
 
-    mydata::erase_own(
-        &db,
-        &keys,
-        "PrimaryPoint",
-        &session,
-        "correct horse battery staple",
-        "",
-    )
-    .await
-    .expect("erased");
+    mydata::erase_own(&db, &keys, "PrimaryPoint", &session, fixtures::PASSWORD, "")
+        .await
+        .expect("erased");
     assert_eq!(holding(&db, email).await, Vec::<(String, String)>::new());
     assert_eq!(holding(&db, name).await, Vec::<(String, String)>::new());
     assert_eq!(
@@ -426,13 +350,5 @@ async fn an_erased_account_leaves_its_name_and_address_nowhere_and_the_trail_who
         None
     );
     // The address can register again.
-    accounts::create_member(
-        &db,
-        riverside,
-        &Email::parse(email).expect("email"),
-        name,
-        &password,
-    )
-    .await
-    .expect("registers again");
+    fixtures::member(&db, riverside, email, name).await;
 }
