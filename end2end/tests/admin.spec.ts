@@ -143,6 +143,8 @@ test("an administrator reads the dashboard and the audit trail, and downloads it
 });
 
 test("an administrator finds a member, suspends and reinstates them, and promotes them with a code from their app", async ({ page }) => {
+  // It waits up to 30 seconds for the authenticator's next code.
+  test.slow();
   const email = `member.${unique()}@riverside.example`;
   const code = createOrganisation(`Riverside Surgery ${unique()}`);
   await register(page, code, "Sam Member", email);

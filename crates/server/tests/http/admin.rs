@@ -656,30 +656,21 @@ async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServ
             .expect("html");
         assert_title_is_text(&page, &html);
     }
-    // The list of website pages shows the hostile title as text.
-    let html = server
-        .client
-        .get(server.url("/admin/pages"))
-        .header(COOKIE, format!("pp_session={cookie}"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    assert_body_is_text("/admin/pages", &html);
-    // So does the member list, with the person and their organisation.
-    let html = server
-        .client
-        .get(server.url("/admin/members"))
-        .header(COOKIE, format!("pp_session={cookie}"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    assert_body_is_text("/admin/members", &html);
+    // The lists show the hostile names as text: the website pages' titles,
+    // and the member list's person and organisation.
+    for list in ["/admin/pages", "/admin/members"] {
+        let html = server
+            .client
+            .get(server.url(list))
+            .header(COOKIE, format!("pp_session={cookie}"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert_body_is_text(list, &html);
+    }
 }
 
 /// Checks that the hostile name reached `page`'s body as text: shown, and
