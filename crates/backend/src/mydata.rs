@@ -374,8 +374,10 @@ fn value(row: &AnyRow, index: usize) -> Value {
     }
 }
 
-/// Everything held about `viewer`, as stored now.
-pub async fn gather(db: &Db, viewer: &Viewer) -> Result<MyData> {
+/// Everything held about `viewer`, as stored now: every row, oldest first,
+/// or with `newest` only that many of each section, newest first (for
+/// the page; each section still says how many there are in all).
+pub async fn gather(db: &Db, viewer: &Viewer, newest: Option<i64>) -> Result<MyData> {
     let email: Option<(String,)> = sqlx::query_as("select email from users where id = $1")
         .bind(viewer.id)
         .fetch_optional(db.pool())
@@ -393,20 +395,31 @@ pub async fn gather(db: &Db, viewer: &Viewer) -> Result<MyData> {
             })
             .collect();
         // Only fixed names from the declaration above become SQL text.
-        let sql = format!(
-            "select {} from {} where {} order by {}",
+        let select = format!(
+            "select {} from {} where {}",
             shown.join(", "),
             source.table,
-            source.rows,
-            source.order
+            source.rows
         );
-        let query = sqlx::query(AssertSqlSafe(sql));
-        let query = match source.key {
-            Key::Id => query.bind(viewer.id),
-            Key::Actor => query.bind(actor.clone()),
-            Key::Email => query.bind(email.clone()),
+        let sql = match newest {
+            Some(n) => format!("{select} order by {} desc limit {n}", source.order),
+            None => format!("{select} order by {}", source.order),
+        };
+        let count = format!(
+            "select count(*) from {} where {}",
+            source.table, source.rows
+        );
+        let (query, count) = (
+            sqlx::query(AssertSqlSafe(sql)),
+            sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count)),
+        );
+        let (query, count) = match source.key {
+            Key::Id => (query.bind(viewer.id), count.bind(viewer.id)),
+            Key::Actor => (query.bind(actor.clone()), count.bind(actor.clone())),
+            Key::Email => (query.bind(email.clone()), count.bind(email.clone())),
         };
         let rows = query.fetch_all(db.pool()).await?;
+        let (total,) = count.fetch_one(db.pool()).await?;
         let fields = |withheld: bool| -> Vec<Field> {
             source
                 .columns
@@ -428,6 +441,7 @@ pub async fn gather(db: &Db, viewer: &Viewer) -> Result<MyData> {
                 .iter()
                 .map(|row| (0..shown.len()).map(|i| value(row, i)).collect())
                 .collect(),
+            total,
             withheld: fields(true),
         });
     }
@@ -441,7 +455,7 @@ pub async fn gather(db: &Db, viewer: &Viewer) -> Result<MyData> {
 /// rows as objects keyed by field name, and the fields' meanings. The
 /// download is recorded in the audit trail.
 pub async fn export(db: &Db, viewer: &Viewer) -> Result<serde_json::Value> {
-    let data = gather(db, viewer).await?;
+    let data = gather(db, viewer, None).await?;
     let mut tx = db.begin_write().await?;
     audit::record(
         &mut tx,

@@ -192,6 +192,31 @@ async fn a_download_holds_the_members_data_and_nothing_of_anyone_elses(db: Db) {
             "the download must not hold {not_held:?}"
         );
     }
+    // The page shows the newest rows of each section and says how many
+    // there are in all.
+    let page = mydata::gather(&db, &sam.viewer, Some(1))
+        .await
+        .expect("page");
+    let events = page
+        .sections
+        .iter()
+        .find(|s| s.name == "audit_events")
+        .expect("audit events");
+    assert_eq!(events.rows.len(), 1);
+    assert!(events.total > 1, "{}", events.total);
+    let domain::mydata::Value::Number(newest) = events.rows[0][0] else {
+        panic!("an event's id: {:?}", events.rows[0]);
+    };
+    let ids: Vec<i64> = sections["audit_events"]["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| row["id"].as_i64().expect("an id"))
+        .collect();
+    assert!(
+        ids.iter().all(|&id| id <= newest),
+        "the page's one row is the newest: {newest} against {ids:?}"
+    );
     // Every section of the declaration is in the download, with each row
     // keyed by its shown fields.
     for source in SOURCES {

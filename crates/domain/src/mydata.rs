@@ -11,6 +11,10 @@ pub const MY_DATA: &str = "/portal/my-data";
 /// The download: the same data as JSON.
 pub const MY_DATA_EXPORT_ROUTE: &str = "/portal/my-data.json";
 
+/// Rows the page shows of each section, newest first; the download has
+/// them all.
+pub const PAGE_ROWS: i64 = 50;
+
 /// A stored value as it is exported: text, a whole number, or nothing.
 /// Written to JSON as a string, a number or `null`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +53,9 @@ pub struct Section {
     pub fields: Vec<Field>,
     /// Each row's values, in the order of `fields`.
     pub rows: Vec<Vec<Value>>,
+    /// How many rows there are in all (the page shows at most
+    /// [`PAGE_ROWS`] of them).
+    pub total: i64,
     /// Fields held here but not shown, each with why.
     pub withheld: Vec<Field>,
 }

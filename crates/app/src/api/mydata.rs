@@ -5,12 +5,14 @@ use crate::error::AppError;
 use domain::mydata::{EraseForm, MyData, NameForm};
 use leptos::prelude::*;
 
-/// Everything held about the signed-in caller.
+/// Everything held about the signed-in caller, the newest rows of each
+/// kind (the download has them all).
 #[server(endpoint = "my-data")]
 pub async fn held_about_me() -> Result<MyData, AppError> {
     let caller = Caller::current()?;
     let viewer = &caller.signed_in()?.viewer;
-    Ok(backend::mydata::gather(&caller.state.db, viewer).await?)
+    let newest = Some(domain::mydata::PAGE_ROWS);
+    Ok(backend::mydata::gather(&caller.state.db, viewer, newest).await?)
 }
 
 /// Corrects the caller's name. Signed-in people.

@@ -151,7 +151,8 @@ fn is_time(field: &str) -> bool {
 fn DataSection(section: Section) -> impl IntoView {
     let id = format!("data-{}", section.name);
     let (labelled_by, test_id) = (id.clone(), id.clone());
-    let count = section.rows.len();
+    let count = section.total;
+    let shown = i64::try_from(section.rows.len()).unwrap_or(i64::MAX);
     let fields = section.fields.clone();
     let rows = section.rows;
     let heading = format!(
@@ -165,6 +166,11 @@ fn DataSection(section: Section) -> impl IntoView {
         <section aria-labelledby=labelled_by data-testid=test_id>
             <h2 id=id>{heading_text}</h2>
             <p>{section.about}</p>
+            {(count > shown).then(|| view! {
+                <p class="nhsuk-body-s">
+                    {format!("The newest {shown} of {count} are shown here; the download has them all.")}
+                </p>
+            })}
             {if rows.is_empty() {
                 view! { <p class="nhsuk-body-s">"Nothing held."</p> }.into_any()
             } else {
