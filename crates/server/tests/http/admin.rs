@@ -629,9 +629,12 @@ async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServ
         .await
         .expect("rename page");
     let (person,): (i64,) = sqlx::query_as(
-        "insert into users (email, full_name, password_hash, role, organisation_id, created_at, updated_at) \
-         values ('pat@riverside.example', $1, 'not-a-hash', 'member', $2, 1, 1) returning id",
+        "insert into users (email, full_name, password_hash, role, organisation_id, suspended_at, \
+         suspension_reason, created_at, updated_at) \
+         values ('pat@riverside.example', $1, 'not-a-hash', 'member', $2, 1, $1, 1, 1) returning id",
     )
+    // Their name and the reason they were suspended, both shown on their
+    // record.
     .bind(hostile)
     .bind(id)
     .fetch_one(server.db.pool())
