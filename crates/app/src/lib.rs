@@ -117,6 +117,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <div class="app" data-hydrated=move || hydrated.get().then_some("true")>
                 <SkipLink />
+                <CountNavigations />
                 <Header />
                 <div class="nhsuk-width-container">
                     <Routes fallback=public::not_found::NotFound>
@@ -165,6 +166,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/services/:id") view=admin::services::EditService ssr=SsrMode::Async />
                         <Route path=path!("/admin/members") view=admin::members::Members ssr=SsrMode::Async />
                         <Route path=path!("/admin/retention") view=admin::retention::Retention ssr=SsrMode::Async />
+                        <Route path=path!("/admin/statistics") view=admin::statistics::Statistics ssr=SsrMode::Async />
                         <Route path=path!("/admin/members/:id") view=admin::members::MemberRecord ssr=SsrMode::Async />
                         <Route path=path!("/admin/organisations") view=admin::organisations::Organisations ssr=SsrMode::Async />
                         <Route path=path!("/admin/organisations/new") view=admin::organisations::NewOrganisation ssr=SsrMode::Async />
@@ -176,4 +178,23 @@ pub fn App() -> impl IntoView {
             </div>
         </Router>
     }
+}
+
+/// Counts each page the browser moves to without reloading, as the server
+/// counts the pages it renders (P10). Effects run only in the browser,
+/// and the first run is the page the server rendered and counted.
+#[component]
+fn CountNavigations() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|previous| previous != path) {
+            let counted = path.clone();
+            leptos::task::spawn_local(async move {
+                // Counting is best effort: a lost count harms nobody.
+                let _ = api::stats::count_view(counted).await;
+            });
+        }
+        path
+    });
 }

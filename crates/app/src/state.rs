@@ -23,16 +23,14 @@ pub struct AppState {
     pub team_email: domain::Email,
     /// How long personal data is kept.
     pub retention: backend::retention::Policy,
+    /// Page views counted since the counts were last written (P10).
+    pub stats: backend::stats::Counter,
 }
 
 impl AppState {
     /// The session cookie's name.
     pub fn session_cookie_name(&self) -> &'static str {
-        if self.secure_cookies {
-            "__Host-pp_session"
-        } else {
-            "pp_session"
-        }
+        domain::cookies::SESSION.name(self.secure_cookies)
     }
 
     /// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, whole site,

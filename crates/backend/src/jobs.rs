@@ -11,6 +11,8 @@ use std::time::Duration;
 
 /// How often the outbox is checked for mail that is due.
 const MAIL_EVERY: Duration = Duration::from_secs(1);
+/// How often page-view counts are written.
+const STATS_EVERY: Duration = Duration::from_secs(10);
 /// How often expired data is swept.
 const SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
 
@@ -25,6 +27,8 @@ pub struct Schedule {
     pub audit_retention_secs: i64,
     /// What else is kept how long.
     pub retention: crate::retention::Policy,
+    /// Page views counted in memory, written every few seconds.
+    pub stats: crate::stats::Counter,
 }
 
 /// Runs until the task is dropped. Errors are logged and retried on the
@@ -32,6 +36,7 @@ pub struct Schedule {
 pub async fn run(db: Db, mailer: Mailer, schedule: Schedule) {
     let mut mail_tick = tokio::time::interval(MAIL_EVERY);
     let mut sweep_tick = tokio::time::interval(SWEEP_EVERY);
+    let mut stats_tick = tokio::time::interval(STATS_EVERY);
     mail_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     sweep_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -42,6 +47,11 @@ pub async fn run(db: Db, mailer: Mailer, schedule: Schedule) {
                 }
                 if let Err(error) = mail::deliver_due(&db, &mailer).await {
                     tracing::warn!(%error, "mail delivery pass failed");
+                }
+            }
+            _ = stats_tick.tick() => {
+                if let Err(error) = schedule.stats.flush(&db).await {
+                    tracing::warn!(%error, "writing page-view counts failed");
                 }
             }
             _ = sweep_tick.tick() => {

@@ -62,6 +62,10 @@ pub mod mydata;
 /// Personal data deleted once past its retention, and its preview (P9).
 pub mod retention;
 
+/// Page views counted without cookies or anything about the visitor
+/// (P10), and the administrators' report of them.
+pub mod stats;
+
 /// Registration, verification, sign-in, sign-out, password and email changes.
 pub mod auth;
 

@@ -20,6 +20,9 @@ pub struct Policy {
     /// Members of an organisation that has ended, or been suspended, are
     /// kept this many months after it did (`MEMBER_RETENTION_MONTHS`).
     pub member_months: u32,
+    /// Messages are kept this many months after they were closed
+    /// (`MESSAGE_RETENTION_MONTHS`).
+    pub message_months: u32,
 }
 
 /// `n` months in seconds, a month being the average Gregorian month (so
@@ -41,14 +44,18 @@ pub enum Category {
     ExpiredSessions,
     /// Emailed links past their expiry, used or not.
     ExpiredLinks,
+    /// Messages closed longer ago than the policy's months, with their
+    /// replies and notes.
+    ClosedMessages,
 }
 
 impl Category {
-    pub const ALL: [Category; 4] = [
+    pub const ALL: [Category; 5] = [
         Category::UnverifiedSignUps,
         Category::FormerMembers,
         Category::ExpiredSessions,
         Category::ExpiredLinks,
+        Category::ClosedMessages,
     ];
 
     /// What a person reads.
@@ -58,6 +65,7 @@ impl Category {
             Category::FormerMembers => "Members of organisations that ended or were suspended",
             Category::ExpiredSessions => "Sessions past their time limits",
             Category::ExpiredLinks => "Emailed links past their expiry",
+            Category::ClosedMessages => "Messages closed longer ago than they are kept",
         }
     }
 }
@@ -91,6 +99,13 @@ fn rows(category: Category) -> (&'static str, &'static str, &'static str) {
             "(created_at < $1 or last_seen_at < $2)",
         ),
         Category::ExpiredLinks => ("email_tokens", "expires_at", "expires_at < $1"),
+        // A closed message changes state (and `updated_at`) when it is
+        // closed, and again if it is reopened.
+        Category::ClosedMessages => (
+            "messages",
+            "updated_at",
+            "state = 'closed' and updated_at < $1",
+        ),
     }
 }
 
@@ -104,6 +119,7 @@ fn bounds(category: Category, policy: Policy, now: i64) -> (i64, Option<i64>) {
             Some(now - session_limits::IDLE),
         ),
         Category::ExpiredLinks => (now, None),
+        Category::ClosedMessages => (now - months(policy.message_months), None),
     }
 }
 

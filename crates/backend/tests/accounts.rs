@@ -722,7 +722,10 @@ async fn unverified_sign_ups_are_deleted_after_seven_days(db: Db) {
         .execute(db.pool())
         .await
         .expect("age");
-    let policy = backend::retention::Policy { member_months: 6 };
+    let policy = backend::retention::Policy {
+        member_months: 6,
+        message_months: 24,
+    };
     let due = backend::retention::run(&db, policy, backend::clock::now(), false)
         .await
         .expect("retention");

@@ -464,7 +464,10 @@ async fn provoke(db: &Db, action: Action) -> (i64, By) {
                 .await
                 .expect("as if registered eight days ago");
             let mark = mark(db).await;
-            let policy = backend::retention::Policy { member_months: 6 };
+            let policy = backend::retention::Policy {
+                member_months: 6,
+                message_months: 24,
+            };
             let due = backend::retention::run(db, policy, backend::clock::now(), false)
                 .await
                 .expect("retention");

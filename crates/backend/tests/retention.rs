@@ -11,7 +11,10 @@ use domain::organisation::OrgStatus;
 
 stories!(a_dry_run_lists_exactly_what_the_run_deletes_and_a_second_run_deletes_nothing,);
 
-const POLICY: Policy = Policy { member_months: 6 };
+const POLICY: Policy = Policy {
+    member_months: 6,
+    message_months: 24,
+};
 
 fn count(due: &[retention::Due], category: Category) -> i64 {
     due.iter()
@@ -89,6 +92,36 @@ async fn a_dry_run_lists_exactly_what_the_run_deletes_and_a_second_run_deletes_n
         .expect("link");
     }
 
+    // Messages: closed 25 months ago (due), closed 23 months ago, and
+    // open since long ago (neither due), each with a reply.
+    for (subject, state, age) in [
+        ("Old closed", "closed", 25),
+        ("Lately closed", "closed", 23),
+        ("Old open", "in_progress", 30),
+    ] {
+        let (message,): (i64,) = sqlx::query_as(
+            "insert into messages (user_id, organisation_id, subject, body, state, created_at, updated_at) \
+             values ($1, $2, $3, 'Body', $4, $5, $5) returning id",
+        )
+        .bind(a)
+        .bind(active)
+        .bind(subject)
+        .bind(state)
+        .bind(now - age * month)
+        .fetch_one(db.pool())
+        .await
+        .expect("message");
+        sqlx::query(
+            "insert into message_entries (message_id, kind, author_name, body, created_at, updated_at) \
+             values ($1, 'reply', 'Team', 'Reply', $2, $2)",
+        )
+        .bind(message)
+        .bind(now - age * month)
+        .execute(db.pool())
+        .await
+        .expect("reply");
+    }
+
     let before = users(&db).await;
     let dry = retention::run(&db, POLICY, now, true)
         .await
@@ -97,6 +130,7 @@ async fn a_dry_run_lists_exactly_what_the_run_deletes_and_a_second_run_deletes_n
     assert_eq!(count(&dry, Category::UnverifiedSignUps), 1);
     assert_eq!(count(&dry, Category::FormerMembers), 2);
     assert_eq!(count(&dry, Category::ExpiredLinks), 1);
+    assert_eq!(count(&dry, Category::ClosedMessages), 1);
     let oldest = dry
         .iter()
         .find(|d| d.category == Category::FormerMembers)
@@ -119,6 +153,19 @@ async fn a_dry_run_lists_exactly_what_the_run_deletes_and_a_second_run_deletes_n
         .await
         .expect("links");
     assert_eq!(links, 1, "the live link stays");
+    let messages: Vec<(String,)> = sqlx::query_as("select subject from messages order by subject")
+        .fetch_all(db.pool())
+        .await
+        .expect("messages");
+    assert_eq!(
+        messages,
+        [("Lately closed".to_owned(),), ("Old open".to_owned(),)]
+    );
+    let (replies,): (i64,) = sqlx::query_as("select count(*) from message_entries")
+        .fetch_one(db.pool())
+        .await
+        .expect("replies");
+    assert_eq!(replies, 2, "the closed message's reply went with it");
     let (recorded,): (String,) =
         sqlx::query_as("select detail from audit_events where action = 'retention.run'")
             .fetch_one(db.pool())

@@ -68,3 +68,11 @@ pub mod members;
 /// Everything held about the signed-in person, as their page and download
 /// show it (P6).
 pub mod mydata;
+
+/// Cookieless page-view counts (P10): what is counted, what is not, and
+/// the administrators' report.
+pub mod stats;
+
+/// Every cookie the site sets (P8), the one list the code and the cookies
+/// page both use.
+pub mod cookies;

@@ -239,6 +239,9 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         keys,
         secure_cookies: config.public_url().starts_with("https://"),
         retention: config.retention(),
+        stats: backend::stats::Counter::new(
+            router::routes().iter().map(|route| route.path().to_owned()),
+        ),
     };
     let leptos = LeptosOptions::builder()
         .output_name("primarypoint")
@@ -292,6 +295,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             keys: state.keys.clone(),
             audit_retention_secs: config.audit_retention_secs(),
             retention: config.retention(),
+            stats: state.stats.clone(),
         },
     ));
     let extractor = backend::files::Extractor::this_binary()
@@ -301,6 +305,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         state.files.clone(),
         extractor,
     ));
+    let stats = state.stats.clone();
     let app = router::build(state, settings);
     let signals = shutdown::listen().context("installing signal handlers")?;
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
@@ -337,6 +342,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     jobs.abort();
     extraction.abort();
+    if let Err(error) = stats.flush(&db).await {
+        tracing::warn!(%error, "could not write the last page-view counts");
+    }
     if tokio::time::timeout(Duration::from_millis(500), db.close())
         .await
         .is_err()

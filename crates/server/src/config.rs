@@ -288,6 +288,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=120))]
     pub member_retention_months: u32,
 
+    /// How long a message to the team is kept after it was closed, in
+    /// months, with its replies and notes (P9).
+    #[arg(long, env = "MESSAGE_RETENTION_MONTHS", default_value_t = 24, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub message_retention_months: u32,
+
     /// How long audit events are kept, in months (P5): older ones are
     /// pruned, leaving a signed checkpoint so the chain still verifies.
     #[arg(long, env = "AUDIT_RETENTION_MONTHS", default_value_t = 72, global = true,
@@ -317,6 +323,7 @@ impl Config {
     pub fn retention(&self) -> backend::retention::Policy {
         backend::retention::Policy {
             member_months: self.member_retention_months,
+            message_months: self.message_retention_months,
         }
     }
 }
@@ -546,6 +553,11 @@ impl Config {
                 months_text(self.member_retention_months),
             ),
             ("audit_retention", months_text(self.audit_retention_months)),
+            (
+                "message_retention",
+                months_text(self.message_retention_months),
+            ),
+            ("cookies", domain::cookies::table()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

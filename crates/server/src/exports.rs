@@ -94,7 +94,7 @@ pub async fn my_data_json(State(state): State<AppState>, request: Request) -> Re
     )
 }
 
-fn refused(why: &'static str) -> Response {
+pub(crate) fn refused(why: &'static str) -> Response {
     (
         StatusCode::FORBIDDEN,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

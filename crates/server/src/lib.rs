@@ -25,6 +25,9 @@ pub mod files;
 /// The audit trail as a CSV download.
 pub mod exports;
 
+/// Page views counted without cookies (P10), and their CSV download.
+pub mod stats;
+
 /// The session cookie, and who may see which pages.
 pub mod session;
 

@@ -47,6 +47,16 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
     };
     let leptos = settings.leptos.clone();
     let db = state.db.clone();
+    let counting = crate::stats::Counting {
+        counter: state.stats.clone(),
+        own_host: settings
+            .security
+            .public_origin
+            .split("://")
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned(),
+    };
 
     let downloads = Router::new()
         .route(
@@ -65,6 +75,7 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
             domain::mydata::MY_DATA_EXPORT_ROUTE,
             get(crate::exports::my_data_json),
         )
+        .route(domain::stats::STATS_EXPORT_ROUTE, get(crate::stats::csv))
         .with_state(state.clone());
     let limits = crate::files::Limits {
         body_bytes: settings.max_body_bytes,
@@ -96,6 +107,7 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         .layer(middleware::from_fn_with_state(forms, crate::forms::server_functions))
         .layer(middleware::from_fn_with_state(limits, crate::files::limits))
         .layer(middleware::map_response(explain_too_large))
+        .layer(middleware::from_fn_with_state(counting, crate::stats::count))
         .layer(middleware::from_fn_with_state(state.clone(), crate::session::session))
         .layer(middleware::from_fn_with_state(settings.security.clone(), security::client_key))
         .layer(middleware::from_fn_with_state(settings.security.clone(), security::same_origin))

@@ -148,7 +148,8 @@ fn carries_session(headers: &HeaderMap) -> bool {
         .flat_map(|v| v.split(';'))
         .any(|pair| {
             let name = pair.trim().split('=').next().unwrap_or_default();
-            name == "pp_session" || name == "__Host-pp_session"
+            let session = domain::cookies::SESSION;
+            name == session.name || name == session.insecure_name
         })
 }
 

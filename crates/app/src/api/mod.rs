@@ -30,3 +30,6 @@ pub mod audit;
 
 /// Everything held about the caller.
 pub mod mydata;
+
+/// Page views counted without cookies, and their report.
+pub mod stats;

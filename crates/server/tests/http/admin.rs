@@ -19,11 +19,12 @@ http_stories!(
     organisation_names_cannot_add_markup_to_the_page_title,
     an_administrator_reads_and_exports_the_audit_trail,
     an_administrator_changes_a_website_page_and_it_is_audited,
+    page_views_are_counted_without_cookies_unless_the_browser_opts_out,
 );
 
 /// Every page of the admin area, read from the app's own routes (each
 /// `{id}` as 1), so a new page is in the refusal matrix without a list to
-/// keep by hand, and the one download under `/admin`.
+/// keep by hand, and the downloads under `/admin`.
 fn pages() -> Vec<String> {
     let mut pages: Vec<String> = server::router::routes()
         .iter()
@@ -32,6 +33,7 @@ fn pages() -> Vec<String> {
         .collect();
     assert!(pages.len() >= 17, "{pages:?}");
     pages.push(domain::audit::AUDIT_EXPORT_ROUTE.to_owned());
+    pages.push(domain::stats::STATS_EXPORT_ROUTE.to_owned());
     pages
 }
 
@@ -111,6 +113,7 @@ fn listed_server_functions() -> Vec<(&'static str, String)> {
         ("/api/admin/audit-chain", String::new()),
         ("/api/admin/dashboard", String::new()),
         ("/api/admin/retention", String::new()),
+        ("/api/admin/statistics", "days=7".to_owned()),
         ("/api/admin/pages", String::new()),
         (
             "/api/admin/members",
@@ -902,4 +905,107 @@ async fn an_administrator_changes_a_website_page_and_it_is_audited(server: TestS
     let detail: serde_json::Value = serde_json::from_str(&detail).expect("json");
     assert_eq!(detail["after"]["title"], "About the unit");
     assert_ne!(detail["before"]["title"], detail["after"]["title"]);
+}
+
+/// P8 and P10: a visit sets no cookie and is counted by page and
+/// referring site, in total only; a browser sending Do Not Track or Global
+/// Privacy Control is not counted, nor is a page that does not exist.
+async fn page_views_are_counted_without_cookies_unless_the_browser_opts_out(server: TestServer) {
+    let visitor = plain_client();
+    let visit = |path: &str, header: Option<(&'static str, &'static str)>| {
+        let mut request = visitor
+            .get(server.url(path))
+            .header(ACCEPT, "text/html")
+            .header(REFERER, "https://www.nhs.uk/conditions/?name=someone");
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let counted = visit("/", None).await.expect("home");
+    assert_eq!(counted.status(), StatusCode::OK);
+    assert!(
+        counted.headers().get(SET_COOKIE).is_none(),
+        "no cookie before sign-in"
+    );
+    for (path, header) in [
+        ("/services", Some(("dnt", "1"))),
+        ("/about-us-not-here", None),
+        ("/page/cookies", Some(("sec-gpc", "1"))),
+    ] {
+        let response = visit(path, header).await.expect("visit");
+        assert!(response.headers().get(SET_COOKIE).is_none(), "{path}");
+    }
+    // Pages reached without a reload are counted by the page's own call,
+    // with the same rule.
+    let moved = |path: &str, header: Option<(&'static str, &'static str)>| {
+        let mut request = server
+            .call(app::api::stats::CountView::PATH)
+            .body(format!("path={path}"));
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    for (path, header) in [
+        ("/contact", None),
+        ("/register", Some(("dnt", "1"))),
+        ("/login", Some(("sec-gpc", "1"))),
+        ("/made/up/path", None),
+    ] {
+        let response = moved(path, header).await.expect("count");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+
+    let browser = Browser::new(&server, admin(&server, "alex@csu.example", true).await);
+    let (status, html) = browser.get("/admin/statistics?days=7").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Page views per day: 2 in all"), "{html}");
+    assert!(html.contains("<svg"), "{html}");
+    assert!(html.contains("<td>www.nhs.uk</td><td>1</td>"), "{html}");
+    let pages = html
+        .split("data-testid=\"pages\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .expect("the pages table");
+    assert!(pages.contains("<td>/contact</td><td>1</td>"), "{pages}");
+    assert!(
+        !pages.contains("/register") && !pages.contains("/login"),
+        "{pages}"
+    );
+
+    let response = browser
+        .request(Method::GET, "/admin/statistics.csv?days=7")
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("attachment")),
+        "{response:?}"
+    );
+    let csv = response.text().await.expect("csv");
+    let today = domain::library::iso_date(backend::clock::now());
+    let mut rows: Vec<&str> = csv.lines().skip(1).collect();
+    rows.sort_unstable();
+    assert_eq!(
+        rows,
+        [
+            format!("{today},/,www.nhs.uk,1"),
+            format!("{today},/admin/statistics,,1"),
+            format!("{today},/contact,,1"),
+        ],
+        "{csv}"
+    );
+    // The table holds the counts and nothing else.
+    let stored: Vec<(String, String)> =
+        sqlx::query_as("select path, referrer from page_views order by path")
+            .fetch_all(server.db.pool())
+            .await
+            .expect("rows");
+    assert_eq!(stored.len(), 3, "{stored:?}");
 }

@@ -32,6 +32,7 @@ pub fn AdminHome() -> impl IntoView {
                 <li><a href=crate::pages::admin::pages::ADMIN_PAGES>"Website pages"</a></li>
                 <li><a href=crate::pages::admin::audit::AUDIT>"Audit trail"</a></li>
                 <li><a href=crate::pages::admin::retention::RETENTION>"Retention: what is due for deletion"</a></li>
+                <li><a href=domain::stats::STATS_PAGE>"Statistics: page views"</a></li>
                 <li><a href="/portal">"Member portal"</a></li>
                 <li><a href="/account">"Your account"</a></li>
             </ul>
@@ -49,7 +50,7 @@ pub fn AdminHome() -> impl IntoView {
 }
 
 /// "5 Dec": a day on a chart.
-fn short_date(day: i64) -> String {
+pub(crate) fn short_date(day: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];

@@ -24,3 +24,6 @@ pub mod members;
 
 /// `/admin/retention`: what the next retention run would delete.
 pub mod retention;
+
+/// `/admin/statistics`: page views counted without cookies.
+pub mod statistics;
