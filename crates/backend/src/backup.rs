@@ -16,7 +16,9 @@
 //! backup; then all but the newest [`Plan::keep`] backups are deleted (only
 //! files named as backups are). Plaintext never touches the disk except
 //! the database snapshot, in a private temporary directory (`0700`, under
-//! `TMPDIR`) removed when the run ends. Each backup is an audit event.
+//! `TMPDIR`) removed when the run ends (a restore on PostgreSQL does the
+//! same with the dump it hands to `pg_restore`). Each backup is an audit
+//! event.
 //!
 //! [`restore`] decrypts with the identity file into an empty database and
 //! an empty file store, and refuses anything else before changing it.
@@ -96,6 +98,8 @@ struct Manifest {
     created_at: i64,
     /// The version of PrimaryPoint that made it.
     version: String,
+    /// The stored files listed when the backup began; the archive holds
+    /// them all but any removed before they could be read.
     files: usize,
 }
 
@@ -687,9 +691,10 @@ impl Unpack {
         // Read to the end, so the whole file is authenticated (age checks
         // that nothing was cut off only at its last chunk).
         io::copy(&mut archive.into_inner(), &mut io::sink())?;
-        if !database || files != manifest.files {
+        if !database || files > manifest.files {
             return Err(Error::Backup(format!(
-                "the backup is incomplete: {} the database and {files} of its {} files",
+                "the backup does not match its manifest: {} the database, and {files} files of \
+                 the {} listed",
                 if database { "with" } else { "without" },
                 manifest.files
             )));
