@@ -44,6 +44,17 @@ pub enum Error {
     /// read as "no secret".
     #[error("{0} does not decrypt with the keys from the current SECRET_KEY")]
     Undecryptable(&'static str),
+    /// A backup could not be made or restored; the sentence, meant for the
+    /// operator, says why.
+    #[error("{0}")]
+    Backup(String),
+    /// A restore's target (`the database`, `the file store`) already holds
+    /// data, so nothing was changed.
+    #[error(
+        "{0} is not empty: a backup is restored only into an empty database and file store, \
+         so nothing was changed"
+    )]
+    RestoreTargetNotEmpty(&'static str),
 }
 
 impl Error {

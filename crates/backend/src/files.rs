@@ -47,6 +47,13 @@ impl std::fmt::Debug for Storage {
     }
 }
 
+/// One object in the store, as a backup lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Object {
+    pub key: String,
+    pub size: u64,
+}
+
 /// A file written to storage, not yet recorded anywhere.
 #[derive(Clone, Debug)]
 pub struct Stored {
@@ -291,6 +298,96 @@ impl Storage {
         Ok(result
             .into_stream()
             .map(|chunk| chunk.map_err(std::io::Error::other)))
+    }
+
+    /// Every object in the store, in key order: what a backup holds.
+    pub async fn list(&self) -> Result<Vec<Object>> {
+        let mut objects = Vec::new();
+        let mut listing = self.store.list(None);
+        while let Some(meta) = listing.next().await {
+            let meta = meta.map_err(|e| Error::Storage(e.to_string()))?;
+            objects.push(Object {
+                key: meta.location.to_string(),
+                size: meta.size,
+            });
+        }
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(objects)
+    }
+
+    /// Whether the store holds no object at all (a restore's target must not).
+    pub async fn is_empty(&self) -> Result<bool> {
+        match self.store.list(None).next().await {
+            None => Ok(true),
+            Some(Ok(_)) => Ok(false),
+            Some(Err(error)) => Err(Error::Storage(error.to_string())),
+        }
+    }
+
+    /// The bytes of object `key` as a stream, or `None` when there is no
+    /// such object (removed since it was listed, say).
+    pub async fn get_if_present(
+        &self,
+        key: &str,
+    ) -> Result<Option<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static>>
+    {
+        match self.store.get(&Key::from(key)).await {
+            Ok(result) => Ok(Some(
+                result
+                    .into_stream()
+                    .map(|chunk| chunk.map_err(std::io::Error::other)),
+            )),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(error) => Err(Error::Storage(error.to_string())),
+        }
+    }
+
+    /// Writes `body` to object `key` as it is, with no type check: for a
+    /// restore, whose objects were checked when they were first uploaded.
+    /// `size` is how many bytes `body` holds; a small object is written in
+    /// one request, a larger one in parts. Returns the bytes written.
+    pub async fn put_as_is<S>(&self, key: &str, size: u64, mut body: S) -> Result<u64>
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Unpin,
+    {
+        let storage_error = |e: object_store::Error| Error::Storage(e.to_string());
+        let path = Key::parse(key).map_err(|e| Error::Storage(e.to_string()))?;
+        if size <= PART_BYTES as u64 {
+            let mut whole = Vec::with_capacity(usize::try_from(size).unwrap_or_default());
+            while let Some(chunk) = body.next().await {
+                whole.extend_from_slice(&chunk?);
+            }
+            let written = whole.len() as u64;
+            self.store
+                .put(&path, whole.into())
+                .await
+                .map_err(storage_error)?;
+            return Ok(written);
+        }
+        let upload = self
+            .store
+            .put_multipart(&path)
+            .await
+            .map_err(storage_error)?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut written: u64 = 0;
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    let _ = writer.abort().await;
+                    return Err(error.into());
+                }
+            };
+            written += chunk.len() as u64;
+            if let Err(error) = writer.wait_for_capacity(4).await {
+                let _ = writer.abort().await;
+                return Err(storage_error(error));
+            }
+            writer.put(chunk);
+        }
+        writer.finish().await.map_err(storage_error)?;
+        Ok(written)
     }
 
     /// Removes object `key`; a failure is logged, never fatal (an orphan

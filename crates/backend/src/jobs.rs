@@ -1,9 +1,10 @@
 //! Work that runs on its own inside the server: sealing audit events into
 //! their chain and sending queued mail (every second),
 //! sweeping what is past its retention (P9), mail whose links have expired
-//! and audit events older than their period included, and reminding owners
-//! of reviews. Safe with many instances:
-//! each mail is claimed before it is sent, and sweeps are idempotent.
+//! and audit events older than their period included, reminding owners of
+//! reviews, and making encrypted backups when they are due. Safe with many
+//! instances: each mail is claimed before it is sent, sweeps are
+//! idempotent, and one instance makes each backup.
 
 use crate::db::Db;
 use crate::mail::{self, Mailer};
@@ -107,6 +108,40 @@ pub async fn extract_files(
             Ok(0) => {}
             Ok(done) => tracing::info!(done, "extracted the text of uploaded files"),
             Err(error) => tracing::warn!(%error, "text extraction pass failed"),
+        }
+    }
+}
+
+/// How often the backup schedule looks whether a backup is due.
+const BACKUP_CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// Makes an encrypted backup whenever none has been made for `every`
+/// (P11), checking every ten minutes (and at once on start), until the
+/// task is dropped. Safe with many instances: one makes it, under an
+/// advisory lock, and the audit trail tells the others it is done. Errors
+/// are logged and retried at the next check.
+pub async fn backups(
+    db: Db,
+    database_url: String,
+    storage: crate::files::Storage,
+    plan: crate::backup::Plan,
+    every: Duration,
+) {
+    let every_secs = i64::try_from(every.as_secs()).unwrap_or(i64::MAX);
+    let mut tick = tokio::time::interval(BACKUP_CHECK_EVERY.min(every));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match crate::backup::make_if_due(&db, &database_url, &storage, &plan, every_secs).await {
+            Ok(None) => {}
+            Ok(Some(made)) => tracing::info!(
+                path = %made.path.display(),
+                bytes = made.bytes,
+                files = made.files,
+                removed = made.removed.len(),
+                "encrypted backup made"
+            ),
+            Err(error) => tracing::warn!(%error, "scheduled backup failed"),
         }
     }
 }

@@ -78,6 +78,10 @@ pub mod mfa;
 /// Outgoing mail: queued in the database, sent by a background worker.
 pub mod mail;
 
+/// Encrypted, rotated backups of the database and the file store, and
+/// their restore into an empty deployment (P11).
+pub mod backup;
+
 /// Background work: mail delivery, retention sweeps, text extraction.
 pub mod jobs;
 

@@ -47,6 +47,33 @@ pub async fn sqlite() -> TestDb {
 /// A migrated database of its own on the test PostgreSQL server, or `None`
 /// (after saying so) when none is configured outside CI.
 pub async fn postgres() -> Option<TestDb> {
+    let test = postgres_unopened().await?.open().await;
+    test.db.migrate().await.expect("migrate postgres");
+    Some(test)
+}
+
+/// A database not opened yet, for a restore to fill: on SQLite a file
+/// that does not exist, on PostgreSQL a database with nothing in it.
+/// [`Unopened::open`] connects to it (without migrating).
+#[derive(Debug)]
+pub struct Unopened {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+/// A SQLite file not made yet, in a temporary directory.
+pub fn sqlite_unopened() -> Unopened {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path: PathBuf = dir.path().join("test.db");
+    Unopened {
+        url: format!("sqlite:{}?mode=rwc", path.display()),
+        cleanup: Cleanup::Sqlite(dir),
+    }
+}
+
+/// An empty database of its own on the test PostgreSQL server, or `None`
+/// (after saying so) when none is configured outside CI.
+pub async fn postgres_unopened() -> Option<Unopened> {
     let admin_url = match std::env::var(POSTGRES_ENV) {
         Ok(url) if !url.is_empty() => url,
         _ if std::env::var_os("CI").is_some() => {
@@ -69,16 +96,24 @@ pub async fn postgres() -> Option<TestDb> {
         .await
         .expect("create test database");
     admin.close().await.ok();
-    let url = database_url(&admin_url, &name);
-    let db = Db::connect(&url, &PoolSettings::default())
-        .await
-        .expect("open test database");
-    db.migrate().await.expect("migrate postgres");
-    Some(TestDb {
-        db,
-        url,
+    Some(Unopened {
+        url: database_url(&admin_url, &name),
         cleanup: Cleanup::Postgres { admin_url, name },
     })
+}
+
+impl Unopened {
+    /// Connects, as the server would, without migrating.
+    pub async fn open(self) -> TestDb {
+        let db = Db::connect(&self.url, &PoolSettings::default())
+            .await
+            .expect("open test database");
+        TestDb {
+            db,
+            url: self.url,
+            cleanup: self.cleanup,
+        }
+    }
 }
 
 /// `admin_url` with its database name replaced by `name`.

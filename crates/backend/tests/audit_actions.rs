@@ -33,7 +33,7 @@ async fn every_action_is_recorded_once_on_sqlite() {
     let mut problems = Vec::new();
     for &action in Action::ALL {
         let test = testing::sqlite().await;
-        problems.extend(check(&test.db, action).await);
+        problems.extend(check(&test.db, &test.url, action).await);
         test.finish().await;
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -46,7 +46,7 @@ async fn every_action_is_recorded_once_on_postgres() {
         let Some(test) = testing::postgres().await else {
             return;
         };
-        problems.extend(check(&test.db, action).await);
+        problems.extend(check(&test.db, &test.url, action).await);
         test.finish().await;
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -54,8 +54,8 @@ async fn every_action_is_recorded_once_on_postgres() {
 
 /// Provokes `action` on a fresh database and compares the events it left
 /// with the one expected; what differs, if anything.
-async fn check(db: &Db, action: Action) -> Option<String> {
-    let (mark, by) = provoke(db, action).await;
+async fn check(db: &Db, url: &str, action: Action) -> Option<String> {
+    let (mark, by) = provoke(db, url, action).await;
     let found: Vec<(String, Option<i64>)> = sqlx::query_as(
         "select actor, organisation_id from audit_events where id > $1 and action = $2 order by id",
     )
@@ -112,7 +112,7 @@ impl By {
 /// Sets up what `action` needs, then runs the one operation that records
 /// it. Returns the newest event's id from just before that operation, and
 /// who the event should name.
-async fn provoke(db: &Db, action: Action) -> (i64, By) {
+async fn provoke(db: &Db, url: &str, action: Action) -> (i64, By) {
     match action {
         Action::AccountRegistered => {
             let (_, code) = organisation(db).await;
@@ -748,6 +748,19 @@ async fn provoke(db: &Db, action: Action) -> (i64, By) {
                 .expect("pruned");
             assert!(deleted > 0, "the administrator's creation was old enough");
             (mark, By::System)
+        }
+        Action::BackupMade => {
+            let dir = tempfile::tempdir().expect("backup directory");
+            let plan = backend::backup::Plan {
+                recipient: backend::backup::Identity::generate().to_public(),
+                dir: dir.path().to_owned(),
+                keep: 2,
+            };
+            let mark = mark(db).await;
+            backend::backup::make(db, url, &Storage::memory(), &plan, &Actor::Operator)
+                .await
+                .expect("backup");
+            (mark, By::Operator)
         }
     }
 }

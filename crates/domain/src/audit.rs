@@ -102,6 +102,7 @@ actions! {
     MessageStateChanged = "message.state_changed", "Message state changed";
     AuditExported = "audit.exported", "Audit trail exported";
     AuditPruned = "audit.pruned", "Old audit events deleted";
+    BackupMade = "backup.made", "Encrypted backup made";
 }
 
 impl Action {

@@ -1,5 +1,6 @@
 use crate::config::{
-    AdminCommand, AuditCommand, Cli, Command, Config, OrganisationCommand, RetentionCommand,
+    AdminCommand, AuditCommand, BackupCommand, Cli, Command, Config, OrganisationCommand,
+    RetentionCommand,
 };
 use crate::router::{self, RouterSettings};
 use crate::security::SecuritySettings;
@@ -56,6 +57,11 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Retention(RetentionCommand::Run { dry_run }) => {
                 run_retention(&cli.config, dry_run).await
             }
+            Command::Backup { action: None } => backup(&cli.config).await,
+            Command::Backup {
+                action: Some(BackupCommand::NewKey { identity }),
+            } => new_backup_key(&identity),
+            Command::Restore { identity, file } => restore(&cli.config, &identity, &file).await,
             Command::Extract { .. } => Ok(()),
         }
     });
@@ -143,6 +149,71 @@ async fn run_retention(config: &Config, dry_run: bool) -> anyhow::Result<()> {
             if dry_run { "would delete" } else { "deleted" }
         );
     }
+    Ok(())
+}
+
+/// Why there is no backup without BACKUP_RECIPIENT, and what to do.
+const NO_RECIPIENT: &str = "BACKUP_RECIPIENT is not set, so there is nothing to encrypt backups \
+     to: make a key pair with `primarypoint backup new-key --identity PATH` (or age-keygen), \
+     keep the identity file away from the server, and set BACKUP_RECIPIENT to the public key";
+
+/// `primarypoint backup`: one encrypted backup now, keeping the newest
+/// BACKUP_KEEP.
+async fn backup(config: &Config) -> anyhow::Result<()> {
+    let plan = config.backup_plan().context(NO_RECIPIENT)?;
+    let db = open_database(config).await?;
+    let files = storage(config)?;
+    let made = backend::backup::make(
+        &db,
+        &config.database_url(),
+        &files,
+        &plan,
+        &backend::audit::Actor::Operator,
+    )
+    .await;
+    db.close().await;
+    let made = made.context("making the backup")?;
+    tracing::info!(
+        path = %made.path.display(),
+        bytes = made.bytes,
+        files = made.files,
+        removed = made.removed.len(),
+        "encrypted backup made"
+    );
+    Ok(())
+}
+
+/// `primarypoint backup new-key --identity PATH`: a new key pair; the
+/// private key to a new file readable by its owner only, the public key to
+/// standard output.
+fn new_backup_key(identity: &Path) -> anyhow::Result<()> {
+    let (text, recipient) = backend::backup::new_key();
+    write_private(identity, &text)
+        .with_context(|| format!("writing the identity file {}", identity.display()))?;
+    tracing::info!(
+        identity = %identity.display(),
+        "backup key made: set BACKUP_RECIPIENT to the public key printed, and keep the identity \
+         file away from the server"
+    );
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{recipient}").context("printing the public key")?;
+    Ok(())
+}
+
+/// `primarypoint restore --identity PATH FILE`: the backup into an empty
+/// database and file store, refusing any other. The schema comes with the
+/// backup, so nothing is migrated first.
+async fn restore(config: &Config, identity: &Path, file: &Path) -> anyhow::Result<()> {
+    let files = storage(config)?;
+    let restored = backend::backup::restore(&config.database_url(), &files, file, identity)
+        .await
+        .with_context(|| format!("restoring {}", file.display()))?;
+    tracing::info!(
+        database = restored.database.name(),
+        files = restored.files,
+        made_at = restored.created_at,
+        "backup restored; start the server as usual"
+    );
     Ok(())
 }
 
@@ -306,6 +377,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         extractor,
     ));
     let stats = state.stats.clone();
+    let backups = match config.backup_plan() {
+        _ if config.backup_every_hours == 0 => None,
+        None => {
+            tracing::info!("no backups are scheduled: BACKUP_RECIPIENT is not set");
+            None
+        }
+        Some(plan) => Some(tokio::spawn(backend::jobs::backups(
+            db.clone(),
+            config.database_url(),
+            state.files.clone(),
+            plan,
+            Duration::from_secs(u64::from(config.backup_every_hours) * 3600),
+        ))),
+    };
     let app = router::build(state, settings);
     let signals = shutdown::listen().context("installing signal handlers")?;
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
@@ -342,6 +427,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     jobs.abort();
     extraction.abort();
+    if let Some(backups) = backups {
+        backups.abort();
+    }
     if let Err(error) = stats.flush(&db).await {
         tracing::warn!(%error, "could not write the last page-view counts");
     }

@@ -41,6 +41,25 @@ pub enum Command {
     /// its own every few minutes).
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Make an encrypted backup of the database and every stored file in
+    /// BACKUP_DIR now, keeping the newest BACKUP_KEEP. The server makes one
+    /// on its own every BACKUP_EVERY_HOURS.
+    Backup {
+        #[command(subcommand)]
+        action: Option<BackupCommand>,
+    },
+    /// Restore a backup into an empty database (DATABASE_URL) and an empty
+    /// file store (STORAGE_URL). A target that holds anything is refused
+    /// and left as it was.
+    Restore {
+        /// The age identity file (the private key) the backup was
+        /// encrypted to.
+        #[arg(long, value_name = "PATH")]
+        identity: PathBuf,
+        /// The backup: a primarypoint-….tar.age file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Reads a file on standard input and writes its text to standard
     /// output, under tight limits. The server runs this itself, once per
     /// uploaded file, so a hostile file cannot harm it.
@@ -49,6 +68,19 @@ pub enum Command {
         /// The file's type, as its extension (pdf, docx, xlsx, pptx, odt, csv, txt).
         #[arg(long = "type")]
         file_type: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Write a new key pair for backups: the private key to a new file at
+    /// PATH, readable by you only (keep it away from the server: whoever
+    /// holds it can read every backup), and the public key, for
+    /// BACKUP_RECIPIENT, to standard output.
+    NewKey {
+        /// Where to write the identity file; it must not exist.
+        #[arg(long, value_name = "PATH")]
+        identity: PathBuf,
     },
 }
 
@@ -299,6 +331,29 @@ pub struct Config {
     #[arg(long, env = "AUDIT_RETENTION_MONTHS", default_value_t = 72, global = true,
           value_parser = clap::value_parser!(u32).range(1..=1200))]
     pub audit_retention_months: u32,
+
+    /// The age public key (`age1…`, from `primarypoint backup new-key` or
+    /// `age-keygen`) every backup is encrypted to (P11). Unset: no backups
+    /// are made, and `primarypoint backup` says why.
+    #[arg(long, env = "BACKUP_RECIPIENT", value_parser = backend::backup::parse_recipient,
+          global = true)]
+    pub backup_recipient: Option<backend::backup::Recipient>,
+
+    /// Directory the backups are written to. Default: DATA_DIR/backups.
+    #[arg(long, env = "BACKUP_DIR", global = true)]
+    pub backup_dir: Option<PathBuf>,
+
+    /// How many of the newest backups are kept; older ones are deleted as
+    /// each new one is made.
+    #[arg(long, env = "BACKUP_KEEP", default_value_t = 14, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub backup_keep: u32,
+
+    /// Hours between the backups the server makes on its own, when
+    /// BACKUP_RECIPIENT is set; 0 turns the schedule off.
+    #[arg(long, env = "BACKUP_EVERY_HOURS", default_value_t = 24, global = true,
+          value_parser = clap::value_parser!(u32).range(0..=8760))]
+    pub backup_every_hours: u32,
 }
 
 /// "6 months", "1 month", "6 years": a retention period as the privacy
@@ -325,6 +380,19 @@ impl Config {
             member_months: self.member_retention_months,
             message_months: self.message_retention_months,
         }
+    }
+
+    /// Where backups go and whom they are encrypted to; `None` without
+    /// BACKUP_RECIPIENT.
+    pub fn backup_plan(&self) -> Option<backend::backup::Plan> {
+        Some(backend::backup::Plan {
+            recipient: self.backup_recipient.clone()?,
+            dir: self
+                .backup_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("backups")),
+            keep: self.backup_keep as usize,
+        })
     }
 }
 
@@ -454,7 +522,9 @@ impl Cli {
     }
 }
 
-const SECRET_SETTINGS: [&str; 2] = ["DATABASE_URL", "SECRET_KEY"];
+/// Settings whose wrong value is never echoed. A BACKUP_RECIPIENT that is
+/// not a public key may well be the private key pasted by mistake.
+const SECRET_SETTINGS: [&str; 3] = ["DATABASE_URL", "SECRET_KEY", "BACKUP_RECIPIENT"];
 
 /// "LISTEN_ADDR: invalid value 'nowhere': invalid socket address syntax"
 fn one_line(error: &clap::Error) -> String {
@@ -656,6 +726,29 @@ mod tests {
             line.starts_with("MAX_UPLOAD_BYTES: invalid value '10'"),
             "{line}"
         );
+    }
+
+    #[test]
+    fn backups_need_a_public_key_and_are_kept_by_default_under_the_data_dir() {
+        let cli = parse(&[]).expect("defaults");
+        assert!(cli.config.backup_plan().is_none());
+        assert_eq!(cli.config.backup_every_hours, 24);
+        let (_, recipient) = backend::backup::new_key();
+        let cli = parse(&["--backup-recipient", &recipient.to_string()]).expect("a key");
+        let plan = cli.config.backup_plan().expect("a plan");
+        assert_eq!(plan.recipient, recipient);
+        assert_eq!(plan.dir, std::path::Path::new("data/backups"));
+        assert_eq!(plan.keep, 14);
+        let line = parse(&["--backup-recipient", "AGE-SECRET-KEY-1XYZ"]).expect_err("a secret");
+        assert!(
+            line.starts_with("BACKUP_RECIPIENT: invalid value: ") && line.contains("age1"),
+            "{line}"
+        );
+        assert!(
+            !line.contains("XYZ"),
+            "a pasted private key is never echoed: {line}"
+        );
+        assert!(parse(&["--backup-keep", "0"]).is_err());
     }
 
     #[test]

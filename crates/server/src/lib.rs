@@ -4,7 +4,7 @@
 /// Settings from the environment (one clap struct) and the subcommands.
 pub mod config;
 
-/// What each subcommand does: serve, migrate, admin create.
+/// What each subcommand does: serve, migrate, admin create, backup, restore.
 pub mod commands;
 
 /// Logging: readable by default, JSON with `LOG_FORMAT=json`.

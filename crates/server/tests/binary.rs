@@ -15,6 +15,11 @@ fn primarypoint() -> Command {
         "PUBLIC_URL",
         "LOG_FORMAT",
         "ADMIN_PASSWORD",
+        "STORAGE_URL",
+        "BACKUP_RECIPIENT",
+        "BACKUP_DIR",
+        "BACKUP_KEEP",
+        "BACKUP_EVERY_HOURS",
     ] {
         cmd.env_remove(var);
     }
@@ -57,7 +62,15 @@ fn help_lists_the_subcommands_and_every_environment_variable() {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    for item in ["serve", "migrate", "admin", "ADMIN_PASSWORD", "RUST_LOG"] {
+    for item in [
+        "serve",
+        "migrate",
+        "admin",
+        "backup",
+        "restore",
+        "ADMIN_PASSWORD",
+        "RUST_LOG",
+    ] {
         assert!(help.contains(item), "help mentions {item}");
     }
     for var in [
@@ -82,6 +95,10 @@ fn help_lists_the_subcommands_and_every_environment_variable() {
         "DPO_EMAIL",
         "MEMBER_RETENTION_MONTHS",
         "AUDIT_RETENTION_MONTHS",
+        "BACKUP_RECIPIENT",
+        "BACKUP_DIR",
+        "BACKUP_KEEP",
+        "BACKUP_EVERY_HOURS",
     ] {
         assert!(help.contains(&format!("[env: {var}=]")), "help lists {var}");
     }
@@ -93,6 +110,8 @@ fn help_lists_the_subcommands_and_every_environment_variable() {
         "MEMBER_RETENTION_MONTHS",
         "AUDIT_RETENTION_MONTHS",
         "ADMIN_PASSWORD",
+        "BACKUP_RECIPIENT",
+        "BACKUP_KEEP",
     ] {
         assert!(
             readme.contains(&format!("| `{var}` |")),
@@ -161,6 +180,126 @@ fn admin_create_takes_the_password_from_the_environment_never_an_argument() {
         refused.status.code(),
         Some(2),
         "there is no --password argument"
+    );
+}
+
+#[test]
+fn backup_and_restore_run_end_to_end() {
+    let data = tempfile::tempdir().expect("dir");
+    let keys = tempfile::tempdir().expect("dir");
+    let key = keys.path().join("backup-key.txt");
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+
+    let made = primarypoint()
+        .args(["backup", "new-key", "--identity"])
+        .arg(&key)
+        .output()
+        .expect("run");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let recipient = String::from_utf8_lossy(&made.stdout).trim().to_owned();
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    let identity = std::fs::read_to_string(&key).expect("identity file");
+    assert!(identity.contains("AGE-SECRET-KEY-1"));
+    assert!(
+        !stderr(&made).contains("AGE-SECRET-KEY"),
+        "the private key is never logged"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).expect("key").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = primarypoint()
+        .args(["backup", "new-key", "--identity"])
+        .arg(&key)
+        .output()
+        .expect("run");
+    assert!(
+        !again.status.success(),
+        "an identity file is never overwritten"
+    );
+    assert_eq!(std::fs::read_to_string(&key).expect("kept"), identity);
+
+    let unset = primarypoint()
+        .arg("backup")
+        .env("DATA_DIR", data.path())
+        .output()
+        .expect("run");
+    assert_eq!(unset.status.code(), Some(1));
+    assert!(
+        stderr(&unset).contains("BACKUP_RECIPIENT is not set"),
+        "{}",
+        stderr(&unset)
+    );
+
+    let created = primarypoint()
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "ada@example.nhs.uk",
+            "--name",
+            "Ada Lovelace",
+        ])
+        .env("DATA_DIR", data.path())
+        .env("ADMIN_PASSWORD", "a long enough passphrase")
+        .output()
+        .expect("run");
+    assert!(created.status.success(), "{}", stderr(&created));
+    let backup = primarypoint()
+        .arg("backup")
+        .env("DATA_DIR", data.path())
+        .env("BACKUP_RECIPIENT", &recipient)
+        .output()
+        .expect("run");
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    let backups: Vec<_> = std::fs::read_dir(data.path().join("backups"))
+        .expect("BACKUP_DIR defaults to DATA_DIR/backups")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+
+    let fresh = tempfile::tempdir().expect("dir");
+    let restore = || {
+        primarypoint()
+            .arg("restore")
+            .arg("--identity")
+            .arg(&key)
+            .arg(&backups[0])
+            .env("DATA_DIR", fresh.path())
+            .output()
+            .expect("run")
+    };
+    let restored = restore();
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    let refused = restore();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("not empty"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // The restored deployment is the one backed up: Ada is there.
+    let duplicate = primarypoint()
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "ada@example.nhs.uk",
+            "--name",
+            "Ada Lovelace",
+        ])
+        .env("DATA_DIR", fresh.path())
+        .env("ADMIN_PASSWORD", "another long passphrase")
+        .output()
+        .expect("run");
+    assert!(!duplicate.status.success());
+    assert!(
+        stderr(&duplicate).contains("already exists"),
+        "{}",
+        stderr(&duplicate)
     );
 }
 

@@ -281,6 +281,10 @@ mod files;
 #[path = "http/messages.rs"]
 mod messages;
 
+/// The privacy statement and the cookies page are true of the code.
+#[path = "http/privacy.rs"]
+mod privacy;
+
 http_stories!(
     health_and_readiness_answer_with_small_json,
     the_home_page_is_server_rendered_under_a_strict_nonce_csp,
