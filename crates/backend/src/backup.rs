@@ -326,7 +326,7 @@ async fn snapshot_database(db: &Db, database_url: &str, to: &Path) -> Result<()>
             command
                 .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
                 .arg(to);
-            target.apply(&mut command);
+            target.apply(command.as_std_mut());
             let output = command
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
@@ -748,7 +748,7 @@ impl Unpack {
                     "--exit-on-error",
                     "--single-transaction",
                 ]);
-                target.apply_std(&mut command);
+                target.apply(&mut command);
                 let output = command
                     .arg(&dump)
                     .stdin(std::process::Stdio::null())
@@ -806,38 +806,27 @@ impl std::fmt::Debug for Libpq {
 impl Libpq {
     fn from_url(url: &str) -> Result<Self> {
         let unsupported = || Error::UnsupportedDatabase("expected postgres://…".to_owned());
-        let rest = url
-            .strip_prefix("postgres://")
-            .or_else(|| url.strip_prefix("postgresql://"))
-            .ok_or_else(unsupported)?;
-        let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (authority, path) = location
-            .find('/')
-            .map_or((location, ""), |i| location.split_at(i));
-        let (userinfo, host) = authority
-            .rsplit_once('@')
-            .map_or((None, authority), |(u, h)| (Some(u), h));
-        let mut password = None;
-        let user = userinfo.map(|userinfo| match userinfo.split_once(':') {
-            Some((user, secret)) => {
-                password = Some(percent_decode(secret));
-                user
-            }
-            None => userinfo,
+        let mut parsed = url::Url::parse(url).map_err(|_| unsupported())?;
+        if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+            return Err(unsupported());
+        }
+        let mut password = parsed.password().map(|secret| {
+            percent_encoding::percent_decode_str(secret)
+                .decode_utf8_lossy()
+                .into_owned()
         });
         let mut params = Vec::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = match key {
+        for (key, value) in parsed.query_pairs() {
+            let key = match key.as_ref() {
                 "password" => {
-                    password = Some(percent_decode(value));
+                    password = Some(value.into_owned());
                     continue;
                 }
                 "ssl-mode" => "sslmode",
                 "ssl-root-cert" | "ssl-ca" => "sslrootcert",
                 "ssl-cert" => "sslcert",
                 "ssl-key" => "sslkey",
-                "sslmode"
+                known @ ("sslmode"
                 | "sslrootcert"
                 | "sslcert"
                 | "sslkey"
@@ -849,62 +838,33 @@ impl Libpq {
                 | "application_name"
                 | "options"
                 | "connect_timeout"
-                | "target_session_attrs" => key,
+                | "target_session_attrs") => known,
                 // sqlx's own settings (statement-cache-capacity, …).
                 _ => continue,
             };
-            params.push(format!("{key}={value}"));
+            params.push((key.to_owned(), value.into_owned()));
         }
-        let mut url = "postgresql://".to_owned();
-        if let Some(user) = user {
-            url.push_str(user);
-            url.push('@');
-        }
-        url.push_str(host);
-        url.push_str(path);
+        let _ = parsed.set_password(None);
+        parsed.set_query(None);
         if !params.is_empty() {
-            url.push('?');
-            url.push_str(&params.join("&"));
+            parsed.query_pairs_mut().extend_pairs(&params);
         }
+        // libpq reads either scheme; one spelling keeps the tests plain.
+        let url = match parsed.as_str().strip_prefix("postgres://") {
+            Some(rest) => format!("postgresql://{rest}"),
+            None => parsed.to_string(),
+        };
         Ok(Self { url, password })
     }
 
     /// Points `command` at the database. A password in the environment is
     /// replaced, and none is ever asked for.
-    fn apply(&self, command: &mut tokio::process::Command) {
+    fn apply(&self, command: &mut std::process::Command) {
         command.arg("--no-password").arg("--dbname").arg(&self.url);
         if let Some(password) = &self.password {
             command.env("PGPASSWORD", password);
         }
     }
-
-    fn apply_std(&self, command: &mut std::process::Command) {
-        command.arg("--no-password").arg("--dbname").arg(&self.url);
-        if let Some(password) = &self.password {
-            command.env("PGPASSWORD", password);
-        }
-    }
-}
-
-/// `%xx` escapes decoded; anything malformed is kept as it is.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(byte) = text
-                .get(i + 1..i + 3)
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
