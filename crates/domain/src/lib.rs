@@ -68,3 +68,7 @@ pub mod members;
 /// Everything held about the signed-in person, as their page and download
 /// show it (P6).
 pub mod mydata;
+
+/// Data-rights requests (access, rectification, erasure, restriction,
+/// objection): their forms, states and the ICO's one-month due date.
+pub mod rights;
