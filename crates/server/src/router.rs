@@ -65,6 +65,10 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
             domain::mydata::MY_DATA_EXPORT_ROUTE,
             get(crate::exports::my_data_json),
         )
+        .route(
+            domain::rights::REQUEST_EXPORT_ROUTE,
+            get(crate::exports::rights_request_json),
+        )
         .with_state(state.clone());
     let limits = crate::files::Limits {
         body_bytes: settings.max_body_bytes,

@@ -30,3 +30,6 @@ pub mod audit;
 
 /// Everything held about the caller.
 pub mod mydata;
+
+/// Data-rights requests: members' own, and administrators handling them.
+pub mod rights;

@@ -24,3 +24,7 @@ pub mod members;
 
 /// `/admin/retention`: what the next retention run would delete.
 pub mod retention;
+
+/// `/admin/requests`: data-rights requests, their due dates, extension,
+/// fulfilment and closing.
+pub mod requests;
