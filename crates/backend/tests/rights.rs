@@ -10,7 +10,7 @@ use backend::testing::fixtures::{self, organisation, user};
 use backend::{Db, Error, audit, stories};
 use domain::Email;
 use domain::account::{Role, Viewer};
-use domain::library::{iso_date, parse_date};
+use domain::library::{DAY, iso_date, parse_date};
 use domain::organisation::OrgStatus;
 use domain::rights::{
     Closing, Extension, LoggedRequest, NewRequest, RequestKind, RequestQuery, RequestState,
@@ -153,6 +153,22 @@ async fn a_members_request_is_due_a_calendar_month_later_and_only_they_and_admin
     let detail = rights::detail(&db, &admin, id).await.expect("detail");
     assert_eq!(detail.details, "Sam's request");
     assert!(detail.summary.member);
+
+    // The dashboard counts the overdue one, and one due within the week.
+    let soon = LoggedRequest {
+        received: today - 25 * DAY,
+        ..pat("2026-01-31", false)
+    };
+    let soon = rights::log(&db, &admin, &soon).await.expect("logged");
+    let listed = rights::list(&db, &admin, &RequestQuery::default())
+        .await
+        .expect("list");
+    let row = listed.rows.iter().find(|r| r.id == soon).expect("listed");
+    assert_eq!(row.urgency, Some(Urgency::DueThisWeek));
+    let figures = backend::console::dashboard(&db, &admin)
+        .await
+        .expect("dashboard");
+    assert_eq!((figures.rights_overdue, figures.rights_due_soon), (1, 1));
 
     assert_eq!(
         trail_of(&db, &format!("rights_request:{id}")).await,

@@ -1002,6 +1002,14 @@ async fn an_administrator_downloads_the_data_an_access_request_asks_for(server: 
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("download-their-data"), "{html}");
 
+    // The dashboard counts it with the others to answer.
+    let (status, html) = browser.get("/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("0 overdue, 0 due within 7 days"),
+        "due in a month: {html}"
+    );
+
     // The download: Sam's data, as JSON, to be saved, and on record.
     let response = browser
         .request(Method::GET, &domain::rights::request_export_path(id))
