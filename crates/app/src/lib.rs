@@ -151,6 +151,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/portal/messages/:id") view=portal::messages::MyMessage ssr=SsrMode::Async />
                         <Route path=path!("/admin") view=admin::home::AdminHome ssr=SsrMode::Async />
                         <Route path=path!("/admin/messages") view=admin::messages::Inbox ssr=SsrMode::Async />
+                        <Route path=path!("/admin/requests") view=admin::requests::Requests ssr=SsrMode::Async />
+                        <Route path=path!("/admin/requests/:id") view=admin::requests::RightsRequestPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/audit") view=admin::audit::AuditTrail ssr=SsrMode::Async />
                         <Route path=path!("/admin/pages") view=admin::pages::AdminPages ssr=SsrMode::Async />
                         <Route path=path!("/admin/pages/:slug") view=admin::pages::EditPage ssr=SsrMode::Async />

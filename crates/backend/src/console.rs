@@ -65,6 +65,7 @@ pub async fn dashboard(db: &Db, viewer: &Viewer) -> Result<Dashboard> {
     .bind(today + (REVIEW_DUE_DAYS + 1) * DAY)
     .fetch_one(pool)
     .await?;
+    let (rights_overdue, rights_due_soon) = crate::rights::pressing(db, now).await?;
     Ok(Dashboard {
         organisations_active,
         organisations_suspended,
@@ -78,6 +79,8 @@ pub async fn dashboard(db: &Db, viewer: &Viewer) -> Result<Dashboard> {
         messages_new,
         reviews_overdue,
         reviews_due,
+        rights_overdue,
+        rights_due_soon,
         days: activity(db, today).await?,
     })
 }

@@ -59,6 +59,9 @@ pub mod members;
 /// Everything held about one person, for their page and download (P6).
 pub mod mydata;
 
+/// Data-rights requests: made, logged, extended, fulfilled and closed.
+pub mod rights;
+
 /// Personal data deleted once past its retention, and its preview (P9).
 pub mod retention;
 

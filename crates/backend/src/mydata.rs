@@ -272,6 +272,53 @@ pub const SOURCES: &[Source] = &[
         ],
     },
     Source {
+        name: "data_rights_requests",
+        table: "rights_requests",
+        about: "Requests you made under data-protection law (to see, correct or erase your \
+                data, or to restrict or object to its use), or that were made about your account.",
+        rows: "user_id = $1",
+        key: Key::Id,
+        order: "id",
+        columns: &[
+            Shown("id", "The request's number"),
+            Shown("user_id", "Your account's number"),
+            Shown(
+                "requester_name",
+                "The name given by someone who wrote in without an account (empty for yours)",
+            ),
+            Shown("requester_email", "Their email address (empty for yours)"),
+            Shown(
+                "kind",
+                "access, rectification, erasure, restriction or objection",
+            ),
+            Shown("details", "What was asked for"),
+            Shown("received_on", "The day it was received"),
+            Shown(
+                "due_on",
+                "The day it must be answered by: one calendar month after it was received, \
+                 or later if extended",
+            ),
+            Shown(
+                "extended_months",
+                "Months added to the time limit (at most two)",
+            ),
+            Shown("extension_reason", "Why the time limit was extended"),
+            Shown("state", "open, completed or refused"),
+            Shown("outcome_note", "What was done, or why it was refused"),
+            Shown("closed_at", "When it was completed or refused"),
+            Shown(
+                "logged_by",
+                "The administrator who recorded it, if it arrived by letter or email",
+            ),
+            Shown(
+                "erased_at",
+                "When the person's details were removed from it, on erasing their account",
+            ),
+            TIMES[0],
+            TIMES[1],
+        ],
+    },
+    Source {
         name: "emails",
         table: "outbox",
         about: "Emails we are sending or have sent you.",
@@ -378,12 +425,17 @@ fn value(row: &AnyRow, index: usize) -> Value {
 /// or with `newest` only that many of each section, newest first (for
 /// the page; each section still says how many there are in all).
 pub async fn gather(db: &Db, viewer: &Viewer, newest: Option<i64>) -> Result<MyData> {
+    gather_for(db, viewer.id, newest).await
+}
+
+/// Everything held about account `user`, as [`gather`] reads it.
+async fn gather_for(db: &Db, user: i64, newest: Option<i64>) -> Result<MyData> {
     let email: Option<(String,)> = sqlx::query_as("select email from users where id = $1")
-        .bind(viewer.id)
+        .bind(user)
         .fetch_optional(db.pool())
         .await?;
     let (email,) = email.ok_or(Error::NotFound)?;
-    let actor = format!("user:{}", viewer.id);
+    let actor = format!("user:{user}");
     let mut sections = Vec::with_capacity(SOURCES.len());
     for source in SOURCES {
         let shown: Vec<&'static str> = source
@@ -414,7 +466,7 @@ pub async fn gather(db: &Db, viewer: &Viewer, newest: Option<i64>) -> Result<MyD
             sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count)),
         );
         let (query, count) = match source.key {
-            Key::Id => (query.bind(viewer.id), count.bind(viewer.id)),
+            Key::Id => (query.bind(user), count.bind(user)),
             Key::Actor => (query.bind(actor.clone()), count.bind(actor.clone())),
             Key::Email => (query.bind(email.clone()), count.bind(email.clone())),
         };
@@ -455,7 +507,7 @@ pub async fn gather(db: &Db, viewer: &Viewer, newest: Option<i64>) -> Result<MyD
 /// rows as objects keyed by field name, and the fields' meanings. The
 /// download is recorded in the audit trail.
 pub async fn export(db: &Db, viewer: &Viewer) -> Result<serde_json::Value> {
-    let data = gather(db, viewer, None).await?;
+    let document = document(db, viewer.id).await?;
     let mut tx = db.begin_write().await?;
     audit::record(
         &mut tx,
@@ -466,6 +518,14 @@ pub async fn export(db: &Db, viewer: &Viewer) -> Result<serde_json::Value> {
     )
     .await?;
     tx.commit().await?;
+    Ok(document)
+}
+
+/// Everything held about account `user` as the JSON download carries it;
+/// the caller records who took it. Shared by the person's own download and
+/// an administrator answering an access request ([`crate::rights`]).
+pub(crate) async fn document(db: &Db, user: i64) -> Result<serde_json::Value> {
+    let data = gather_for(db, user, None).await?;
     let sections: serde_json::Map<String, serde_json::Value> = data
         .sections
         .iter()
@@ -525,6 +585,8 @@ pub(crate) struct Erased {
 /// mail queued to it, and the sign-in counters and known networks keyed by
 /// its address. The audit trail keeps its events, which name the account
 /// only by number (`user:12`): a tombstone, so the chain still verifies.
+/// Data-rights requests by or about it stay, as the record of what was
+/// asked and done, with the person's name, address and words removed.
 /// Refuses an administrator who owns library resources.
 pub(crate) async fn erase_in(tx: &mut Transaction<'static, Any>, user: i64) -> Result<Erased> {
     let row: Option<(String, String, Option<i64>)> =
@@ -559,6 +621,7 @@ pub(crate) async fn erase_in(tx: &mut Transaction<'static, Any>, user: i64) -> R
     for address in &addresses {
         forget_address(tx, address).await?;
     }
+    crate::rights::forget_person(tx, Some(user), None).await?;
     sqlx::query("delete from users where id = $1")
         .bind(user)
         .execute(&mut **tx)
@@ -587,6 +650,7 @@ async fn forget_address(tx: &mut Transaction<'static, Any>, address: &str) -> Re
             .execute(&mut **tx)
             .await?;
     }
+    crate::rights::forget_person(tx, None, Some(address)).await?;
     // Counters for the address on one client or session, and the caps on
     // each kind of mail to it.
     let patterns = [

@@ -14,7 +14,7 @@ use backend::keys::{CodeKey, Keys};
 use backend::library::{self, files};
 use backend::sessions::{self, Session, SessionToken};
 use backend::testing::{self, documents, fixtures};
-use backend::{Db, contact, content, demo, members, messages, mfa, orgs};
+use backend::{Db, contact, content, demo, members, messages, mfa, orgs, rights};
 use bytes::Bytes;
 use domain::Email;
 use domain::account::{RegistrationInput, Role, Viewer, second_factor_throttle, sign_in_throttle};
@@ -26,6 +26,7 @@ use domain::library::{Resource, ResourceKind, ResourceStatus};
 use domain::members::RoleChange;
 use domain::messages::{EntryKind, MessageState, NewMessage};
 use domain::organisation::{OrgStatus, OrganisationForm};
+use domain::rights::{Closing, Extension, LoggedRequest, NewRequest, RequestKind, RequestState};
 use domain::site::SiteInfo;
 
 #[tokio::test]
@@ -730,6 +731,70 @@ async fn provoke(db: &Db, url: &str, action: Action) -> (i64, By) {
                 .expect("closed");
             (mark, portal.by_admin())
         }
+        Action::RightsRequestMade => {
+            let portal = Portal::new(db).await;
+            let mark = mark(db).await;
+            portal.rights_request(db, RequestKind::Access).await;
+            (mark, portal.by_member())
+        }
+        Action::RightsRequestLogged => {
+            let alex = admin(db).await;
+            let mark = mark(db).await;
+            let request = LoggedRequest {
+                kind: RequestKind::Objection,
+                name: "Jo Bloggs".into(),
+                email: email("jo@example.org"),
+                details: "Stop emailing me.".into(),
+                received: backend::clock::now(),
+                link: false,
+            };
+            rights::log(db, &alex, &request).await.expect("logged");
+            (mark, By::Admin { id: alex.id })
+        }
+        Action::RightsRequestExtended => {
+            let portal = Portal::new(db).await;
+            let id = portal.rights_request(db, RequestKind::Access).await;
+            let mark = mark(db).await;
+            let extension = Extension {
+                months: 2,
+                reason: "Complex".into(),
+            };
+            rights::extend(db, &portal.admin, id, &extension, &site())
+                .await
+                .expect("extended");
+            (mark, portal.by_admin())
+        }
+        Action::RightsDataExported => {
+            let portal = Portal::new(db).await;
+            let id = portal.rights_request(db, RequestKind::Access).await;
+            let mark = mark(db).await;
+            rights::access_export(db, &portal.admin, id)
+                .await
+                .expect("exported");
+            (mark, portal.by_admin())
+        }
+        Action::RightsAccountErased => {
+            let portal = Portal::new(db).await;
+            let id = portal.rights_request(db, RequestKind::Erasure).await;
+            let mark = mark(db).await;
+            rights::erase_account(db, &portal.admin, id)
+                .await
+                .expect("erased");
+            (mark, portal.by_admin())
+        }
+        Action::RightsRequestClosed => {
+            let portal = Portal::new(db).await;
+            let id = portal.rights_request(db, RequestKind::Rectification).await;
+            let mark = mark(db).await;
+            let closing = Closing {
+                outcome: RequestState::Completed,
+                note: "Corrected".into(),
+            };
+            rights::close(db, &portal.admin, id, &closing)
+                .await
+                .expect("closed");
+            (mark, portal.by_admin())
+        }
         Action::AuditExported => {
             let alex = admin(db).await;
             let mark = mark(db).await;
@@ -1037,6 +1102,17 @@ impl Portal {
         )
         .await
         .expect("uploaded");
+    }
+
+    /// A data-rights request of the member's; its id.
+    async fn rights_request(&self, db: &Db, kind: RequestKind) -> i64 {
+        let request = NewRequest {
+            kind,
+            details: "As the form says.".into(),
+        };
+        rights::submit(db, &self.member, &request, &team(), &site())
+            .await
+            .expect("requested")
     }
 
     /// A message from the member to the team; its id.

@@ -8,11 +8,12 @@
 use backend::auth::{self, SignIn};
 use backend::mydata::{self, NOT_ABOUT_PEOPLE, SOURCES};
 use backend::testing::fixtures::{self, organisation, service, user};
-use backend::{Backend, Db, Error, audit, contact, library, messages, sessions, stories};
+use backend::{Backend, Db, Error, audit, contact, library, messages, rights, sessions, stories};
 use domain::Email;
 use domain::account::Role;
 use domain::messages::{EntryKind, NewMessage};
 use domain::organisation::OrgStatus;
+use domain::rights::{Extension, LoggedRequest, NewRequest, RequestKind};
 use domain::site::SiteInfo;
 use std::collections::BTreeSet;
 
@@ -345,6 +346,47 @@ async fn an_erased_account_leaves_its_name_and_address_nowhere_and_the_trail_who
     )
     .await
     .expect("replied");
+    // Data-rights requests: one they made, in their own words, extended
+    // (the reason and the email to them name them), and one an
+    // administrator logged from their address before they had an account.
+    let own = rights::submit(
+        &db,
+        &session.viewer,
+        &NewRequest {
+            kind: RequestKind::Access,
+            details: format!("{name} ({email}) asks for a copy"),
+        },
+        &Email::parse("team@csu.example").expect("email"),
+        &site,
+    )
+    .await
+    .expect("requested");
+    rights::extend(
+        &db,
+        &admin,
+        own,
+        &Extension {
+            months: 1,
+            reason: format!("Searching the archive for {name}"),
+        },
+        &site,
+    )
+    .await
+    .expect("extended");
+    rights::log(
+        &db,
+        &admin,
+        &LoggedRequest {
+            kind: RequestKind::Objection,
+            name: name.to_owned(),
+            email: Email::parse(email).expect("email"),
+            details: format!("Letter from {name}"),
+            received: domain::rights::day_of(backend::clock::now()),
+            link: false,
+        },
+    )
+    .await
+    .expect("logged");
     assert!(!holding(&db, email).await.is_empty(), "held before");
 
     // The wrong password erases nothing.
@@ -370,6 +412,13 @@ async fn an_erased_account_leaves_its_name_and_address_nowhere_and_the_trail_who
         .await
         .expect("count");
     assert!(events >= 3, "{events}");
+    // The requests stay, as a record of what was asked and done.
+    let (requests,): (i64,) =
+        sqlx::query_as("select count(*) from rights_requests where erased_at is not null")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+    assert_eq!(requests, 2);
     assert_eq!(
         audit::verify(&db, &keys).await.expect("verify").first_break,
         None

@@ -100,6 +100,12 @@ actions! {
     MessageNoted = "message.noted", "Note added to a message";
     MessageReplied = "message.replied", "Message replied to";
     MessageStateChanged = "message.state_changed", "Message state changed";
+    RightsRequestMade = "rights.requested", "Data-rights request made";
+    RightsRequestLogged = "rights.logged", "Data-rights request logged";
+    RightsRequestExtended = "rights.extended", "Data-rights request extended";
+    RightsDataExported = "rights.data_exported", "Person's data downloaded for an access request";
+    RightsAccountErased = "rights.account_erased", "Account erased for an erasure request";
+    RightsRequestClosed = "rights.closed", "Data-rights request closed";
     AuditExported = "audit.exported", "Audit trail exported";
     AuditPruned = "audit.pruned", "Old audit events deleted";
     BackupMade = "backup.made", "Encrypted backup made";

@@ -35,6 +35,10 @@ pub struct Dashboard {
     /// within 30 days.
     pub reviews_overdue: i64,
     pub reviews_due: i64,
+    /// Open data-rights requests past their due date, and those due
+    /// within [`crate::rights::DUE_SOON_DAYS`] days.
+    pub rights_overdue: i64,
+    pub rights_due_soon: i64,
     /// The last [`ACTIVITY_DAYS`] days, oldest first, every day present.
     pub days: Vec<DayActivity>,
 }

@@ -76,3 +76,7 @@ pub mod stats;
 /// Every cookie the site sets (P8), the one list the code and the cookies
 /// page both use.
 pub mod cookies;
+
+/// Data-rights requests (access, rectification, erasure, restriction,
+/// objection): their forms, states and the ICO's one-month due date.
+pub mod rights;

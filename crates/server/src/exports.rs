@@ -6,11 +6,13 @@
 //!   of any length leaves memory flat.
 //! - `GET /portal/my-data.json`: everything held about the signed-in
 //!   person (P6).
+//! - `GET /admin/requests/{id}/export.json`: the same, about the person an
+//!   access request is from, for an administrator to send them.
 
 use crate::files::{download_of, internal, not_found, signed_in};
 use app::state::AppState;
 use axum::body::Body;
-use axum::extract::{RawQuery, Request, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::audit::AuditQuery;
@@ -89,6 +91,43 @@ pub async fn my_data_json(State(state): State<AppState>, request: Request) -> Re
         "application/json",
         &format!(
             "my-data-{}.json",
+            domain::library::iso_date(backend::clock::now())
+        ),
+    )
+}
+
+pub async fn rights_request_json(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    request: Request,
+) -> Response {
+    let Some(session) = signed_in(&request) else {
+        return not_found();
+    };
+    // As the administrators' pages answer anyone else (the backend checks
+    // the role again, as stored now).
+    if !(session.viewer.is_admin() && session.viewer.second_factor) {
+        return refused("Only administrators can download a person's data for a request.");
+    }
+    if from_elsewhere(&request) {
+        return refused("Start the download from the request's page.");
+    }
+    let data = match backend::rights::access_export(&state.db, &session.viewer, id).await {
+        Ok(data) => data,
+        Err(backend::Error::NotFound) => return not_found(),
+        Err(error) => {
+            tracing::error!(%error, "could not gather a person's data for a request");
+            return internal();
+        }
+    };
+    let Ok(json) = serde_json::to_vec_pretty(&data) else {
+        return internal();
+    };
+    download_of(
+        Body::from(json),
+        "application/json",
+        &format!(
+            "data-rights-request-{id}-{}.json",
             domain::library::iso_date(backend::clock::now())
         ),
     )

@@ -76,6 +76,10 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
             get(crate::exports::my_data_json),
         )
         .route(domain::stats::STATS_EXPORT_ROUTE, get(crate::stats::csv))
+        .route(
+            domain::rights::REQUEST_EXPORT_ROUTE,
+            get(crate::exports::rights_request_json),
+        )
         .with_state(state.clone());
     let limits = crate::files::Limits {
         body_bytes: settings.max_body_bytes,

@@ -33,3 +33,6 @@ pub mod mydata;
 
 /// Page views counted without cookies, and their report.
 pub mod stats;
+
+/// Data-rights requests: members' own, and administrators handling them.
+pub mod rights;

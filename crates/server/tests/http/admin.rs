@@ -20,6 +20,7 @@ http_stories!(
     an_administrator_reads_and_exports_the_audit_trail,
     an_administrator_changes_a_website_page_and_it_is_audited,
     page_views_are_counted_without_cookies_unless_the_browser_opts_out,
+    an_administrator_downloads_the_data_an_access_request_asks_for,
 );
 
 /// Every page of the admin area, read from the app's own routes (each
@@ -34,6 +35,7 @@ fn pages() -> Vec<String> {
     assert!(pages.len() >= 17, "{pages:?}");
     pages.push(domain::audit::AUDIT_EXPORT_ROUTE.to_owned());
     pages.push(domain::stats::STATS_EXPORT_ROUTE.to_owned());
+    pages.push(domain::rights::request_export_path(1));
     pages
 }
 
@@ -130,6 +132,22 @@ fn listed_server_functions() -> Vec<(&'static str, String)> {
             "/api/admin/member-role",
             "id=1&role=admin&code=123456".to_owned(),
         ),
+        ("/api/admin/rights-requests", "page=1".to_owned()),
+        ("/api/admin/rights-request", "id=1".to_owned()),
+        (
+            "/api/admin/rights-log",
+            "kind=access&name=Pat&email=pat%40example.org&details=Copy&received=2026-01-31&link=no"
+                .to_owned(),
+        ),
+        (
+            "/api/admin/rights-extend",
+            "id=1&months=1&reason=Busy".to_owned(),
+        ),
+        (
+            "/api/admin/rights-close",
+            "id=1&outcome=completed&note=Done".to_owned(),
+        ),
+        ("/api/admin/rights-erase", "id=1&confirm=yes".to_owned()),
         ("/api/admin/page", "slug=about".to_owned()),
         (
             "/api/admin/page-update",
@@ -542,8 +560,35 @@ async fn every_form_posts_the_fields_its_server_function_reads(server: TestServe
             .expect("user");
         (unconfirmed, suspended)
     };
+    // An erasure request about a member of its own (the form posted here
+    // with every box ticked erases them): its page offers every form a
+    // request can have.
+    let (request,): (i64,) = sqlx::query_as(
+        "insert into rights_requests (user_id, kind, details, received_on, due_on, state, \
+         created_at, updated_at) \
+         select id, 'erasure', 'Erase me', 0, 2678400, 'open', 1, 1 from users where email = $1 \
+         returning id",
+    )
+    .bind(
+        sqlx::query_as::<_, (String,)>(
+            "insert into users (email, full_name, password_hash, role, organisation_id, \
+             email_verified_at, created_at, updated_at) \
+             values ('quinn@riverside.example', 'Quinn Person', 'not-a-hash', 'member', $1, 1, 1, 1) \
+             returning email",
+        )
+        .bind(id)
+        .fetch_one(server.db.pool())
+        .await
+        .expect("user")
+        .0,
+    )
+    .fetch_one(server.db.pool())
+    .await
+    .expect("request");
     let pages: Vec<(String, Option<&str>)> = vec![
         ("/contact".into(), None),
+        (domain::rights::REQUESTS.into(), Some(&admin)),
+        (domain::rights::request_path(request), Some(&admin)),
         ("/register".into(), None),
         ("/login".into(), None),
         ("/forgot-password".into(), None),
@@ -643,7 +688,18 @@ async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServ
     .fetch_one(server.db.pool())
     .await
     .expect("a person");
+    // A request from someone who wrote in: their name and words.
+    let (request,): (i64,) = sqlx::query_as(
+        "insert into rights_requests (requester_name, requester_email, kind, details, received_on, \
+         due_on, state, created_at, updated_at) \
+         values ($1, 'pat@example.org', 'access', $1, 0, 2678400, 'open', 1, 1) returning id",
+    )
+    .bind(hostile)
+    .fetch_one(server.db.pool())
+    .await
+    .expect("a request");
     for page in [
+        domain::rights::request_path(request),
         format!("/admin/members/{person}"),
         format!("/admin/organisations/{id}"),
         format!("/services/{slug}"),
@@ -664,7 +720,7 @@ async fn organisation_names_cannot_add_markup_to_the_page_title(server: TestServ
     }
     // The lists show the hostile names as text: the website pages' titles,
     // and the member list's person and organisation.
-    for list in ["/admin/pages", "/admin/members"] {
+    for list in ["/admin/pages", "/admin/members", domain::rights::REQUESTS] {
         let html = server
             .client
             .get(server.url(list))
@@ -1008,4 +1064,89 @@ async fn page_views_are_counted_without_cookies_unless_the_browser_opts_out(serv
             .await
             .expect("rows");
     assert_eq!(stored.len(), 3, "{stored:?}");
+}
+
+async fn an_administrator_downloads_the_data_an_access_request_asks_for(server: TestServer) {
+    let member_cookie = member(&server).await;
+    let browser = Browser::new(&server, admin(&server, "alex@csu.example", true).await);
+    let (sam,): (i64,) =
+        sqlx::query_as("select id from users where email = 'sam@riverside.example'")
+            .fetch_one(server.db.pool())
+            .await
+            .expect("sam");
+    // Sam asks from their data page, as a form posted without JavaScript.
+    let sam_browser = Browser::new(&server, member_cookie);
+    let response = sam_browser
+        .request(Method::POST, app::api::rights::MakeRightsRequest::PATH)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ACCEPT, "text/html")
+        .header(REFERER, server.url(domain::mydata::MY_DATA))
+        .header("sec-fetch-site", "same-origin")
+        .body("kind=access&details=A+copy+of+everything")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (id,): (i64,) = sqlx::query_as("select id from rights_requests where user_id = $1")
+        .bind(sam)
+        .fetch_one(server.db.pool())
+        .await
+        .expect("a request");
+    let (status, html) = sam_browser.get(domain::mydata::MY_DATA).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"my-requests\""), "{html}");
+
+    // The administrators' list and the request's page show it, due.
+    let (status, html) = browser.get(domain::rights::REQUESTS).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&domain::rights::request_path(id)), "{html}");
+    assert!(
+        html.contains("data-testid=\"urgency\"") || html.contains("Access #"),
+        "{html}"
+    );
+    let (status, html) = browser.get(&domain::rights::request_path(id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("download-their-data"), "{html}");
+
+    // The dashboard counts it with the others to answer.
+    let (status, html) = browser.get("/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("0 overdue, 0 due within 7 days"),
+        "due in a month: {html}"
+    );
+
+    // The download: Sam's data, as JSON, to be saved, and on record.
+    let response = browser
+        .request(Method::GET, &domain::rights::request_export_path(id))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    let json: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(json["sections"]["account"]["rows"][0]["id"], sam);
+    let (events,): (i64,) = sqlx::query_as(
+        "select count(*) from audit_events where action = 'rights.data_exported' and subject = $1",
+    )
+    .bind(format!("rights_request:{id}"))
+    .fetch_one(server.db.pool())
+    .await
+    .expect("count");
+    assert_eq!(events, 1);
+    // Not started from another site.
+    let response = browser
+        .request(Method::GET, &domain::rights::request_export_path(id))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }

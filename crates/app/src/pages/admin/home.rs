@@ -25,6 +25,7 @@ pub fn AdminHome() -> impl IntoView {
             <p class="nhsuk-lede-text">{format!("Signed in as {}", me.full_name)}</p>
             <ul class="nhsuk-list">
                 <li><a href=crate::pages::admin::messages::INBOX>"Inbox"</a></li>
+                <li><a href=domain::rights::REQUESTS>"Data-rights requests"</a></li>
                 <li><a href="/admin/organisations">"Organisations and authorisation codes"</a></li>
                 <li><a href=domain::members::MEMBERS>"Members"</a></li>
                 <li><a href=crate::pages::admin::library::ADMIN_LIBRARY>"Library"</a></li>
@@ -83,6 +84,17 @@ fn Figures(figures: Dashboard) -> impl IntoView {
     let downloads = series(&figures.days, |d| d.downloads);
     view! {
         <h2>"How the service stands"</h2>
+        {(figures.rights_overdue + figures.rights_due_soon > 0).then(|| view! {
+            <p data-testid="rights-pressing">
+                {(figures.rights_overdue > 0).then(|| view! {
+                    <strong class="nhsuk-tag nhsuk-tag--red">{format!("{} overdue", figures.rights_overdue)}</strong>" "
+                })}
+                {(figures.rights_due_soon > 0).then(|| view! {
+                    <strong class="nhsuk-tag nhsuk-tag--orange">{format!("{} due this week", figures.rights_due_soon)}</strong>" "
+                })}
+                <a href=domain::rights::REQUESTS>"Data-rights requests to answer"</a>
+            </p>
+        })}
         <dl class="nhsuk-summary-list" data-testid="dashboard">
             {row(
                 "Organisations",
@@ -109,6 +121,14 @@ fn Figures(figures: Dashboard) -> impl IntoView {
                 "Open messages",
                 format!("{} open, {} new", figures.messages_open, figures.messages_new),
                 Some((crate::pages::admin::messages::INBOX, "Inbox")),
+            )}
+            {row(
+                "Data-rights requests",
+                format!(
+                    "{} overdue, {} due within 7 days",
+                    figures.rights_overdue, figures.rights_due_soon
+                ),
+                Some((domain::rights::REQUESTS, "Data-rights requests")),
             )}
             {row(
                 "Reviews",

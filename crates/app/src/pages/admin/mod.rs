@@ -27,3 +27,7 @@ pub mod retention;
 
 /// `/admin/statistics`: page views counted without cookies.
 pub mod statistics;
+
+/// `/admin/requests`: data-rights requests, their due dates, extension,
+/// fulfilment and closing.
+pub mod requests;

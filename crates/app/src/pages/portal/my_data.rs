@@ -1,15 +1,18 @@
 use crate::api::mydata::{CorrectMyName, EraseMyAccount, SignOutElsewhere, held_about_me};
+use crate::api::rights::{MakeRightsRequest, my_rights_requests};
 use crate::components::form::{
-    Confirmation, ErrorSummary, Field, PasswordField, PostForm, Problems, action_problems,
+    Confirmation, Control, ErrorSummary, Field, PasswordField, PostForm, Problems, action_problems,
     first_problems, load_on_success, posted_form_echo,
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Main, viewer};
+use crate::pages::admin::requests::RequestStateTag;
 use crate::pages::auth::account::SignInFirst;
 use crate::pages::auth::login::Notice;
 use crate::pages::public::problem::Problem;
 use domain::library::long_date;
 use domain::mydata::{MY_DATA_EXPORT_ROUTE, MyData, Section};
+use domain::rights::{RequestKind, RequestSummary};
 use leptos::prelude::*;
 
 /// `/portal/my-data`: everything held about the signed-in person, place
@@ -27,14 +30,19 @@ pub fn MyDataPage() -> impl IntoView {
     let rename = ServerAction::<CorrectMyName>::new();
     let elsewhere = ServerAction::<SignOutElsewhere>::new();
     let erase = ServerAction::<EraseMyAccount>::new();
+    let request = ServerAction::<MakeRightsRequest>::new();
     load_on_success(rename);
     load_on_success(elsewhere);
     load_on_success(erase);
+    load_on_success(request);
     let problems = first_problems([
         action_problems(rename, echo.clone()),
         action_problems(erase, None),
         action_problems(elsewhere, None),
+        action_problems(request, None),
     ]);
+    let typed = |field: &str| echo.as_ref().map(|e| e.value(field)).unwrap_or_default();
+    let (kind_typed, details_typed) = (typed("kind"), typed("details"));
     let typed_name = echo
         .map(|e| e.value("full_name"))
         .filter(|name| !name.is_empty())
@@ -64,6 +72,7 @@ pub fn MyDataPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <YourRequests request problems kind=kind_typed details=details_typed />
             <EraseAccount second_factor=me.second_factor erase problems />
         </Main>
     }
@@ -96,6 +105,88 @@ fn YourDetails(
         <PostForm action=elsewhere>
             <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Sign out everywhere else"</button>
         </PostForm>
+    }
+}
+
+/// Data-rights requests: making one, and the state and due date of each
+/// of one's own.
+#[component]
+fn YourRequests(
+    request: ServerAction<MakeRightsRequest>,
+    problems: Signal<Problems>,
+    kind: String,
+    details: String,
+) -> impl IntoView {
+    let mine = Resource::new(|| (), |_| my_rights_requests());
+    let sent = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("done"))
+        .is_some_and(|done| done == "request");
+    let kinds = std::iter::once((String::new(), "Choose one".to_owned()))
+        .chain(RequestKind::choices())
+        .collect();
+    view! {
+        <h2 id="requests">"Your rights over your data"</h2>
+        {sent.then(|| view! { <Notice text="Your request has been sent. We will answer it by the date shown below." /> })}
+        <p>
+            "You can ask us for a copy of your data, to correct it, to erase it, to restrict how we use it, "
+            "or object to a use of it. Much of this you can do yourself on this page; for anything else, "
+            "make a request here. We answer within one calendar month of receiving it, and if we need up to "
+            "two months more we tell you why."
+        </p>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match mine.await {
+                    Ok(rows) if rows.is_empty() => view! { <p class="nhsuk-body-s" data-testid="no-requests">"You have made no requests."</p> }.into_any(),
+                    Ok(rows) => view! { <RequestList rows /> }.into_any(),
+                    Err(error) => view! { <Problem error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <PostForm action=request>
+            <Field name="kind" label="What do you want us to do?" control=Control::Select(kinds) value=kind problems />
+            <Field
+                name="details"
+                label="Tell us about your request"
+                hint="For example, which data it is about, or what is wrong with it"
+                control=Control::TextArea
+                value=details
+                problems
+            />
+            <button class="nhsuk-button nhsuk-button--secondary" type="submit">"Send the request"</button>
+        </PostForm>
+    }
+}
+
+#[component]
+fn RequestList(rows: Vec<RequestSummary>) -> impl IntoView {
+    view! {
+        <table class="nhsuk-table" data-testid="my-requests">
+            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Your requests"</caption>
+            <thead class="nhsuk-table__head">
+                <tr>
+                    <th scope="col">"Request"</th>
+                    <th scope="col">"Received"</th>
+                    <th scope="col">"Answer due by"</th>
+                    <th scope="col">"State"</th>
+                </tr>
+            </thead>
+            <tbody class="nhsuk-table__body">
+                {rows
+                    .into_iter()
+                    .map(|r| view! {
+                        <tr>
+                            <td>{r.kind.name()}</td>
+                            <td>{long_date(r.received_on)}</td>
+                            <td>
+                                {long_date(r.due_on)}
+                                {(r.extended_months > 0).then_some(" (extended)")}
+                            </td>
+                            <td><RequestStateTag state=r.state /></td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }
 
