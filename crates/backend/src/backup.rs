@@ -52,7 +52,8 @@ const DATABASE: &str = "database";
 const FILES: &str = "files/";
 /// The largest manifest read.
 const MANIFEST_BYTES: u64 = 64 * 1024;
-/// One scheduled backup at a time across instances (retention holds 7263541).
+/// One scheduled backup at a time across instances (retention holds
+/// 7263541, page-view counts 7263543).
 const SCHEDULE_LOCK: i64 = 7_263_542;
 /// Bytes read at a time from an archive entry being restored.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -300,11 +301,56 @@ fn private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A private (`0700`) temporary directory, removed when dropped.
+/// Names the temporary directory holding a run's plaintext.
+const SCRATCH_PREFIX: &str = "primarypoint-backup-";
+/// Names an archive being written in the backup directory.
+const PARTIAL_PREFIX: &str = ".primarypoint-";
+/// Leftovers of a run older than this were left by one that was killed
+/// part way (a crash, a power cut), as no run takes so long.
+const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// A private (`0700`) temporary directory, removed when dropped. One left
+/// by a run that was killed part way holds a plaintext copy of the
+/// database: such leftovers are removed first.
 fn scratch_dir() -> Result<tempfile::TempDir> {
-    Ok(tempfile::Builder::new()
-        .prefix("primarypoint-backup-")
-        .tempdir()?)
+    remove_stale(&std::env::temp_dir(), SCRATCH_PREFIX);
+    Ok(tempfile::Builder::new().prefix(SCRATCH_PREFIX).tempdir()?)
+}
+
+/// Removes what in `dir` is named with `prefix` and is older than
+/// [`STALE`]. Best effort: what cannot be removed (another user's) stays.
+fn remove_stale(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| name.starts_with(prefix));
+        let stale = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .ok()
+            .and_then(|at| at.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if ours && stale {
+            let path = entry.path();
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            match removed {
+                Ok(()) => {
+                    tracing::warn!(path = %path.display(), "removed what a killed backup or restore left")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, path = %path.display(), "could not remove what a killed backup or restore left")
+                }
+            }
+        }
+    }
 }
 
 /// One consistent copy of the database at `to`.
@@ -387,8 +433,9 @@ impl Archive {
     /// directory and renames it into place; its size and how many files it
     /// holds. On any failure the temporary file is removed.
     fn write(self) -> Result<(u64, usize)> {
+        remove_stale(&self.dir, PARTIAL_PREFIX);
         let partial = tempfile::Builder::new()
-            .prefix(".primarypoint-")
+            .prefix(PARTIAL_PREFIX)
             .suffix(".partial")
             .tempfile_in(&self.dir)?;
         let encryptor = age::Encryptor::with_recipients(std::iter::once(
@@ -576,9 +623,15 @@ async fn empty_sqlite(database_url: &str) -> Result<PathBuf> {
 async fn empty_postgres(database_url: &str) -> Result<()> {
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(database_url).await?;
+    // The catalogue, not information_schema, which lists only what the
+    // connecting role has privileges on: a table owned by another role
+    // must count too.
     let tables: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
-        "select count(*) from information_schema.tables \
-         where table_schema not in ('pg_catalog', 'information_schema')",
+        "select count(*) from pg_catalog.pg_class c \
+         join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
+         where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f') \
+         and n.nspname not in ('pg_catalog', 'information_schema') \
+         and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'",
     )
     .fetch_one(&mut conn)
     .await;
@@ -719,7 +772,10 @@ impl Unpack {
                     .tempfile_in(dir)?;
                 io::copy(entry, &mut copy)?;
                 copy.as_file().sync_all()?;
-                // The target held no table: it and its journal go.
+                // Checked again now the copy is ready (decrypting can take
+                // minutes, and a server may have started meanwhile); the
+                // target still holds no table, so it and its journal go.
+                self.handle.block_on(empty_sqlite(&self.database_url))?;
                 for leftover in [
                     path.clone(),
                     with_suffix(path, "-wal"),

@@ -74,6 +74,46 @@ const TIMES: [Column; 2] = [
     Shown("updated_at", "When it last changed"),
 ];
 
+/// A data-rights request's columns, for both ways it can be about someone.
+const RIGHTS_REQUEST_COLUMNS: &[Column] = &[
+    Shown("id", "The request's number"),
+    Shown("user_id", "Your account's number"),
+    Shown(
+        "requester_name",
+        "The name given by someone who wrote in without an account (empty for yours)",
+    ),
+    Shown("requester_email", "Their email address (empty for yours)"),
+    Shown(
+        "kind",
+        "access, rectification, erasure, restriction or objection",
+    ),
+    Shown("details", "What was asked for"),
+    Shown("received_on", "The day it was received"),
+    Shown(
+        "due_on",
+        "The day it must be answered by: one calendar month after it was received, \
+                 or later if extended",
+    ),
+    Shown(
+        "extended_months",
+        "Months added to the time limit (at most two)",
+    ),
+    Shown("extension_reason", "Why the time limit was extended"),
+    Shown("state", "open, completed or refused"),
+    Shown("outcome_note", "What was done, or why it was refused"),
+    Shown("closed_at", "When it was completed or refused"),
+    Shown(
+        "logged_by",
+        "The administrator who recorded it, if it arrived by letter or email",
+    ),
+    Shown(
+        "erased_at",
+        "When the person's details were removed from it, on erasing their account",
+    ),
+    TIMES[0],
+    TIMES[1],
+];
+
 /// Every table that holds data about a person, and every column of each.
 pub const SOURCES: &[Source] = &[
     Source {
@@ -279,44 +319,17 @@ pub const SOURCES: &[Source] = &[
         rows: "user_id = $1",
         key: Key::Id,
         order: "id",
-        columns: &[
-            Shown("id", "The request's number"),
-            Shown("user_id", "Your account's number"),
-            Shown(
-                "requester_name",
-                "The name given by someone who wrote in without an account (empty for yours)",
-            ),
-            Shown("requester_email", "Their email address (empty for yours)"),
-            Shown(
-                "kind",
-                "access, rectification, erasure, restriction or objection",
-            ),
-            Shown("details", "What was asked for"),
-            Shown("received_on", "The day it was received"),
-            Shown(
-                "due_on",
-                "The day it must be answered by: one calendar month after it was received, \
-                 or later if extended",
-            ),
-            Shown(
-                "extended_months",
-                "Months added to the time limit (at most two)",
-            ),
-            Shown("extension_reason", "Why the time limit was extended"),
-            Shown("state", "open, completed or refused"),
-            Shown("outcome_note", "What was done, or why it was refused"),
-            Shown("closed_at", "When it was completed or refused"),
-            Shown(
-                "logged_by",
-                "The administrator who recorded it, if it arrived by letter or email",
-            ),
-            Shown(
-                "erased_at",
-                "When the person's details were removed from it, on erasing their account",
-            ),
-            TIMES[0],
-            TIMES[1],
-        ],
+        columns: RIGHTS_REQUEST_COLUMNS,
+    },
+    Source {
+        name: "data_rights_requests_by_email",
+        table: "rights_requests",
+        about: "Requests under data-protection law that arrived by letter or email from your \
+                address and were logged without linking them to your account.",
+        rows: "user_id is null and lower(requester_email) = lower($1)",
+        key: Key::Email,
+        order: "id",
+        columns: RIGHTS_REQUEST_COLUMNS,
     },
     Source {
         name: "emails",

@@ -120,6 +120,12 @@ async fn notify_team(
 
 /// The signed-in person's own request, received today; its id. The
 /// team's address is told there is one.
+/// How many requests a member may make in a day.
+const SUBMIT_LIMIT: crate::throttle::Limit = crate::throttle::Limit {
+    max_hits: 5,
+    window_secs: DAY,
+};
+
 pub async fn submit(
     db: &Db,
     viewer: &Viewer,
@@ -128,6 +134,14 @@ pub async fn submit(
     site: &SiteInfo,
 ) -> Result<i64> {
     let mut tx = db.begin_write().await?;
+    // Counted before anything is stored, in the same transaction, so a
+    // flood of requests can fill neither the list nor the team's inbox.
+    crate::throttle::hit(
+        &mut tx,
+        &format!("rights-request:{}", viewer.id),
+        SUBMIT_LIMIT,
+    )
+    .await?;
     let now = clock::now();
     let received = day_of(now);
     let due = due_date(received);
@@ -354,6 +368,24 @@ pub async fn extend(
             "This request is closed: its time limit cannot be extended",
         ));
     }
+    // The requester must be told within the first month (the ICO's rule),
+    // and by email, so an extension needs both.
+    let first_month = due_date(request.received_on);
+    if day_of(clock::now()) > first_month {
+        return Err(Error::on_field(
+            "months",
+            &format!(
+                "The first month ended on {}: a time limit can only be extended within it",
+                long_date(first_month)
+            ),
+        ));
+    }
+    let Some(email) = request.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
+        return Err(Error::on_field(
+            "months",
+            "There is no email address to tell the requester at, so the time limit cannot be extended",
+        ));
+    };
     let total = request.extended_months + extension.months;
     let due = extended_due(request.received_on, total).ok_or_else(|| {
         Error::on_field(
@@ -388,7 +420,7 @@ pub async fn extend(
             "The request changed while you were looking at it: look again",
         ));
     }
-    if let Some(email) = request.email.as_deref().and_then(|e| Email::parse(e).ok()) {
+    {
         mail::enqueue(
             &mut tx,
             &email,
@@ -508,6 +540,21 @@ pub async fn erase_account(db: &Db, viewer: &Viewer, id: i64) -> Result<()> {
     if user == viewer.id {
         return refuse("You cannot erase your own account from here");
     }
+    let now = clock::now();
+    // Claimed before anything is erased: a request closed, or erased for,
+    // by someone else meanwhile changes no row, and nothing happens.
+    let claimed = sqlx::query(
+        "update rights_requests set state = 'completed', closed_at = $1, updated_at = $1 \
+         where id = $2 and state = 'open'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed != 1 {
+        return refuse("This request changed while you were looking at it: look again");
+    }
     // Recorded first, while the account is still there to name.
     audit::record(
         &mut tx,
@@ -518,16 +565,12 @@ pub async fn erase_account(db: &Db, viewer: &Viewer, id: i64) -> Result<()> {
     )
     .await?;
     let erased = crate::mydata::erase_in(&mut tx, user).await?;
-    let now = clock::now();
-    sqlx::query(
-        "update rights_requests set state = 'completed', outcome_note = $1, closed_at = $2, \
-         updated_at = $2 where id = $3",
-    )
-    .bind("The account and everything held with it were erased.")
-    .bind(now)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    // After the erasure, which clears the notes on the person's requests.
+    sqlx::query("update rights_requests set outcome_note = $1 where id = $2")
+        .bind("The account and everything held with it were erased.")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tracing::info!(role = %erased.role, "an account was erased for a data-rights request");
     tx.commit().await?;
     Ok(())
@@ -542,8 +585,14 @@ pub(crate) async fn forget_person(
     user: Option<i64>,
     address: Option<&str>,
 ) -> Result<()> {
+    // An open request ends with the account: nobody is left to answer,
+    // and it must not stay overdue on the dashboard for ever.
     const FORGET: &str = "update rights_requests set requester_name = null, requester_email = null, \
-         details = '', extension_reason = null, outcome_note = null, erased_at = $1, updated_at = $1 ";
+         details = '', extension_reason = null, \
+         outcome_note = case when state = 'open' then 'Closed when the account was erased.' else null end, \
+         closed_at = case when state = 'open' then $1 else closed_at end, \
+         state = case when state = 'open' then 'completed' else state end, \
+         erased_at = $1, updated_at = $1 ";
     let now = clock::now();
     if let Some(user) = user {
         sqlx::query(sqlx::AssertSqlSafe(format!("{FORGET} where user_id = $2")))

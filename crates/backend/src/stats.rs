@@ -24,8 +24,9 @@ pub const OTHER: &str = "(other)";
 /// Most distinct rows kept for one day.
 pub const DAY_ROWS: i64 = 1_000;
 
-/// Most distinct counts held in memory between flushes.
-const PENDING_KEYS: usize = 10_000;
+/// Most distinct counts held in memory between flushes: twice what a day
+/// keeps, so a flush stays a short write however views are made up.
+const PENDING_KEYS: usize = 2_000;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
 struct Key {
@@ -59,24 +60,19 @@ impl Counter {
         let Some(path) = counted_path(path) else {
             return false;
         };
-        if !self.routes.iter().any(|route| matches_route(path, route)) {
+        let Some(route) = self.routes.iter().find(|route| matches_route(path, route)) else {
             return false;
-        }
+        };
         let key = Key {
             day: now.div_euclid(DAY) * DAY,
-            path: path.to_owned(),
-            referrer: referrer.unwrap_or_default(),
+            path: counted_as(path, route).to_owned(),
+            // Where a member or an administrator came from, with the
+            // day, could point at one organisation: kept for the public
+            // pages only.
+            referrer: referrer.filter(|_| !is_private(path)).unwrap_or_default(),
         };
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let key = if pending.len() >= PENDING_KEYS && !pending.contains_key(&key) {
-            Key {
-                path: OTHER.to_owned(),
-                referrer: String::new(),
-                ..key
-            }
-        } else {
-            key
-        };
+        let key = bounded(&pending, key);
         *pending.entry(key).or_default() += 1;
         true
     }
@@ -91,8 +87,11 @@ impl Counter {
         match write(db, &taken).await {
             Ok(()) => Ok(()),
             Err(error) => {
+                // Kept for the next flush, within the same bound as new
+                // counts, however long the database is away.
                 let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
                 for (key, views) in taken {
+                    let key = bounded(&pending, key);
                     *pending.entry(key).or_default() += views;
                 }
                 Err(error)
@@ -101,9 +100,52 @@ impl Counter {
     }
 }
 
+/// `key`, or its day's [`OTHER`] row once memory holds [`PENDING_KEYS`]
+/// counts.
+fn bounded(pending: &HashMap<Key, i64>, key: Key) -> Key {
+    if pending.len() >= PENDING_KEYS && !pending.contains_key(&key) {
+        Key {
+            path: OTHER.to_owned(),
+            referrer: String::new(),
+            ..key
+        }
+    } else {
+        key
+    }
+}
+
+/// What a view of `path` (which `route` matches) is counted under: the
+/// route itself when it has a parameter (`/portal/messages/{id}`), so a
+/// count never says whose page was seen, and no text a visitor made up is
+/// kept; the path otherwise.
+fn counted_as<'a>(path: &'a str, route: &'a str) -> &'a str {
+    if route.contains(['{', ':']) {
+        route
+    } else {
+        path
+    }
+}
+
+/// Pages only for people signed in.
+fn is_private(path: &str) -> bool {
+    ["/portal", "/account", "/admin"].iter().any(|area| {
+        path == *area
+            || path
+                .strip_prefix(area)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
 async fn write(db: &Db, counts: &HashMap<Key, i64>) -> Result<()> {
     let now = clock::now();
     let mut tx = db.begin_write().await?;
+    if db.backend() == crate::db::Backend::Postgres {
+        // One instance at a time, so a day's row limit holds across
+        // instances; the lock ends with the transaction.
+        sqlx::query("select pg_advisory_xact_lock(7263543)")
+            .execute(&mut *tx)
+            .await?;
+    }
     let mut rows_per_day: HashMap<i64, i64> = HashMap::new();
     for (key, views) in counts {
         let added = sqlx::query(

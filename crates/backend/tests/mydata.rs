@@ -419,6 +419,13 @@ async fn an_erased_account_leaves_its_name_and_address_nowhere_and_the_trail_who
             .await
             .expect("count");
     assert_eq!(requests, 2);
+    // None is left open (and overdue) with nobody to answer.
+    let (open,): (i64,) =
+        sqlx::query_as("select count(*) from rights_requests where state = 'open'")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+    assert_eq!(open, 0);
     assert_eq!(
         audit::verify(&db, &keys).await.expect("verify").first_break,
         None

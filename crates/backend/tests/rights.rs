@@ -10,11 +10,11 @@ use backend::testing::fixtures::{self, organisation, user};
 use backend::{Db, Error, audit, stories};
 use domain::Email;
 use domain::account::{Role, Viewer};
-use domain::library::{DAY, iso_date, parse_date};
+use domain::library::{DAY, iso_date, long_date, parse_date};
 use domain::organisation::OrgStatus;
 use domain::rights::{
     Closing, Extension, LoggedRequest, NewRequest, RequestKind, RequestQuery, RequestState,
-    Urgency, day_of, due_date,
+    Urgency, day_of, due_date, extended_due,
 };
 use domain::site::SiteInfo;
 
@@ -189,11 +189,15 @@ async fn an_extension_needs_an_open_request_a_reason_and_at_most_two_months_and_
     db: Db,
 ) {
     let admin = user(&db, "alex@csu.example", Role::Admin, None).await;
-    let id = rights::log(&db, &admin, &pat("2026-01-31", false))
+    // Received today: extensions are made within the first month. (The
+    // dates themselves are the table-driven tests in `domain::rights`.)
+    let today = iso_date(backend::clock::now());
+    let received = day(&today);
+    let id = rights::log(&db, &admin, &pat(&today, false))
         .await
         .expect("logged");
     let detail = rights::detail(&db, &admin, id).await.expect("detail");
-    assert_eq!(iso_date(detail.summary.due_on), "2026-02-28");
+    assert_eq!(detail.summary.due_on, due_date(received));
 
     let one = |reason: &str| Extension {
         months: 1,
@@ -202,11 +206,15 @@ async fn an_extension_needs_an_open_request_a_reason_and_at_most_two_months_and_
     let due = rights::extend(&db, &admin, id, &one("Many records to search"), &site())
         .await
         .expect("extended");
-    assert_eq!(iso_date(due), "2026-03-31");
+    assert_eq!(Some(due), extended_due(received, 1));
     let due = rights::extend(&db, &admin, id, &one("Still searching"), &site())
         .await
         .expect("extended again");
-    assert_eq!(iso_date(due), "2026-04-30", "counted from the day received");
+    assert_eq!(
+        Some(due),
+        extended_due(received, 2),
+        "counted from the day received"
+    );
     let refused = rights::extend(&db, &admin, id, &one("More"), &site())
         .await
         .expect_err("two months in all");
@@ -217,7 +225,7 @@ async fn an_extension_needs_an_open_request_a_reason_and_at_most_two_months_and_
 
     let detail = rights::detail(&db, &admin, id).await.expect("detail");
     assert_eq!(detail.summary.extended_months, 2);
-    assert_eq!(iso_date(detail.summary.due_on), "2026-04-30");
+    assert_eq!(Some(detail.summary.due_on), extended_due(received, 2));
     let reason = detail.extension_reason.expect("a reason");
     assert!(reason.contains("Many records to search") && reason.contains("Still searching"));
 
@@ -229,11 +237,29 @@ async fn an_extension_needs_an_open_request_a_reason_and_at_most_two_months_and_
     .await
     .expect("mail");
     assert_eq!(mails.len(), 2);
-    assert!(mails[1].1.contains("30 April 2026"), "{}", mails[1].1);
+    let last = long_date(extended_due(received, 2).expect("due"));
+    assert!(mails[1].1.contains(&last), "{}", mails[1].1);
     assert!(mails[1].1.contains("Still searching"), "{}", mails[1].1);
 
+    // Not once the first month is over: the requester had to be told
+    // within it.
+    let late = rights::log(
+        &db,
+        &admin,
+        &pat(&iso_date(backend::clock::now() - 40 * DAY), false),
+    )
+    .await
+    .expect("logged");
+    let refused = rights::extend(&db, &admin, late, &one("Late"), &site())
+        .await
+        .expect_err("past the first month");
+    let Error::Invalid(errors) = refused else {
+        panic!("{refused:?}")
+    };
+    assert!(errors.get("months").is_some(), "{errors:?}");
+
     // Not once it is closed.
-    let other = rights::log(&db, &admin, &pat("2026-03-31", false))
+    let other = rights::log(&db, &admin, &pat(&today, false))
         .await
         .expect("logged");
     rights::close(
@@ -400,6 +426,21 @@ async fn a_logged_request_links_to_an_account_only_when_asked(db: Db) {
             .await
             .expect("row");
     assert_eq!(stored, None, "nothing copied from the account");
+    // Both are in what Pat sees of their data (P6): the linked one as
+    // theirs, the other by their address.
+    let data = backend::mydata::export(&db, &pat_account)
+        .await
+        .expect("their data");
+    let ids = |section: &str| -> Vec<i64> {
+        data["sections"][section]["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter_map(|row| row["id"].as_i64())
+            .collect()
+    };
+    assert_eq!(ids("data_rights_requests"), [linked]);
+    assert_eq!(ids("data_rights_requests_by_email"), [unlinked]);
     // Linking to an address with no account is refused on the field.
     let nobody = LoggedRequest {
         email: Email::parse("nobody@example.org").expect("email"),

@@ -20,7 +20,11 @@ stories!(
 );
 
 fn counter() -> Counter {
-    Counter::new(["/".to_owned(), "/services/{slug}".to_owned()])
+    Counter::new([
+        "/".to_owned(),
+        "/services/{slug}".to_owned(),
+        "/portal/messages/{id}".to_owned(),
+    ])
 }
 
 async fn views_add_up_by_day_page_and_site_across_instances(db: Db) {
@@ -34,12 +38,25 @@ async fn views_add_up_by_day_page_and_site_across_instances(db: Db) {
     assert!(one.count(now, "/", None));
     assert!(one.count(now, "/", Some("www.nhs.uk".into())));
     assert!(one.count(now, "/services/governance?token=secret", None));
+    // A page with a parameter counts under its route, so no count says
+    // whose page it was, and made-up text is never kept.
+    assert!(one.count(
+        now,
+        "/services/john.smith-practice",
+        Some("intranet.example".into())
+    ));
     assert!(other.count(now, "/", None));
     assert!(other.count(yesterday, "/", None));
     assert!(
         !one.count(now, "/no/such/page", None),
         "not a page of the app"
     );
+    // Signed-in pages keep no referring site.
+    assert!(one.count(
+        yesterday,
+        "/portal/messages/17",
+        Some("practice.example".into())
+    ));
     assert!(
         !one.count(now, "/services/<script>", None),
         "not a plain path"
@@ -56,14 +73,24 @@ async fn views_add_up_by_day_page_and_site_across_instances(db: Db) {
         .expect("report");
     assert_eq!(report.per_day.len(), 7);
     let today = now.div_euclid(DAY) * DAY;
-    assert_eq!(report.per_day.last(), Some(&(today, 5)));
-    assert_eq!(report.per_day[5], (today - DAY, 1));
-    assert_eq!(report.total(), 6);
+    assert_eq!(report.per_day.last(), Some(&(today, 6)));
+    assert_eq!(report.per_day[5], (today - DAY, 2));
+    assert_eq!(report.total(), 8);
     assert_eq!(
         report.pages,
-        vec![("/".to_owned(), 5), ("/services/governance".to_owned(), 1)]
+        vec![
+            ("/".to_owned(), 5),
+            ("/services/{slug}".to_owned(), 2),
+            ("/portal/messages/{id}".to_owned(), 1)
+        ]
     );
-    assert_eq!(report.referrers, vec![("www.nhs.uk".to_owned(), 2)]);
+    assert_eq!(
+        report.referrers,
+        vec![
+            ("www.nhs.uk".to_owned(), 2),
+            ("intranet.example".to_owned(), 1)
+        ]
+    );
 
     let csv: Vec<u8> = backend::stats::export(&db, &admin, &StatsQuery { days: Some(7) }, now)
         .await
@@ -77,7 +104,7 @@ async fn views_add_up_by_day_page_and_site_across_instances(db: Db) {
     assert_eq!(
         csv,
         format!(
-            "day,path,referring_site,views\n{y},/,,1\n{t},/,,2\n{t},/,www.nhs.uk,2\n{t},/services/governance,,1\n",
+            "day,path,referring_site,views\n{y},/,,1\n{y},/portal/messages/{{id}},,1\n{t},/,,2\n{t},/,www.nhs.uk,2\n{t},/services/{{slug}},,1\n{t},/services/{{slug}},intranet.example,1\n",
             y = iso(today - DAY),
             t = iso(today)
         )

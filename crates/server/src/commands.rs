@@ -63,6 +63,7 @@ pub fn run(cli: Cli) -> ExitCode {
             } => new_backup_key(&identity),
             Command::Restore { identity, file } => restore(&cli.config, &identity, &file).await,
             Command::Extract { .. } => Ok(()),
+            Command::Precompress => precompress(&cli.config),
         }
     });
     match outcome {
@@ -217,6 +218,17 @@ async fn restore(config: &Config, identity: &Path, file: &Path) -> anyhow::Resul
     Ok(())
 }
 
+fn precompress(config: &Config) -> anyhow::Result<()> {
+    let count = crate::assets::precompress(&config.site_root).with_context(|| {
+        format!(
+            "compressing the static files under SITE_ROOT {}",
+            config.site_root.display()
+        )
+    })?;
+    tracing::info!(count, site_root = %config.site_root.display(), "compressed the static files");
+    Ok(())
+}
+
 async fn migrate(config: &Config) -> anyhow::Result<()> {
     let db = open_database(config).await?;
     tracing::info!(database = db.backend().name(), "migrations applied");
@@ -292,6 +304,13 @@ async fn demonstrate(
 
 /// Everything `serve` builds before it listens; tests use it too.
 pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSettings)> {
+    let stale = crate::assets::remove_stale(&config.site_root);
+    if stale > 0 {
+        tracing::warn!(
+            stale,
+            "removed compressed copies older than their files: run `primarypoint precompress` after a build"
+        );
+    }
     let db = open_database(config).await?;
     if config.seed_demo_content && backend::content::seed_demo_content(&db).await? {
         tracing::info!("empty database: added the demo services and statutory pages");

@@ -63,6 +63,11 @@ pub enum Command {
     /// Reads a file on standard input and writes its text to standard
     /// output, under tight limits. The server runs this itself, once per
     /// uploaded file, so a hostile file cannot harm it.
+    /// Write a `.br` and a `.gz` beside each stylesheet, script and wasm
+    /// file under SITE_ROOT/pkg and SITE_ROOT/css, which the server sends
+    /// as they are to browsers that accept them. Run after each release
+    /// build (`cargo xtask test` and `cargo xtask bench` do).
+    Precompress,
     #[command(hide = true)]
     Extract {
         /// The file's type, as its extension (pdf, docx, xlsx, pptx, odt, csv, txt).
@@ -627,6 +632,7 @@ impl Config {
                 "message_retention",
                 months_text(self.message_retention_months),
             ),
+            ("backup_keep", self.backup_keep.to_string()),
             ("cookies", domain::cookies::table()),
         ]
         .into_iter()

@@ -23,14 +23,13 @@ pub async fn audit_csv(
     RawQuery(query): RawQuery,
     request: Request,
 ) -> Response {
-    let Some(session) = signed_in(&request) else {
-        return not_found();
+    let session = match administrator(
+        &request,
+        "Only administrators can download the audit trail.",
+    ) {
+        Ok(session) => session,
+        Err(refusal) => return *refusal,
     };
-    // As the administrators' pages answer anyone else (the backend checks
-    // the role again, as stored now).
-    if !(session.viewer.is_admin() && session.viewer.second_factor) {
-        return refused("Only administrators can download the audit trail.");
-    }
     if from_elsewhere(&request) {
         return refused("Start the download from the audit trail page.");
     }
@@ -75,20 +74,8 @@ pub async fn my_data_json(State(state): State<AppState>, request: Request) -> Re
     if from_elsewhere(&request) {
         return refused("Start the download from the page about your data.");
     }
-    let data = match backend::mydata::export(&state.db, &session.viewer).await {
-        Ok(data) => data,
-        Err(backend::Error::NotFound) => return not_found(),
-        Err(error) => {
-            tracing::error!(%error, "could not gather a person's data");
-            return internal();
-        }
-    };
-    let Ok(json) = serde_json::to_vec_pretty(&data) else {
-        return internal();
-    };
-    download_of(
-        Body::from(json),
-        "application/json",
+    json_download(
+        backend::mydata::export(&state.db, &session.viewer).await,
         &format!(
             "my-data-{}.json",
             domain::library::iso_date(backend::clock::now())
@@ -101,31 +88,18 @@ pub async fn rights_request_json(
     Path(id): Path<i64>,
     request: Request,
 ) -> Response {
-    let Some(session) = signed_in(&request) else {
-        return not_found();
+    let session = match administrator(
+        &request,
+        "Only administrators can download a person's data for a request.",
+    ) {
+        Ok(session) => session,
+        Err(refusal) => return *refusal,
     };
-    // As the administrators' pages answer anyone else (the backend checks
-    // the role again, as stored now).
-    if !(session.viewer.is_admin() && session.viewer.second_factor) {
-        return refused("Only administrators can download a person's data for a request.");
-    }
     if from_elsewhere(&request) {
         return refused("Start the download from the request's page.");
     }
-    let data = match backend::rights::access_export(&state.db, &session.viewer, id).await {
-        Ok(data) => data,
-        Err(backend::Error::NotFound) => return not_found(),
-        Err(error) => {
-            tracing::error!(%error, "could not gather a person's data for a request");
-            return internal();
-        }
-    };
-    let Ok(json) = serde_json::to_vec_pretty(&data) else {
-        return internal();
-    };
-    download_of(
-        Body::from(json),
-        "application/json",
+    json_download(
+        backend::rights::access_export(&state.db, &session.viewer, id).await,
         &format!(
             "data-rights-request-{id}-{}.json",
             domain::library::iso_date(backend::clock::now())
@@ -133,7 +107,40 @@ pub async fn rights_request_json(
     )
 }
 
-pub(crate) fn refused(why: &'static str) -> Response {
+/// Everything held about a person as a JSON download, or the answer when
+/// it could not be gathered (404 when they are not the caller's to see).
+fn json_download(data: backend::Result<serde_json::Value>, file_name: &str) -> Response {
+    let data = match data {
+        Ok(data) => data,
+        Err(backend::Error::NotFound) => return not_found(),
+        Err(error) => {
+            tracing::error!(%error, "could not gather a person's data");
+            return internal();
+        }
+    };
+    let Ok(json) = serde_json::to_vec_pretty(&data) else {
+        return internal();
+    };
+    download_of(Body::from(json), "application/json", file_name)
+}
+
+/// The signed-in administrator (with a second factor) asking for a
+/// download, or the answer anyone else gets, as the administrators' pages
+/// answer them: 404 signed out, 403 with `why` otherwise. The backend
+/// checks the role again, as stored now.
+pub(crate) fn administrator(
+    request: &Request,
+    why: &'static str,
+) -> Result<backend::sessions::Session, Box<Response>> {
+    let session = signed_in(request).ok_or_else(|| Box::new(not_found()))?;
+    if session.viewer.is_admin() && session.viewer.second_factor {
+        Ok(session)
+    } else {
+        Err(Box::new(refused(why)))
+    }
+}
+
+fn refused(why: &'static str) -> Response {
     (
         StatusCode::FORBIDDEN,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -19,6 +19,10 @@ pub mod security;
 /// Forms posted without JavaScript: checked here, re-rendered on failure.
 pub mod forms;
 
+/// The built site's static files, served ahead of the page machinery and
+/// compressed once at build time.
+pub mod assets;
+
 /// Resource files: downloads, and the larger body limit of the upload.
 pub mod files;
 

@@ -36,8 +36,9 @@ pub fn routes() -> Vec<AxumRouteListing> {
 }
 
 /// Builds the whole application: pages and server functions (Leptos),
-/// health checks, static files and the 404 page, wrapped in the security,
-/// limit, compression and tracing layers.
+/// health checks and the 404 page, wrapped in the security, limit,
+/// session and compression layers; and the static folders ahead of them
+/// (`crate::assets`), inside only the security headers and tracing.
 pub fn build(state: AppState, settings: RouterSettings) -> Router {
     let routes = routes();
     let context = context(state.clone());
@@ -93,7 +94,7 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         .route("/sitemap.xml", get(crate::seo::sitemap))
         .with_state(state.clone());
 
-    Router::new()
+    let pages = Router::new()
         .route("/healthz", get(crate::health::live))
         .route("/readyz", get(move || crate::health::ready(db.clone())))
         .merge(seo)
@@ -102,27 +103,52 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .with_state(leptos)
         // Layers run outermost-last: server functions' answers (JSON or a
         // page) sit closest to the handlers, inside the body cap and the
         // timeout (both larger for the upload address only); tracing wraps
         // everything.
-        .layer(middleware::from_fn_with_state(forms, crate::forms::server_functions))
+        .layer(middleware::from_fn_with_state(
+            forms,
+            crate::forms::server_functions,
+        ))
         .layer(middleware::from_fn_with_state(limits, crate::files::limits))
         .layer(middleware::map_response(explain_too_large))
-        .layer(middleware::from_fn_with_state(counting, crate::stats::count))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::session::session))
-        .layer(middleware::from_fn_with_state(settings.security.clone(), security::client_key))
-        .layer(middleware::from_fn_with_state(settings.security.clone(), security::same_origin))
+        .layer(middleware::from_fn_with_state(
+            counting,
+            crate::stats::count,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::session::session,
+        ))
+        .layer(middleware::from_fn_with_state(
+            settings.security.clone(),
+            security::client_key,
+        ))
+        .layer(middleware::from_fn_with_state(
+            settings.security.clone(),
+            security::same_origin,
+        ))
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
         // Documents are compressed already, or not worth compressing as
         // they stream.
-        .layer(CompressionLayer::new().compress_when(
-            DefaultPredicate::new()
-                .and(NotForContentType::const_new("application/pdf"))
-                .and(NotForContentType::const_new("application/vnd.")),
-        ))
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("application/pdf"))
+                    .and(NotForContentType::const_new("application/vnd.")),
+            ),
+        );
+
+    // The static folders go ahead of all of that: no session, no page
+    // machinery, and their copies compressed at build time.
+    let site_root = std::path::PathBuf::from(settings.leptos.site_root.as_ref());
+    pages
+        .merge(crate::assets::router(&site_root))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),

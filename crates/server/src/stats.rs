@@ -8,7 +8,7 @@
 //! `GET /admin/statistics.csv` is the administrators' download of the
 //! counts.
 
-use crate::files::{download_of, internal, not_found, signed_in};
+use crate::files::{download_of, internal, not_found};
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::{RawQuery, Request, State};
@@ -77,14 +77,13 @@ pub async fn csv(
     RawQuery(query): RawQuery,
     request: Request,
 ) -> Response {
-    let Some(session) = signed_in(&request) else {
-        return not_found();
+    let session = match crate::exports::administrator(
+        &request,
+        "Only administrators can download the statistics.",
+    ) {
+        Ok(session) => session,
+        Err(refusal) => return *refusal,
     };
-    // As the administrators' pages answer anyone else (the backend checks
-    // the role again, as stored now).
-    if !(session.viewer.is_admin() && session.viewer.second_factor) {
-        return crate::exports::refused("Only administrators can download the statistics.");
-    }
     let query: StatsQuery =
         serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
     if let Err(error) = state.stats.flush(&state.db).await {

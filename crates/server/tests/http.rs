@@ -291,6 +291,7 @@ http_stories!(
     every_response_carries_the_security_headers,
     unknown_pages_and_slugs_get_a_404_page,
     responses_are_compressed,
+    static_files_are_sent_as_compressed_at_build_time_without_the_session,
     oversized_bodies_are_refused,
     cross_origin_posts_are_refused,
     server_function_errors_say_nothing_about_internals,
@@ -444,6 +445,65 @@ async fn responses_are_compressed(server: TestServer) {
         .expect("page");
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
+}
+
+async fn static_files_are_sent_as_compressed_at_build_time_without_the_session(server: TestServer) {
+    let site = server._data.path();
+    std::fs::create_dir_all(site.join("pkg")).expect("pkg");
+    let css = "body { margin: 0 } ".repeat(2_000);
+    std::fs::write(site.join("pkg/primarypoint.css"), &css).expect("css");
+    server::assets::precompress(site).expect("precompress");
+    let get = |encodings: &'static str| {
+        plain_client()
+            .get(server.url("/pkg/primarypoint.css"))
+            .header(ACCEPT_ENCODING, encodings)
+            // A session cookie that names no session: the page layers
+            // would clear it, the static folders never look.
+            .header(COOKIE, "pp_session=no-such-session")
+            .send()
+    };
+    for (accepts, sent, file) in [
+        (
+            "gzip, deflate, br, zstd",
+            Some("br"),
+            "pkg/primarypoint.css.br",
+        ),
+        ("gzip", Some("gzip"), "pkg/primarypoint.css.gz"),
+        ("zstd", None, "pkg/primarypoint.css"),
+    ] {
+        let response = get(accepts).await.expect("css");
+        assert_eq!(response.status(), StatusCode::OK, "{accepts}");
+        assert_eq!(
+            response
+                .headers()
+                .get(CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok()),
+            sent,
+            "{accepts}"
+        );
+        assert!(
+            response
+                .headers()
+                .get(reqwest::header::SET_COOKIE)
+                .is_none(),
+            "{accepts}: the session layer never ran"
+        );
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        let body = response.bytes().await.expect("body");
+        assert_eq!(
+            body.as_ref(),
+            std::fs::read(site.join(file)).expect("file"),
+            "{accepts}"
+        );
+    }
+    // A page, for contrast, goes through the session layer.
+    let page = plain_client()
+        .get(server.url("/"))
+        .header(COOKIE, "pp_session=no-such-session")
+        .send()
+        .await
+        .expect("page");
+    assert!(page.headers().get(reqwest::header::SET_COOKIE).is_some());
 }
 
 async fn oversized_bodies_are_refused(server: TestServer) {

@@ -18,7 +18,7 @@ pub fn run(ctx: &Context) -> Result {
         }
     }
     section("Release build");
-    exec(ctx.cmd("cargo", &["leptos", "build", "--release"]))?;
+    super::release_build(ctx)?;
 
     section("Bundle sizes");
     let pkg = ctx.root.join("target/site/pkg");

@@ -309,6 +309,20 @@ fn run(ctx: &Context, release: bool) -> Result {
         "Serving PrimaryPoint at http://127.0.0.1:3000 (Ctrl-C to stop); sign in as {} or {}",
         "demo.member@primarypoint.example", "demo.admin@primarypoint.example"
     ));
+    // `cargo leptos serve` rebuilds files as they change and never
+    // compresses them: copies left by a release build would be stale.
+    for folder in ["pkg", "css"] {
+        let dir = ctx.root.join("target/site").join(folder);
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path
+                .extension()
+                .is_some_and(|ext| ext == "br" || ext == "gz")
+            {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
     let mut args = vec!["leptos", "serve"];
     if release {
         args.push("--release");
@@ -318,6 +332,16 @@ fn run(ctx: &Context, release: bool) -> Result {
     // refuses them anywhere but on this machine.
     serve.env("DEMO_ACCOUNTS", "true");
     exec(serve)
+}
+
+/// `cargo leptos build --release`, then the static files compressed
+/// once (`primarypoint precompress`), as the server sends them.
+fn release_build(ctx: &Context) -> Result {
+    exec(ctx.cmd("cargo", &["leptos", "build", "--release"]))?;
+    let bin = ctx.target_dir.join("release/primarypoint");
+    let mut precompress = ctx.cmd(&bin.display().to_string(), &["precompress"]);
+    precompress.env("SITE_ROOT", ctx.root.join("target/site"));
+    exec(precompress)
 }
 
 // ----------------------------------------------------------------- test --
@@ -454,9 +478,10 @@ fn test(ctx: &Context) -> Result {
                 result.map(|()| skipped)
             },
         )
-        && run_step("Release build (cargo leptos build --release)", &mut || {
-            exec(ctx.cmd("cargo", &["leptos", "build", "--release"])).map(|()| None)
-        })
+        && run_step(
+            "Release build (cargo leptos build --release, precompress)",
+            &mut || release_build(ctx).map(|()| None),
+        )
         && run_step("Browser tests (Playwright in Chromium)", &mut || {
             let chromium = ensure_chromium(ctx)?;
             let data = tempdir("e2e")?;

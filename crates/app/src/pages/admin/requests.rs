@@ -264,6 +264,8 @@ fn RequestView(detail: RequestDetail) -> impl IntoView {
     let (reason_typed, note_typed) = (typed("reason"), typed("note"));
     let who = requester(&summary);
     let title = format!("{} request from {}", summary.kind.name(), who);
+    // The tab and the browser's history name the request, not the person.
+    let page_title = format!("{} request {}", summary.kind.name(), summary.id);
     let open = summary.state == RequestState::Open;
     let remaining = MAX_EXTENSION_MONTHS - summary.extended_months;
     let months: Vec<(String, String)> = (1..=remaining)
@@ -320,7 +322,7 @@ fn RequestView(detail: RequestDetail) -> impl IntoView {
         detail.details.clone()
     };
     view! {
-        <PageHead title=title.clone() description="A data-rights request." />
+        <PageHead title=page_title description="A data-rights request." />
         <ErrorSummary problems />
         {notice.map(|text| view! { <Notice text /> })}
         <h1>{title}</h1>
