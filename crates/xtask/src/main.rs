@@ -101,6 +101,12 @@ impl Context {
             .current_dir(&self.root)
             .env("PATH", &self.path)
             .env("CARGO_TARGET_DIR", &self.target_dir);
+        if self.ci {
+            // Each clone's incremental caches stay in the shared target
+            // directory for ever; a run from a fresh clone never reuses
+            // them, so CI writes none.
+            cmd.env("CARGO_INCREMENTAL", "0");
+        }
         cmd
     }
 }
