@@ -69,7 +69,9 @@ impl Counter {
             // Where a member or an administrator came from, with the
             // day, could point at one organisation: kept for the public
             // pages only.
-            referrer: referrer.filter(|_| !is_private(path)).unwrap_or_default(),
+            referrer: referrer
+                .filter(|_| !domain::account::is_signed_in_page(path))
+                .unwrap_or_default(),
         };
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let key = bounded(&pending, key);
@@ -124,16 +126,6 @@ fn counted_as<'a>(path: &'a str, route: &'a str) -> &'a str {
     } else {
         path
     }
-}
-
-/// Pages only for people signed in.
-fn is_private(path: &str) -> bool {
-    ["/portal", "/account", "/admin"].iter().any(|area| {
-        path == *area
-            || path
-                .strip_prefix(area)
-                .is_some_and(|rest| rest.starts_with('/'))
-    })
 }
 
 async fn write(db: &Db, counts: &HashMap<Key, i64>) -> Result<()> {

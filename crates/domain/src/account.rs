@@ -53,6 +53,23 @@ impl Viewer {
     }
 }
 
+/// The areas only people signed in may see: the member portal, their
+/// account and the administrators' pages.
+pub const SIGNED_IN_AREAS: [&str; 3] = ["/portal", "/account", "/admin"];
+
+/// Whether `path` is `area` or a page under it (`/admin/x`, not `/administer`).
+pub fn under(path: &str, area: &str) -> bool {
+    path == area
+        || path
+            .strip_prefix(area)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether `path` is a page only for people signed in.
+pub fn is_signed_in_page(path: &str) -> bool {
+    SIGNED_IN_AREAS.iter().any(|area| under(path, area))
+}
+
 /// Fewer characters than this is refused (NCSC: length, not composition).
 pub const PASSWORD_MIN_CHARS: usize = 12;
 /// Long enough for any passphrase; nothing shorter is ever truncated.

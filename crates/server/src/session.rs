@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use backend::sessions::{Session, SessionToken, Stage};
+use domain::account::{is_signed_in_page, under};
 
 /// The session cookie's value, if the request carries one.
 fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
@@ -122,20 +123,11 @@ enum Guard {
     Forbidden,
 }
 
-fn under(path: &str, area: &str) -> bool {
-    path == area
-        || path
-            .strip_prefix(area)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
 /// Who may see which pages.
 fn guard(uri: &Uri, session: Option<&Session>) -> Guard {
     let path = uri.path();
     let signed_in = session.filter(|s| s.stage == Stage::SignedIn);
-    let protected = ["/portal", "/account", "/admin"]
-        .iter()
-        .any(|area| under(path, area));
+    let protected = is_signed_in_page(path);
     if path == "/login/two-factor" {
         return match session {
             Some(s) if s.stage == Stage::SecondFactor => Guard::Pass,
