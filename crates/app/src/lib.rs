@@ -26,9 +26,9 @@ pub mod state;
 use components::layout::{Footer, Header, SkipLink};
 use domain::site::SiteInfo;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_meta::provide_meta_context;
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -62,8 +62,11 @@ pub fn restore_page_address() {
     }
 }
 
-/// The HTML document around the app. Runs on the server only.
+/// The HTML document around the app. Runs on the server only. The
+/// stylesheets and scripts are linked by addresses that name their content.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let nhsuk_stylesheet = use_context::<state::AppState>().map(|state| state.nhsuk_stylesheet);
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -72,10 +75,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.ico" sizes="any" />
-                <link rel="stylesheet" href="/css/nhsuk-frontend.min.css" />
+                <link rel="stylesheet" href=nhsuk_stylesheet />
+                <leptos_meta::HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
-                <MetaTags />
+                <leptos_meta::MetaTags />
             </head>
             <body>
                 <App />
@@ -113,7 +117,6 @@ pub fn App() -> impl IntoView {
     Effect::new(move || hydrated.set(true));
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/primarypoint.css" />
         <Router>
             <div class="app" data-hydrated=move || hydrated.get().then_some("true")>
                 <SkipLink />
@@ -121,65 +124,145 @@ pub fn App() -> impl IntoView {
                 <Header />
                 <div class="nhsuk-width-container">
                     <Routes fallback=public::not_found::NotFound>
-                        <Route path=path!("/") view=public::home::Home ssr=SsrMode::Async />
-                        <Route path=path!("/services") view=public::services::Services ssr=SsrMode::Async />
-                        <Route path=path!("/services/:slug") view=public::services::Service ssr=SsrMode::Async />
-                        <Route path=path!("/page/:slug") view=public::page::ContentPage ssr=SsrMode::Async />
-                        <Route path=path!("/contact") view=public::contact::Contact ssr=SsrMode::Async />
-                        <Route path=path!("/contact/thanks") view=public::contact::ContactThanks ssr=SsrMode::Async />
-                        <Route path=path!("/register") view=auth::register::Register ssr=SsrMode::Async />
-                        <Route path=path!("/register/check-email") view=auth::register::CheckEmail ssr=SsrMode::Async />
-                        <Route path=path!("/verify-email") view=auth::links::VerifyEmail ssr=SsrMode::Async />
-                        <Route path=path!("/confirm-email") view=auth::links::ConfirmEmail ssr=SsrMode::Async />
-                        <Route path=path!("/login") view=auth::login::Login ssr=SsrMode::Async />
-                        <Route path=path!("/login/two-factor") view=auth::login::TwoFactor ssr=SsrMode::Async />
-                        <Route path=path!("/logout") view=auth::login::SignOut ssr=SsrMode::Async />
-                        <Route path=path!("/forgot-password") view=auth::password::ForgotPassword ssr=SsrMode::Async />
-                        <Route path=path!("/forgot-password/sent") view=auth::password::ResetSent ssr=SsrMode::Async />
-                        <Route path=path!("/reset-password") view=auth::password::ResetPassword ssr=SsrMode::Async />
-                        <Route path=path!("/account") view=auth::account::Account ssr=SsrMode::Async />
-                        <Route path=path!("/account/password") view=auth::account::ChangePassword ssr=SsrMode::Async />
-                        <Route path=path!("/account/email") view=auth::account::ChangeEmail ssr=SsrMode::Async />
-                        <Route path=path!("/account/two-factor") view=auth::two_factor::Enrol ssr=SsrMode::Async />
-                        <Route path=path!("/portal") view=portal::home::PortalHome ssr=SsrMode::Async />
-                        <Route path=path!("/portal/library") view=portal::library::Library ssr=SsrMode::Async />
-                        <Route path=path!("/portal/library/:id") view=portal::library::LibraryResource ssr=SsrMode::Async />
-                        <Route path=path!("/portal/saved") view=portal::library::Saved ssr=SsrMode::Async />
-                        <Route path=path!("/portal/my-data") view=portal::my_data::MyDataPage ssr=SsrMode::Async />
-                        <Route path=path!("/portal/messages") view=portal::messages::MyMessages ssr=SsrMode::Async />
-                        <Route path=path!("/portal/messages/new") view=portal::messages::WriteMessage ssr=SsrMode::Async />
-                        <Route path=path!("/portal/messages/:id") view=portal::messages::MyMessage ssr=SsrMode::Async />
-                        <Route path=path!("/admin") view=admin::home::AdminHome ssr=SsrMode::Async />
-                        <Route path=path!("/admin/messages") view=admin::messages::Inbox ssr=SsrMode::Async />
-                        <Route path=path!("/admin/requests") view=admin::requests::Requests ssr=SsrMode::Async />
-                        <Route path=path!("/admin/requests/:id") view=admin::requests::RightsRequestPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/audit") view=admin::audit::AuditTrail ssr=SsrMode::Async />
-                        <Route path=path!("/admin/pages") view=admin::pages::AdminPages ssr=SsrMode::Async />
-                        <Route path=path!("/admin/pages/:slug") view=admin::pages::EditPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/audit/chain") view=admin::audit::AuditChain ssr=SsrMode::Async />
-                        <Route path=path!("/admin/messages/:id") view=admin::messages::InboxMessage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/library") view=admin::library::AdminLibrary ssr=SsrMode::Async />
-                        <Route path=path!("/admin/library/new") view=admin::library::NewResource ssr=SsrMode::Async />
-                        <Route path=path!("/admin/library/reviews") view=admin::library::Reviews ssr=SsrMode::Async />
-                        <Route path=path!("/admin/library/:id") view=admin::library::AdminResource ssr=SsrMode::Async />
-                        <Route path=path!("/admin/library/:id/edit") view=admin::library::EditResource ssr=SsrMode::Async />
-                        <Route path=path!("/admin/services") view=admin::services::AdminServices ssr=SsrMode::Async />
-                        <Route path=path!("/admin/services/new") view=admin::services::NewService ssr=SsrMode::Async />
-                        <Route path=path!("/admin/services/:id") view=admin::services::EditService ssr=SsrMode::Async />
-                        <Route path=path!("/admin/members") view=admin::members::Members ssr=SsrMode::Async />
-                        <Route path=path!("/admin/retention") view=admin::retention::Retention ssr=SsrMode::Async />
-                        <Route path=path!("/admin/statistics") view=admin::statistics::Statistics ssr=SsrMode::Async />
-                        <Route path=path!("/admin/members/:id") view=admin::members::MemberRecord ssr=SsrMode::Async />
-                        <Route path=path!("/admin/organisations") view=admin::organisations::Organisations ssr=SsrMode::Async />
-                        <Route path=path!("/admin/organisations/new") view=admin::organisations::NewOrganisation ssr=SsrMode::Async />
-                        <Route path=path!("/admin/organisations/:id") view=admin::organisations::OrganisationPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/organisations/:id/edit") view=admin::organisations::EditOrganisation ssr=SsrMode::Async />
+                        <Route path=path!("/") view={Lazy::<HomePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/services") view={Lazy::<ServicesPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/services/:slug") view={Lazy::<ServicePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/page/:slug") view={Lazy::<ContentPageLazy>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/contact") view={Lazy::<ContactPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/contact/thanks") view={Lazy::<ContactThanksPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/register") view={Lazy::<RegisterPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/register/check-email") view={Lazy::<CheckEmailPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/verify-email") view={Lazy::<VerifyEmailPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/confirm-email") view={Lazy::<ConfirmEmailPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/login") view={Lazy::<LoginPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/login/two-factor") view={Lazy::<TwoFactorPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/logout") view={Lazy::<SignOutPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/forgot-password/sent") view={Lazy::<ResetSentPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/reset-password") view={Lazy::<ResetPasswordPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/account") view={Lazy::<AccountPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/account/password") view={Lazy::<ChangePasswordPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/account/email") view={Lazy::<ChangeEmailPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/account/two-factor") view={Lazy::<EnrolPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/portal") view={Lazy::<PortalHomePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/portal/library") view={Lazy::<LibraryPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/portal/library/:id") view={Lazy::<LibraryResourcePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/portal/saved") view={Lazy::<SavedPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/portal/my-data") view={Lazy::<MyDataPageLazy>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/portal/messages") view={Lazy::<MyMessagesPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/portal/messages/new") view={Lazy::<WriteMessagePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/portal/messages/:id") view={Lazy::<MyMessagePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin") view={Lazy::<AdminHomePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/messages") view={Lazy::<InboxPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/requests") view={Lazy::<RequestsPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/requests/:id") view={Lazy::<RightsRequestPageLazy>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/audit") view={Lazy::<AuditTrailPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/pages") view={Lazy::<AdminPagesPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/pages/:slug") view={Lazy::<EditPageLazy>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/audit/chain") view={Lazy::<AuditChainPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/messages/:id") view={Lazy::<InboxMessagePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/library") view={Lazy::<AdminLibraryPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/library/new") view={Lazy::<NewResourcePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/library/reviews") view={Lazy::<ReviewsPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/library/:id") view={Lazy::<AdminResourcePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/library/:id/edit") view={Lazy::<EditResourcePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/services") view={Lazy::<AdminServicesPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/services/new") view={Lazy::<NewServicePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/services/:id") view={Lazy::<EditServicePage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/members") view={Lazy::<MembersPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/retention") view={Lazy::<RetentionPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/statistics") view={Lazy::<StatisticsPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/members/:id") view={Lazy::<MemberRecordPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/organisations") view={Lazy::<OrganisationsPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/organisations/new") view={Lazy::<NewOrganisationPage>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/organisations/:id") view={Lazy::<OrganisationPageLazy>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/organisations/:id/edit") view={Lazy::<EditOrganisationPage>::new()} ssr=SsrMode::Async />
                     </Routes>
                 </div>
                 <Footer />
             </div>
         </Router>
     }
+}
+
+/// Every page is a lazy route: its code is a wasm chunk of its own (`cargo
+/// leptos build --split`) that the browser fetches when the page is first
+/// drawn, so a visitor's first download is the layout, the router and the
+/// page in hand, never the forms, the portal or the administrators' pages.
+/// On the server a lazy page renders as any other and names its chunks for
+/// the browser to preload.
+macro_rules! lazy_pages {
+    ($($route:ident => $($page:ident)::+),* $(,)?) => {$(
+        struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(this: Self) -> AnyView {
+                let $route = this;
+                untrack(|| $($page)::+().into_any())
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    HomePage => public::home::Home,
+    ServicesPage => public::services::Services,
+    ServicePage => public::services::Service,
+    ContentPageLazy => public::page::ContentPage,
+    ContactPage => public::contact::Contact,
+    ContactThanksPage => public::contact::ContactThanks,
+    RegisterPage => auth::register::Register,
+    CheckEmailPage => auth::register::CheckEmail,
+    VerifyEmailPage => auth::links::VerifyEmail,
+    ConfirmEmailPage => auth::links::ConfirmEmail,
+    LoginPage => auth::login::Login,
+    TwoFactorPage => auth::login::TwoFactor,
+    SignOutPage => auth::login::SignOut,
+    ForgotPasswordPage => auth::password::ForgotPassword,
+    ResetSentPage => auth::password::ResetSent,
+    ResetPasswordPage => auth::password::ResetPassword,
+    AccountPage => auth::account::Account,
+    ChangePasswordPage => auth::account::ChangePassword,
+    ChangeEmailPage => auth::account::ChangeEmail,
+    EnrolPage => auth::two_factor::Enrol,
+    PortalHomePage => portal::home::PortalHome,
+    LibraryPage => portal::library::Library,
+    LibraryResourcePage => portal::library::LibraryResource,
+    SavedPage => portal::library::Saved,
+    MyDataPageLazy => portal::my_data::MyDataPage,
+    MyMessagesPage => portal::messages::MyMessages,
+    WriteMessagePage => portal::messages::WriteMessage,
+    MyMessagePage => portal::messages::MyMessage,
+    AdminHomePage => admin::home::AdminHome,
+    InboxPage => admin::messages::Inbox,
+    RequestsPage => admin::requests::Requests,
+    RightsRequestPageLazy => admin::requests::RightsRequestPage,
+    AuditTrailPage => admin::audit::AuditTrail,
+    AdminPagesPage => admin::pages::AdminPages,
+    EditPageLazy => admin::pages::EditPage,
+    AuditChainPage => admin::audit::AuditChain,
+    InboxMessagePage => admin::messages::InboxMessage,
+    AdminLibraryPage => admin::library::AdminLibrary,
+    NewResourcePage => admin::library::NewResource,
+    ReviewsPage => admin::library::Reviews,
+    AdminResourcePage => admin::library::AdminResource,
+    EditResourcePage => admin::library::EditResource,
+    AdminServicesPage => admin::services::AdminServices,
+    NewServicePage => admin::services::NewService,
+    EditServicePage => admin::services::EditService,
+    MembersPage => admin::members::Members,
+    RetentionPage => admin::retention::Retention,
+    StatisticsPage => admin::statistics::Statistics,
+    MemberRecordPage => admin::members::MemberRecord,
+    OrganisationsPage => admin::organisations::Organisations,
+    NewOrganisationPage => admin::organisations::NewOrganisation,
+    OrganisationPageLazy => admin::organisations::OrganisationPage,
+    EditOrganisationPage => admin::organisations::EditOrganisation,
 }
 
 /// Counts each page the browser moves to without reloading, as the server

@@ -25,6 +25,9 @@ pub struct AppState {
     pub retention: backend::retention::Policy,
     /// Page views counted since the counts were last written (P10).
     pub stats: backend::stats::Counter,
+    /// The address pages link the NHS.UK stylesheet by, which names its
+    /// content so browsers may keep it (see `server::assets`).
+    pub nhsuk_stylesheet: String,
 }
 
 impl AppState {

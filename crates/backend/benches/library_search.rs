@@ -150,8 +150,9 @@ async fn load(db: &Db) -> Viewer {
     }
     if db.backend() == backend::db::Backend::Postgres {
         // As autovacuum would soon after a load this size: the planner
-        // needs to know how common each word is.
-        sqlx::query("analyze")
+        // needs to know how common each word is, and a count read from an
+        // index alone needs the visibility map.
+        sqlx::raw_sql("vacuum analyze")
             .execute(db.pool())
             .await
             .expect("analyze");

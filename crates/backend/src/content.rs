@@ -9,20 +9,24 @@ use domain::content::{
     ServiceSummary, is_slug,
 };
 
-/// Every service in catalogue order.
+/// Every service in catalogue order (from memory, see [`cache`]).
 pub async fn list_services(db: &Db) -> Result<Vec<ServiceSummary>> {
-    let rows: Vec<(String, String, String)> =
-        sqlx::query_as("select slug, name, summary from services order by position, name")
-            .fetch_all(db.pool())
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(slug, name, summary)| ServiceSummary {
-            slug,
-            name,
-            summary,
+    db.content()
+        .services(db, async {
+            let rows: Vec<(String, String, String)> =
+                sqlx::query_as("select slug, name, summary from services order by position, name")
+                    .fetch_all(db.pool())
+                    .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(slug, name, summary)| ServiceSummary {
+                    slug,
+                    name,
+                    summary,
+                })
+                .collect())
         })
-        .collect())
+        .await
 }
 
 /// The id of the service with `slug`, if there is one.
@@ -34,11 +38,16 @@ pub async fn service_id(db: &Db, slug: &str) -> Result<Option<i64>> {
     Ok(row.map(|(id,)| id))
 }
 
-/// One service by its slug, with its description rendered to safe HTML.
+/// One service by its slug, with its description rendered to safe HTML
+/// and its live counts (from memory, see [`cache`]).
 pub async fn service(db: &Db, slug: &str) -> Result<ServiceDetail> {
     if !is_slug(slug) {
         return Err(Error::NotFound);
     }
+    db.content().service(db, slug, read_service(db, slug)).await
+}
+
+async fn read_service(db: &Db, slug: &str) -> Result<ServiceDetail> {
     let row: Option<(String, String, String, String, String)> = sqlx::query_as(
         "select slug, name, summary, body_md, portal_offers from services where slug = $1",
     )
@@ -134,6 +143,7 @@ pub async fn create_service(db: &Db, viewer: &Viewer, service: &Service) -> Resu
     )
     .await?;
     tx.commit().await?;
+    db.content().forget();
     Ok(id)
 }
 
@@ -179,6 +189,7 @@ pub async fn update_service(db: &Db, viewer: &Viewer, id: i64, service: &Service
     )
     .await?;
     tx.commit().await?;
+    db.content().forget();
     Ok(())
 }
 
@@ -259,16 +270,24 @@ pub async fn update_page(db: &Db, viewer: &Viewer, slug: &str, page: &PageText) 
     )
     .await?;
     tx.commit().await?;
+    db.content().forget();
     Ok(())
 }
 
-/// One content page by its slug, rendered to safe HTML. Each
-/// `{{name}}` in the Markdown is replaced by its value from `placeholders`
-/// (the deployment's organisation and data-controller details).
+/// One content page by its slug, rendered to safe HTML (from memory, see
+/// [`cache`]). Each `{{name}}` in the Markdown is replaced by its value
+/// from `placeholders` (the deployment's organisation and data-controller
+/// details).
 pub async fn page(db: &Db, slug: &str, placeholders: &[(&str, &str)]) -> Result<Page> {
     if !is_slug(slug) {
         return Err(Error::NotFound);
     }
+    db.content()
+        .page(db, slug, placeholders, read_page(db, slug, placeholders))
+        .await
+}
+
+async fn read_page(db: &Db, slug: &str, placeholders: &[(&str, &str)]) -> Result<Page> {
     let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
         "select slug, title, summary, body_md, updated_at from pages where slug = $1",
     )
@@ -374,8 +393,10 @@ pub async fn seed_demo_content(db: &Db) -> Result<bool> {
     )
     .await?;
     tx.commit().await?;
+    db.content().forget();
     Ok(true)
 }
 
 /// The demo catalogue and the statutory pages.
+pub(crate) mod cache;
 pub mod seed;

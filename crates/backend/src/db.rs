@@ -2,6 +2,7 @@ use crate::error::{Error, Result};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which engine a [`Db`] talks to. Almost every query is the same on both;
@@ -49,11 +50,13 @@ impl Default for PoolSettings {
     }
 }
 
-/// The application's database: one pool, shared by every request.
+/// The application's database: one pool, shared by every request, and
+/// the public pages' content kept in memory beside it.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    content: Arc<crate::content::cache::Cache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -86,7 +89,11 @@ impl Db {
             });
         }
         let pool = pool.connect_with(options).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            content: Arc::default(),
+        })
     }
 
     /// Brings the schema up to date. Safe to run from several instances at
@@ -117,6 +124,18 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("begin immediate").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// The public pages' content in memory (see [`crate::content::cache`]).
+    pub(crate) fn content(&self) -> &crate::content::cache::Cache {
+        &self.content
+    }
+
+    /// How often this instance reads the shared content version (every
+    /// second unless a test says otherwise).
+    #[cfg(feature = "testing")]
+    pub fn set_content_recheck(&self, every: Duration) {
+        self.content.set_recheck(every);
     }
 
     /// True when the database answers a trivial query.

@@ -119,7 +119,12 @@ fn split_tags(stored: &str) -> Vec<String> {
 /// Appends the service and kind filters of `query`.
 fn filters(sql: &mut Sql, query: &LibraryQuery) {
     if let Some(service) = &query.service {
-        sql.push(" and s.slug = ").bind(service.as_str());
+        // A subquery rather than `s.slug = …`, so the service is known
+        // before the resources are read, and an index in the page's order
+        // can be walked from the start.
+        sql.push(" and r.service_id = (select id from services where slug = ")
+            .bind(service.as_str())
+            .push(")");
     }
     if let Some(kind) = query.kind {
         sql.push(" and r.kind = ").bind(kind.as_str());
@@ -178,15 +183,18 @@ async fn search_count(
     query: &LibraryQuery,
 ) -> Result<i64> {
     let mut sql = Sql::new();
-    matcher.prelude(&mut sql);
-    sql.push("matches as (");
+    sql.push("with matches as (");
     scope.select(&mut sql, "r.id", matcher.from(), false);
     filters(&mut sql, query);
     matcher.condition(&mut sql);
     sql.push(" limit ")
         .bind(MAX_RESULTS + 1)
         .push(") select count(*) from matches");
-    let (total,): (i64,) = sql.query_as().fetch_one(db.pool()).await?;
+    let (total,): (i64,) = sql
+        .query_as()
+        .persistent(matcher.persistent())
+        .fetch_one(db.pool())
+        .await?;
     Ok(total)
 }
 
@@ -231,8 +239,7 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
     // One statement: the newest matches under the viewer's scope (one more
     // than are ranked, to know whether there are more)…
     let mut sql = Sql::new();
-    matcher.prelude(&mut sql);
-    sql.push("matches as (");
+    sql.push("with matches as (");
     scope.select(&mut sql, matcher.match_columns(), matcher.from(), false);
     filters(&mut sql, query);
     matcher.condition(&mut sql);
@@ -260,7 +267,11 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
     .push(" where 1 = 1");
     matcher.snippet_condition(&mut sql);
     sql.push(" order by hits.rank, r.updated_at desc, r.id");
-    let rows: Vec<HitRow> = sql.query_as().fetch_all(db.pool()).await?;
+    let rows: Vec<HitRow> = sql
+        .query_as()
+        .persistent(matcher.persistent())
+        .fetch_all(db.pool())
+        .await?;
     let found = match rows.first() {
         Some(row) => row.found,
         // Past the last page (or nothing at all): counted on its own.
@@ -449,6 +460,8 @@ pub async fn create(db: &Db, viewer: &Viewer, resource: &Resource) -> Result<i64
     )
     .await?;
     tx.commit().await?;
+    // The public service pages count published resources.
+    db.content().forget();
     Ok(id)
 }
 
@@ -490,6 +503,8 @@ pub async fn update(db: &Db, viewer: &Viewer, id: i64, resource: &Resource) -> R
     )
     .await?;
     tx.commit().await?;
+    // The public service pages count published resources.
+    db.content().forget();
     Ok(())
 }
 
@@ -525,6 +540,8 @@ pub async fn set_status(db: &Db, viewer: &Viewer, id: i64, status: ResourceStatu
     )
     .await?;
     tx.commit().await?;
+    // The public service pages count published resources.
+    db.content().forget();
     Ok(())
 }
 

@@ -5,5 +5,6 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     app::restore_page_address();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy routes: the page's chunk is fetched before it is hydrated.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -3,28 +3,105 @@
 //! session, same-origin and page layers, so an asset costs no database
 //! lookup, and as the `.br` or `.gz` written once at build time when the
 //! browser accepts it, so nothing is compressed per request.
+//!
+//! Pages link them by addresses that change when their content does:
+//! cargo-leptos puts a hash in the name of each file under `/pkg`, and the
+//! NHS.UK stylesheet is linked with its own hash as `?v=`. Those addresses
+//! are cached by browsers for a year without asking again; any other
+//! answer carries `no-cache`.
 
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tower_http::services::ServeDir;
 
 /// The folders of the site root served this way.
 const FOLDERS: [&str; 2] = ["pkg", "css"];
 
+/// The NHS.UK stylesheet, under the site root.
+const NHSUK_CSS: &str = "css/nhsuk-frontend.min.css";
+
+/// How long a browser keeps a file whose address names its content.
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+
+/// Which addresses name their content, worked out once at start.
+#[derive(Clone, Debug)]
+pub struct Versions {
+    /// Whether the files under `/pkg` carry hashes in their names (a
+    /// cargo-leptos build with `hash-files`, whose `hash.txt` the server
+    /// found beside itself).
+    pub pkg_hashed: bool,
+    /// The NHS.UK stylesheet's `v=…` query: a hash of its content.
+    pub stylesheet_query: Option<String>,
+}
+
+impl Versions {
+    /// Reads the NHS.UK stylesheet under `site_root` to hash it.
+    pub fn of(site_root: &Path, pkg_hashed: bool) -> Self {
+        let stylesheet_query = std::fs::read(site_root.join(NHSUK_CSS))
+            .ok()
+            .map(|bytes| format!("v={}", &hex::encode(Sha256::digest(bytes))[..16]));
+        Self {
+            pkg_hashed,
+            stylesheet_query,
+        }
+    }
+
+    /// The address pages link the NHS.UK stylesheet by.
+    pub fn stylesheet_href(&self) -> String {
+        match &self.stylesheet_query {
+            Some(query) => format!("/{NHSUK_CSS}?{query}"),
+            None => format!("/{NHSUK_CSS}"),
+        }
+    }
+
+    /// Whether the answer to `request` may be kept for a year.
+    fn immutable(&self, request: &Request) -> bool {
+        let uri = request.uri();
+        if uri.path().starts_with("/pkg/") {
+            self.pkg_hashed
+        } else {
+            uri.path() == format!("/{NHSUK_CSS}")
+                && self.stylesheet_query.is_some()
+                && uri.query() == self.stylesheet_query.as_deref()
+        }
+    }
+}
+
+/// Marks a successful answer for a versioned address as immutable.
+async fn cache(State(versions): State<Arc<Versions>>, request: Request, next: Next) -> Response {
+    let immutable = versions.immutable(&request);
+    let mut response = next.run(request).await;
+    if immutable && response.status().is_success() {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, IMMUTABLE);
+    }
+    response
+}
+
 /// Files worth compressing; images and fonts are compressed already.
 const COMPRESSIBLE: [&str; 5] = ["css", "js", "wasm", "svg", "json"];
 
 /// The routes for the static folders under `site_root`.
-pub fn router(site_root: &Path) -> Router {
-    FOLDERS.iter().fold(Router::new(), |router, folder| {
-        router.nest_service(
-            &format!("/{folder}"),
-            ServeDir::new(site_root.join(folder))
-                .precompressed_br()
-                .precompressed_gzip(),
-        )
-    })
+pub fn router(site_root: &Path, versions: Versions) -> Router {
+    FOLDERS
+        .iter()
+        .fold(Router::new(), |router, folder| {
+            router.nest_service(
+                &format!("/{folder}"),
+                ServeDir::new(site_root.join(folder))
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            )
+        })
+        .layer(middleware::from_fn_with_state(Arc::new(versions), cache))
 }
 
 /// The `.br` and `.gz` beside `file`.
@@ -101,6 +178,67 @@ pub fn remove_stale(site_root: &Path) -> usize {
 mod tests {
     use super::*;
     use std::io::Read;
+    use tower::ServiceExt;
+
+    /// The `Cache-Control` of a GET for `uri`, and its status.
+    async fn cache_control(app: &Router, uri: &str) -> (u16, Option<String>) {
+        let response = app
+            .clone()
+            .oneshot(
+                axum::http::Request::get(uri)
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        let value = response
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .map(|v| v.to_str().expect("ascii").to_owned());
+        (response.status().as_u16(), value)
+    }
+
+    #[tokio::test]
+    async fn only_addresses_that_name_their_content_are_kept_for_a_year() {
+        let root = tempfile::tempdir().expect("dir");
+        for folder in FOLDERS {
+            std::fs::create_dir(root.path().join(folder)).expect("folder");
+        }
+        std::fs::write(root.path().join(NHSUK_CSS), "body { margin: 0 }").expect("css");
+        std::fs::write(root.path().join("pkg/primarypoint.a1B2c3.wasm"), b"\0asm").expect("wasm");
+        let year = Some("public, max-age=31536000, immutable".to_owned());
+
+        let versions = Versions::of(root.path(), true);
+        let href = versions.stylesheet_href();
+        let query = href.split_once('?').expect("a version").1.to_owned();
+        assert_eq!(query.len(), "v=".len() + 16, "{href}");
+        let app = router(root.path(), versions);
+        assert_eq!(cache_control(&app, &href).await, (200, year.clone()));
+        assert_eq!(
+            cache_control(&app, "/pkg/primarypoint.a1B2c3.wasm").await,
+            (200, year)
+        );
+        // Another version, or none, may change under the same address.
+        for uri in [
+            "/css/nhsuk-frontend.min.css",
+            "/css/nhsuk-frontend.min.css?v=0000000000000000",
+        ] {
+            assert_eq!(cache_control(&app, uri).await, (200, None), "{uri}");
+        }
+        // A missing file is never kept.
+        assert_eq!(cache_control(&app, "/pkg/gone.wasm").await.1, None);
+
+        // Built without hashes, nothing under /pkg is kept; a change to the
+        // stylesheet changes its address.
+        std::fs::write(root.path().join(NHSUK_CSS), "body { margin: 1px }").expect("css");
+        let versions = Versions::of(root.path(), false);
+        assert_ne!(versions.stylesheet_href(), href);
+        let app = router(root.path(), versions);
+        assert_eq!(
+            cache_control(&app, "/pkg/primarypoint.a1B2c3.wasm").await,
+            (200, None)
+        );
+    }
 
     #[test]
     fn the_copies_decompress_to_the_file_and_a_stale_copy_goes() {

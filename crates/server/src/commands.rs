@@ -154,6 +154,10 @@ async fn run_retention(config: &Config, dry_run: bool) -> anyhow::Result<()> {
 }
 
 /// Why there is no backup without BACKUP_RECIPIENT, and what to do.
+/// The file cargo-leptos writes beside the binary with the hashes it put
+/// in the names of the files under `/pkg`.
+const HASH_FILE: &str = "hash.txt";
+
 const NO_RECIPIENT: &str = "BACKUP_RECIPIENT is not set, so there is nothing to encrypt backups \
      to: make a key pair with `primarypoint backup new-key --identity PATH` (or age-keygen), \
      keep the identity file away from the server, and set BACKUP_RECIPIENT to the public key";
@@ -311,6 +315,13 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
             "removed compressed copies older than their files: run `primarypoint precompress` after a build"
         );
     }
+    // A cargo-leptos build with `hash-files` leaves `hash.txt` beside the
+    // binary; the page machinery reads the names of the files from it.
+    let pkg_hashed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(HASH_FILE)))
+        .is_some_and(|file| file.exists());
+    let assets = crate::assets::Versions::of(&config.site_root, pkg_hashed);
     let db = open_database(config).await?;
     if config.seed_demo_content && backend::content::seed_demo_content(&db).await? {
         tracing::info!("empty database: added the demo services and statutory pages");
@@ -332,9 +343,12 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         stats: backend::stats::Counter::new(
             router::routes().iter().map(|route| route.path().to_owned()),
         ),
+        nhsuk_stylesheet: assets.stylesheet_href(),
     };
     let leptos = LeptosOptions::builder()
         .output_name("primarypoint")
+        .hash_files(assets.pkg_hashed)
+        .hash_file(HASH_FILE.into())
         .site_root(config.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.listen_addr)
@@ -348,6 +362,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         }),
         max_body_bytes: config.max_body_bytes as usize,
         max_upload_bytes: usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX),
+        assets,
     };
     Ok((state, settings))
 }

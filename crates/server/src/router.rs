@@ -23,6 +23,8 @@ pub struct RouterSettings {
     pub max_body_bytes: usize,
     /// Largest file an administrator may upload.
     pub max_upload_bytes: usize,
+    /// Which static files' addresses name their content.
+    pub assets: crate::assets::Versions,
 }
 
 /// The app's routes, worked out once per process. Working them out runs
@@ -148,7 +150,7 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
     // machinery, and their copies compressed at build time.
     let site_root = std::path::PathBuf::from(settings.leptos.site_root.as_ref());
     pages
-        .merge(crate::assets::router(&site_root))
+        .merge(crate::assets::router(&site_root, settings.assets))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),

@@ -11,7 +11,7 @@ const CONNECTIONS: &str = "50";
 const DURATION: &str = "15s";
 
 pub fn run(ctx: &Context) -> Result {
-    for tool in ["wrk", "brotli"] {
+    for tool in ["wrk"] {
         if output(ctx.cmd("sh", &["-c", &format!("command -v {tool}")])).is_none() {
             println!("installing {tool}");
             exec(ctx.cmd("apt-get", &["install", "-y", "-qq", tool]))?;
@@ -21,30 +21,70 @@ pub fn run(ctx: &Context) -> Result {
     super::release_build(ctx)?;
 
     section("Bundle sizes");
-    let pkg = ctx.root.join("target/site/pkg");
+    // As sent: the `.gz` (gzip -9) and `.br` (brotli -q 11) copies that
+    // `primarypoint precompress` wrote beside each file.
+    let site = ctx.root.join("target/site");
+    let len = |name: &str| {
+        std::fs::metadata(site.join(name))
+            .map(|m| m.len())
+            .map_err(|e| format!("{name}: {e}"))
+    };
+    let sizes = |name: &str| -> Result<[u64; 3]> {
+        Ok([
+            len(name)?,
+            len(&format!("{name}.gz"))?,
+            len(&format!("{name}.br"))?,
+        ])
+    };
+    let named = |folder: &str, prefix: &str, suffix: &str| -> Result<String> {
+        std::fs::read_dir(site.join(folder))
+            .map_err(|e| e.to_string())?
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .find(|name| name.starts_with(prefix) && name.ends_with(suffix))
+            .map(|name| format!("{folder}/{name}"))
+            .ok_or_else(|| format!("no {folder}/{prefix}*{suffix}"))
+    };
     println!("| file | raw | gzip -9 | brotli -q 11 |\n|---|---:|---:|---:|");
-    for file in ["primarypoint.wasm", "primarypoint.js", "primarypoint.css"] {
-        let path = pkg.join(file);
-        let raw = std::fs::metadata(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .len();
-        let gzip = compressed_len(ctx, "gzip -9 -c", &path)?;
-        let brotli = compressed_len(ctx, "brotli -q 11 -c", &path)?;
-        println!(
-            "| `{file}` | {} | {} | {} |",
-            kib(raw),
-            kib(gzip),
-            kib(brotli)
+    let row = |label: &str, [raw, gz, br]: [u64; 3]| {
+        println!("| {label} | {} | {} | {} |", kib(raw), kib(gz), kib(br));
+    };
+    let wasm = super::wasm_files(&site.join("pkg"))?;
+    let first = wasm.iter().find(|w| w.first).ok_or("no first wasm")?;
+    row(
+        &format!("`pkg/{}` (every page, first)", first.name),
+        sizes(&format!("pkg/{}", first.name))?,
+    );
+    for (folder, prefix, suffix) in [
+        ("pkg", "primarypoint.", ".js"),
+        ("pkg", "__wasm_split.", ".js"),
+        ("pkg", "primarypoint.", ".css"),
+        ("css", "nhsuk-frontend", ".css"),
+    ] {
+        let name = named(folder, prefix, suffix)?;
+        row(&format!("`{name}`"), sizes(&name)?);
+    }
+    let chunks: Vec<&super::Wasm> = wasm.iter().filter(|w| !w.first).collect();
+    if let Some(largest) = chunks.iter().max_by_key(|w| w.brotli) {
+        row(
+            &format!("largest chunk, `pkg/{}`", largest.name),
+            sizes(&format!("pkg/{}", largest.name))?,
         );
     }
-    let css = ctx.root.join("public/css/nhsuk-frontend.min.css");
-    let raw = std::fs::metadata(&css).map_err(|e| e.to_string())?.len();
-    println!(
-        "| `css/nhsuk-frontend.min.css` | {} | {} | {} |",
-        kib(raw),
-        kib(compressed_len(ctx, "gzip -9 -c", &css)?),
-        kib(compressed_len(ctx, "brotli -q 11 -c", &css)?)
-    );
+    // The home page's own chunk (the lazy route `HomePage`).
+    if let Some(home) = chunks.iter().find(|w| w.name.starts_with("split___home_page_")) {
+        row(
+            &format!("the home page's chunk, `pkg/{}`", home.name),
+            sizes(&format!("pkg/{}", home.name))?,
+        );
+    }
+    let mut all = [0; 3];
+    for chunk in &chunks {
+        for (sum, size) in all.iter_mut().zip(sizes(&format!("pkg/{}", chunk.name))?) {
+            *sum += size;
+        }
+    }
+    row(&format!("all {} chunks together", chunks.len()), all);
 
     section("Home page against a static file of the same size");
     let site = tempdir("bench-site")?;
@@ -127,6 +167,10 @@ pub fn run(ctx: &Context) -> Result {
     let busy = wrk(ctx, &format!("{base}/"), DURATION)?;
     let mut flood = flood;
     let _ = flood.wait();
+
+    section("Lighthouse, mobile profile (public pages, then signed in as the demo member)");
+    let chromium = super::ensure_chromium(ctx)?;
+    crate::lighthouse::run(ctx, &base, &chromium, &data)?;
 
     server.stop();
     let _ = std::fs::remove_dir_all(&site);
@@ -218,13 +262,6 @@ fn kib(bytes: u64) -> String {
     format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
 
-fn compressed_len(ctx: &Context, tool: &str, path: &Path) -> Result<u64> {
-    let script = format!("{tool} '{}' | wc -c", path.display());
-    output(ctx.cmd("sh", &["-c", &script]))
-        .and_then(|n| n.trim().parse().ok())
-        .ok_or_else(|| format!("`{tool}` failed"))
-}
-
 struct Server(Child);
 
 impl Server {
@@ -240,6 +277,8 @@ impl Server {
             .env("SITE_ROOT", site)
             .env("DATA_DIR", data)
             .env("RUST_LOG", "warn")
+            // The demo member, for Lighthouse on the portal's pages.
+            .env("DEMO_ACCOUNTS", "true")
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null());
         cmd.spawn()

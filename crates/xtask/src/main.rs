@@ -55,6 +55,7 @@ type Result<T = ()> = std::result::Result<T, String>;
 
 /// `cargo xtask bench`: the numbers in BENCHMARKS.md.
 mod bench;
+mod lighthouse;
 
 /// Paths and environment shared by every step.
 struct Context {
@@ -329,7 +330,7 @@ fn run(ctx: &Context, release: bool) -> Result {
             }
         }
     }
-    let mut args = vec!["leptos", "serve"];
+    let mut args = vec!["leptos", "serve", "--split"];
     if release {
         args.push("--release");
     }
@@ -340,14 +341,89 @@ fn run(ctx: &Context, release: bool) -> Result {
     exec(serve)
 }
 
-/// `cargo leptos build --release`, then the static files compressed
-/// once (`primarypoint precompress`), as the server sends them.
+/// `cargo leptos build --release --split` (each signed-in page's code in
+/// its own wasm chunk), then the static files compressed once
+/// (`primarypoint precompress`), as the server sends them.
 fn release_build(ctx: &Context) -> Result {
-    exec(ctx.cmd("cargo", &["leptos", "build", "--release"]))?;
+    exec(ctx.cmd("cargo", &["leptos", "build", "--release", "--split"]))?;
     let bin = ctx.target_dir.join("release/primarypoint");
     let mut precompress = ctx.cmd(&bin.display().to_string(), &["precompress"]);
     precompress.env("SITE_ROOT", ctx.root.join("target/site"));
     exec(precompress)
+}
+
+/// The most the wasm a public page loads first may weigh, as sent
+/// (brotli), in bytes.
+const FIRST_WASM_BUDGET: u64 = 250_000;
+/// The most any wasm chunk loaded later may weigh, as sent.
+const CHUNK_BUDGET: u64 = 150_000;
+
+/// One wasm file of the release build and what it weighs.
+pub(crate) struct Wasm {
+    pub name: String,
+    /// Whether it is the module every page loads first.
+    pub first: bool,
+    /// Its `.br` copy, as the server sends it.
+    pub brotli: u64,
+}
+
+/// The wasm files under `pkg`, the first one first, with their sizes as
+/// sent; run after `primarypoint precompress`.
+pub(crate) fn wasm_files(pkg: &Path) -> Result<Vec<Wasm>> {
+    let entries = std::fs::read_dir(pkg).map_err(|e| format!("{}: {e}", pkg.display()))?;
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".wasm") {
+            continue;
+        }
+        let br = pkg.join(format!("{name}.br"));
+        let brotli = std::fs::metadata(&br)
+            .map_err(|e| format!("{}: {e}", br.display()))?
+            .len();
+        files.push(Wasm {
+            first: name.starts_with("primarypoint."),
+            brotli,
+            name,
+        });
+    }
+    files.sort_by_key(|wasm| (!wasm.first, wasm.name.clone()));
+    match files.iter().filter(|wasm| wasm.first).count() {
+        1 => Ok(files),
+        n => Err(format!(
+            "expected one primarypoint.*.wasm in {}, found {n}",
+            pkg.display()
+        )),
+    }
+}
+
+/// Fails when the first wasm or any chunk is over its budget.
+fn bundle_budget(ctx: &Context) -> Result {
+    let mut over = Vec::new();
+    for wasm in wasm_files(&ctx.root.join("target/site/pkg"))? {
+        let budget = if wasm.first {
+            FIRST_WASM_BUDGET
+        } else {
+            CHUNK_BUDGET
+        };
+        println!(
+            "{:>9} bytes brotli (budget {budget:>7})  {}{}",
+            wasm.brotli,
+            wasm.name,
+            if wasm.first { "  (loaded first)" } else { "" }
+        );
+        if wasm.brotli > budget {
+            over.push(format!(
+                "{} is {} bytes, over {budget}",
+                wasm.name, wasm.brotli
+            ));
+        }
+    }
+    if over.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("over the bundle budget: {}", over.join("; ")))
+    }
 }
 
 // ----------------------------------------------------------------- test --
@@ -485,9 +561,12 @@ fn test(ctx: &Context) -> Result {
             },
         )
         && run_step(
-            "Release build (cargo leptos build --release, precompress)",
+            "Release build (cargo leptos build --release --split, precompress)",
             &mut || release_build(ctx).map(|()| None),
         )
+        && run_step("Bundle budget (wasm as sent, brotli)", &mut || {
+            bundle_budget(ctx).map(|()| None)
+        })
         && run_step("Browser tests (Playwright in Chromium)", &mut || {
             let chromium = ensure_chromium(ctx)?;
             let data = tempdir("e2e")?;

@@ -39,19 +39,22 @@ impl Matcher {
         }
     }
 
-    /// Opens the `with` list that a search's common table expressions
-    /// follow (PostgreSQL parses the query once there, as `q`).
-    pub(super) fn prelude(&self, sql: &mut Sql) {
-        match self {
-            Matcher::Fts5(_) => {
-                sql.push("with ");
-            }
-            Matcher::Websearch(q) => {
-                sql.push("with q as (select websearch_to_tsquery('english', ")
-                    .bind(q.as_str())
-                    .push(") as query), ");
-            }
-        }
+    /// Whether the statement may be prepared once and reused. PostgreSQL
+    /// must plan each search with its words in view: `websearch_to_tsquery`
+    /// of a known text is folded into a constant whose frequency the planner
+    /// knows, so a word in most resources walks the newest rows and stops,
+    /// and a rare one reads the index. A statement prepared once is planned
+    /// for no word in particular and reads every match. (An unnamed
+    /// statement is planned with its values.)
+    pub(super) fn persistent(&self) -> bool {
+        matches!(self, Matcher::Fts5(_))
+    }
+
+    /// Appends the parsed query, on PostgreSQL.
+    fn tsquery(sql: &mut Sql, q: &str) {
+        sql.push("websearch_to_tsquery('english', ")
+            .bind(q)
+            .push(")");
     }
 
     /// The order that puts the newest matches first, in the order the
@@ -72,7 +75,7 @@ impl Matcher {
             Matcher::Fts5(_) => {
                 "resources_fts cross join resources r on r.id = resources_fts.rowid"
             }
-            Matcher::Websearch(_) => "resources r cross join q",
+            Matcher::Websearch(_) => "resources r",
         }
     }
 
@@ -83,8 +86,9 @@ impl Matcher {
                 sql.push(" and resources_fts match ")
                     .bind(expression.as_str());
             }
-            Matcher::Websearch(_) => {
-                sql.push(" and r.search_vector @@ q.query");
+            Matcher::Websearch(q) => {
+                sql.push(" and r.search_vector @@ ");
+                Self::tsquery(sql, q);
             }
         }
     }
@@ -112,14 +116,17 @@ impl Matcher {
                     .bind(limit)
                     .push(") ranked");
             }
-            Matcher::Websearch(_) => {
+            Matcher::Websearch(q) => {
                 sql.push(
                     "(select m.id as id, m.updated_at as updated_at, \
-                     -ts_rank_cd(r.search_vector, q.query) as rank \
-                     from (select id, updated_at from matches order by id desc limit ",
+                     -ts_rank_cd(r.search_vector, ",
+                );
+                Self::tsquery(sql, q);
+                sql.push(
+                    ") as rank from (select id, updated_at from matches order by id desc limit ",
                 )
                 .bind(limit)
-                .push(") m join resources r on r.id = m.id cross join q) ranked");
+                .push(") m join resources r on r.id = m.id) ranked");
             }
         }
     }
@@ -134,14 +141,17 @@ impl Matcher {
                      from hits join resources_fts on resources_fts.rowid = hits.id",
                 );
             }
-            Matcher::Websearch(_) => {
+            Matcher::Websearch(q) => {
                 // File text is cut for the snippet only: ts_headline reads
                 // all of the text it is given.
                 sql.push(
-                    ", ts_headline('english', r.summary || ' ' || r.body_md || ' ' || left(coalesce(r.file_text, ''), 100000), q.query, \
-                     'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || \
+                    ", ts_headline('english', r.summary || ' ' || r.body_md || ' ' || left(coalesce(r.file_text, ''), 100000), ",
+                );
+                Self::tsquery(sql, q);
+                sql.push(
+                    ", 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || \
                      ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"') as snippet \
-                     from hits cross join q",
+                     from hits",
                 );
             }
         }
