@@ -72,7 +72,10 @@ pub fn run(ctx: &Context) -> Result {
         );
     }
     // The home page's own chunk (the lazy route `HomePage`).
-    if let Some(home) = chunks.iter().find(|w| w.name.starts_with("split___home_page_")) {
+    if let Some(home) = chunks
+        .iter()
+        .find(|w| w.name.starts_with("split___home_page_"))
+    {
         row(
             &format!("the home page's chunk, `pkg/{}`", home.name),
             sizes(&format!("pkg/{}", home.name))?,
