@@ -153,11 +153,11 @@ async fn run_retention(config: &Config, dry_run: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Why there is no backup without BACKUP_RECIPIENT, and what to do.
 /// The file cargo-leptos writes beside the binary with the hashes it put
 /// in the names of the files under `/pkg`.
 const HASH_FILE: &str = "hash.txt";
 
+/// Why there is no backup without BACKUP_RECIPIENT, and what to do.
 const NO_RECIPIENT: &str = "BACKUP_RECIPIENT is not set, so there is nothing to encrypt backups \
      to: make a key pair with `primarypoint backup new-key --identity PATH` (or age-keygen), \
      keep the identity file away from the server, and set BACKUP_RECIPIENT to the public key";
