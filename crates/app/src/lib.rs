@@ -113,12 +113,10 @@ pub fn App() -> impl IntoView {
     })
     .into_inner();
     provide_context(components::layout::SignedIn(viewer));
-    let hydrated = RwSignal::new(false);
-    Effect::new(move || hydrated.set(true));
 
     view! {
         <Router>
-            <div class="app" data-hydrated=move || hydrated.get().then_some("true")>
+            <div class="app">
                 <SkipLink />
                 <CountNavigations />
                 <Header />

@@ -67,7 +67,7 @@ impl Versions {
         if uri.path().starts_with("/pkg/") {
             self.pkg_hashed
         } else {
-            uri.path() == format!("/{NHSUK_CSS}")
+            uri.path().strip_prefix('/') == Some(NHSUK_CSS)
                 && self.stylesheet_query.is_some()
                 && uri.query() == self.stylesheet_query.as_deref()
         }

@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 const CONNECTIONS: &str = "50";
 const DURATION: &str = "15s";
+/// What a browser sends, so every figure is for the bytes a browser gets.
+const BROWSER_ENCODING: &str = "gzip, deflate, br, zstd";
+/// The mixed soak: public pages, sign-ins and the library.
+const SOAK_MINUTES: u64 = 10;
 
 pub fn run(ctx: &Context) -> Result {
     for tool in ["wrk"] {
@@ -109,10 +113,30 @@ pub fn run(ctx: &Context) -> Result {
     std::fs::write(site.join("same-size.html"), "x".repeat(home.len()))
         .map_err(|e| e.to_string())?;
     println!("home page: {} bytes of HTML", home.len());
+    std::thread::sleep(Duration::from_secs(2));
+    let idle = server.rss_kib("VmRSS")?;
 
     let _warm = wrk(ctx, &format!("{base}/"), "3s")?;
     let page = wrk(ctx, &format!("{base}/"), DURATION)?;
     let file = wrk(ctx, &format!("{base}/same-size.html"), DURATION)?;
+
+    section("The home page by encoding (each compressed per request)");
+    let mut encodings = Vec::new();
+    for encoding in ["br", "gzip", ""] {
+        let load = wrk_encoded(ctx, &format!("{base}/"), DURATION, encoding)?;
+        let bytes = sent_bytes(ctx, &format!("{base}/"), encoding)?;
+        encodings.push((encoding, load, bytes));
+    }
+
+    section("The NHS.UK stylesheet (precompressed at build time)");
+    let stylesheet = home
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.starts_with("/css/nhsuk-frontend"))
+        .ok_or("the home page links no NHS.UK stylesheet")?
+        .to_owned();
+    let css = wrk(ctx, &format!("{base}{stylesheet}"), DURATION)?;
 
     section("Sign-ins against raw Argon2id verifies");
     let email = "bench@csu.example";
@@ -171,9 +195,16 @@ pub fn run(ctx: &Context) -> Result {
     let mut flood = flood;
     let _ = flood.wait();
 
+    let loaded = server.rss_kib("VmHWM")?;
+
     section("Lighthouse, mobile profile (public pages, then signed in as the demo member)");
     let chromium = super::ensure_chromium(ctx)?;
     crate::lighthouse::run(ctx, &base, &chromium, &data)?;
+
+    section(&format!(
+        "A {SOAK_MINUTES}-minute mixed soak: memory each minute"
+    ));
+    let soak = soak(ctx, &base, &data, &server)?;
 
     server.stop();
     let _ = std::fs::remove_dir_all(&site);
@@ -205,6 +236,40 @@ pub fn run(ctx: &Context) -> Result {
         page.rps / file.rps,
         page.p99_ms / file.p99_ms
     );
+
+    println!(
+        "\n| the home page asking for | bytes sent | requests/s | p99 latency |\n|---|---:|---:|---:|"
+    );
+    for (encoding, load, bytes) in &encodings {
+        let label = match *encoding {
+            "" => "no compression",
+            "br" => "brotli (quality 4, per request)",
+            _ => "gzip (level 6, per request)",
+        };
+        println!(
+            "| {label} | {bytes} | {:.0} | {:.2} ms |",
+            load.rps, load.p99_ms
+        );
+    }
+    println!(
+        "\n| measure | value |\n|---|---:|\n\
+         | stylesheet `{stylesheet}` requests/s | {:.0} |\n\
+         | stylesheet p99 | {:.2} ms |\n\
+         | RSS idle, after start | {:.1} MiB |\n\
+         | RSS peak, after the loads above | {:.1} MiB |",
+        css.rps,
+        css.p99_ms,
+        idle as f64 / 1024.0,
+        loaded as f64 / 1024.0,
+    );
+    println!("\n| soak minute | requests/s | RSS |\n|---:|---:|---:|");
+    for (minute, (rps, rss)) in soak.iter().enumerate() {
+        println!(
+            "| {} | {rps:.0} | {:.1} MiB |",
+            minute + 1,
+            *rss as f64 / 1024.0
+        );
+    }
 
     section("The library at 100,000 resources (SQLite and PostgreSQL)");
     let mut library = ctx.cmd(
@@ -289,6 +354,18 @@ impl Server {
             .map_err(|e| format!("starting the server: {e}"))
     }
 
+    /// A memory figure of the server process from `/proc`, in KiB:
+    /// `VmRSS` now, or `VmHWM`, the peak so far.
+    fn rss_kib(&self, field: &str) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))
+            .map_err(|e| format!("reading the server's memory: {e}"))?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| format!("no {field} in /proc/{}/status", self.0.id()))
+    }
+
     fn stop(&mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.0.id().to_string()])
@@ -301,6 +378,66 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
     }
+}
+
+/// How many bytes `url` answers with when asked for `encoding`.
+fn sent_bytes(ctx: &Context, url: &str, encoding: &str) -> Result<String> {
+    let header = format!("Accept-Encoding: {encoding}");
+    let mut args = vec!["-s", "-o", "/dev/null", "-w", "%{size_download}"];
+    if !encoding.is_empty() {
+        args.extend(["-H", &header]);
+    }
+    args.push(url);
+    output(ctx.cmd("curl", &args))
+        .map(|bytes| bytes.trim().to_owned())
+        .ok_or_else(|| format!("could not fetch {url}"))
+}
+
+/// Public pages, the library signed in, and one sign-in in twenty, for
+/// `SOAK_MINUTES`; the throughput and the server's RSS after each minute.
+fn soak(ctx: &Context, base: &str, scratch: &Path, server: &Server) -> Result<Vec<(f64, u64)>> {
+    let cookie = crate::lighthouse::sign_in(ctx, base)?;
+    let service =
+        crate::lighthouse::first_link(ctx, &format!("{base}/services"), None, "/services/")?;
+    let resource = crate::lighthouse::first_link(
+        ctx,
+        &format!("{base}/portal/library"),
+        Some(&cookie),
+        "/portal/library/",
+    )?;
+    let (email, password) = crate::lighthouse::DEMO_SIGN_IN;
+    let script = scratch.join("soak.lua");
+    std::fs::write(
+        &script,
+        format!(
+            r#"local pages = {{"/", "/services", "{service}", "/page/privacy-policy", "/contact",
+  "/portal", "/portal/library", "/portal/library?q=policy", "{resource}"}}
+local n = 0
+request = function()
+  n = n + 1
+  if n % 20 == 0 then
+    return wrk.format("POST", "/api/account/sign-in",
+      {{["Content-Type"] = "application/x-www-form-urlencoded", ["Accept-Encoding"] = "{BROWSER_ENCODING}"}},
+      "email={}&password={}")
+  end
+  local path = pages[n % #pages + 1]
+  -- A table of headers given here replaces wrk's own (`-H`) entirely.
+  local headers = {{["Accept-Encoding"] = "{BROWSER_ENCODING}"}}
+  if path:sub(1, 7) == "/portal" then headers["Cookie"] = "{cookie}" end
+  return wrk.format("GET", path, headers)
+end
+"#,
+            email.replace('@', "%40"),
+            password.replace(' ', "+").replace(',', "%2C")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut minutes = Vec::new();
+    for _ in 0..SOAK_MINUTES {
+        let load = wrk_script(ctx, &format!("{base}/"), CONNECTIONS, "60s", &script)?;
+        minutes.push((load.rps, server.rss_kib("VmRSS")?));
+    }
+    Ok(minutes)
 }
 
 fn wait_ready(base: &str) -> Result {
@@ -338,6 +475,8 @@ fn wrk_script(
             &format!("-c{connections}"),
             &format!("-d{duration}"),
             "--latency",
+            "-H",
+            &format!("Accept-Encoding: {BROWSER_ENCODING}"),
             "-s",
             &script.display().to_string(),
             url,
@@ -348,11 +487,18 @@ fn wrk_script(
 }
 
 fn wrk(ctx: &Context, url: &str, duration: &str) -> Result<Load> {
-    let out = output(ctx.cmd(
-        "wrk",
-        &["-t2", "-c", CONNECTIONS, "-d", duration, "--latency", url],
-    ))
-    .ok_or_else(|| format!("wrk against {url} failed"))?;
+    wrk_encoded(ctx, url, duration, BROWSER_ENCODING)
+}
+
+/// `wrk` asking for `encoding` (empty: no `Accept-Encoding` at all).
+fn wrk_encoded(ctx: &Context, url: &str, duration: &str, encoding: &str) -> Result<Load> {
+    let header = format!("Accept-Encoding: {encoding}");
+    let mut args = vec!["-t2", "-c", CONNECTIONS, "-d", duration, "--latency"];
+    if !encoding.is_empty() {
+        args.extend(["-H", &header]);
+    }
+    args.push(url);
+    let out = output(ctx.cmd("wrk", &args)).ok_or_else(|| format!("wrk against {url} failed"))?;
     parse_wrk(&out).map_err(|e| format!("{url}: {e}"))
 }
 

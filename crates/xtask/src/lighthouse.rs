@@ -9,9 +9,12 @@ use std::path::{Path, PathBuf};
 /// 20; 13 needs 22).
 const VERSION: &str = "12.8.2";
 
-/// The demo member a local run creates (see the README).
-const DEMO_MEMBER: &str = "demo.member@primarypoint.example";
-const DEMO_PASSWORD: &str = "local demo only, never in production";
+/// The demo member a local run creates (see the README): address and
+/// password.
+pub(crate) const DEMO_SIGN_IN: (&str, &str) = (
+    "demo.member@primarypoint.example",
+    "local demo only, never in production",
+);
 
 /// Reads the scores and metrics out of a Lighthouse JSON report.
 const SUMMARY_JS: &str = r#"
@@ -48,7 +51,7 @@ fn ensure(ctx: &Context) -> Result<PathBuf> {
 }
 
 /// The session cookie of the demo member, signed in at `base`.
-fn sign_in(ctx: &Context, base: &str) -> Result<String> {
+pub(crate) fn sign_in(ctx: &Context, base: &str) -> Result<String> {
     let head = output(ctx.cmd(
         "curl",
         &[
@@ -60,9 +63,9 @@ fn sign_in(ctx: &Context, base: &str) -> Result<String> {
             "-H",
             "Content-Type: application/x-www-form-urlencoded",
             "--data-urlencode",
-            &format!("email={DEMO_MEMBER}"),
+            &format!("email={}", DEMO_SIGN_IN.0),
             "--data-urlencode",
-            &format!("password={DEMO_PASSWORD}"),
+            &format!("password={}", DEMO_SIGN_IN.1),
             &format!("{base}/api/account/sign-in"),
         ],
     ))
@@ -80,7 +83,12 @@ fn sign_in(ctx: &Context, base: &str) -> Result<String> {
 
 /// The first address in `page`'s HTML that starts with `prefix` and
 /// continues with at least one character of a slug or id.
-fn first_link(ctx: &Context, url: &str, cookie: Option<&str>, prefix: &str) -> Result<String> {
+pub(crate) fn first_link(
+    ctx: &Context,
+    url: &str,
+    cookie: Option<&str>,
+    prefix: &str,
+) -> Result<String> {
     let mut args = vec!["-sf".to_owned(), url.to_owned()];
     if let Some(cookie) = cookie {
         args.extend(["-H".to_owned(), format!("Cookie: {cookie}")]);

@@ -397,28 +397,45 @@ pub(crate) fn wasm_files(pkg: &Path) -> Result<Vec<Wasm>> {
     }
 }
 
-/// Fails when the first wasm or any chunk is over its budget.
+/// Fails when the first wasm or any chunk is over its budget. Prints the
+/// first wasm, the largest chunk and every file over.
 fn bundle_budget(ctx: &Context) -> Result {
-    let mut over = Vec::new();
-    for wasm in wasm_files(&ctx.root.join("target/site/pkg"))? {
-        let budget = if wasm.first {
+    let files = wasm_files(&ctx.root.join("target/site/pkg"))?;
+    let budget = |wasm: &Wasm| {
+        if wasm.first {
             FIRST_WASM_BUDGET
         } else {
             CHUNK_BUDGET
-        };
-        println!(
-            "{:>9} bytes brotli (budget {budget:>7})  {}{}",
-            wasm.brotli,
-            wasm.name,
-            if wasm.first { "  (loaded first)" } else { "" }
-        );
-        if wasm.brotli > budget {
-            over.push(format!(
-                "{} is {} bytes, over {budget}",
-                wasm.name, wasm.brotli
-            ));
         }
+    };
+    let line = |what: &str, wasm: &Wasm| {
+        println!(
+            "{what:<14}{:>9} bytes brotli (budget {:>7})  {}",
+            wasm.brotli,
+            budget(wasm),
+            wasm.name
+        );
+    };
+    let chunks = files.iter().filter(|wasm| !wasm.first);
+    if let Some(first) = files.iter().find(|wasm| wasm.first) {
+        line("loaded first", first);
     }
+    if let Some(largest) = chunks.clone().max_by_key(|wasm| wasm.brotli) {
+        line("largest chunk", largest);
+    }
+    println!("{} chunks in all", chunks.count());
+    let over: Vec<String> = files
+        .iter()
+        .filter(|wasm| wasm.brotli > budget(wasm))
+        .map(|wasm| {
+            format!(
+                "{} is {} bytes, over {}",
+                wasm.name,
+                wasm.brotli,
+                budget(wasm)
+            )
+        })
+        .collect();
     if over.is_empty() {
         Ok(())
     } else {
