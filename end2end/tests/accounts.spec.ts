@@ -54,6 +54,8 @@ test("a forgotten password is reset from the emailed link", async ({ page }) => 
   await confirmEmail(page, email);
 
   await page.getByRole("link", { name: "Forgotten your password?" }).click();
+  // The sign-in page has an "Email address" field too: wait for the new page.
+  await expect(page.getByRole("heading", { level: 1, name: "Reset your password" })).toBeVisible();
   await ready(page);
   await page.getByLabel("Email address").fill(email);
   await page.getByRole("button", { name: "Send the link" }).click();
