@@ -99,7 +99,9 @@ pub fn run(ctx: &Context) -> Result {
     exec(ctx.cmd(
         "cp",
         &[
-            "-r",
+            // Times kept: the server drops compressed copies older than
+            // their files.
+            "-a",
             &format!("{}/.", ctx.root.join("target/site").display()),
             &site.display().to_string(),
         ],
