@@ -76,11 +76,17 @@ test("the layout fits a 320 pixel wide screen", async ({ page, foreign, consoleE
   }
 });
 
-test("robots.txt keeps crawlers out of the portal and points at the sitemap", async ({ request, baseURL }) => {
+test("robots.txt points at the sitemap; the portal is kept from crawlers by signing in", async ({ request, baseURL }) => {
   const robots = await (await request.get("/robots.txt")).text();
-  expect(robots).toContain("Disallow: /portal");
-  expect(robots).toContain("Disallow: /admin");
+  expect(robots).toContain("Disallow: /api/");
   expect(robots).toContain(`Sitemap: ${baseURL}/sitemap.xml`);
+  // Not listed, so as not to advertise them: a crawler is sent to sign in.
+  for (const path of ["/portal", "/portal/library", "/admin"]) {
+    expect(robots).not.toContain(`Disallow: ${path}`);
+    const response = await request.get(path, { maxRedirects: 0 });
+    expect(response.status(), path).toBe(303);
+    expect(response.headers()["location"], path).toBe(`/login?next=${encodeURIComponent(path)}`);
+  }
   const sitemap = await (await request.get("/sitemap.xml")).text();
   expect(sitemap).toContain(`<loc>${baseURL}/services/it-and-digital</loc>`);
   expect(sitemap).toContain(`<loc>${baseURL}/page/privacy-policy</loc>`);

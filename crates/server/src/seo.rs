@@ -3,11 +3,14 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// `robots.txt`: the public site may be indexed; the portal, the
-/// administrator console and the API may not.
+/// `robots.txt`: the public site may be indexed; the form endpoints and
+/// the page after sending an enquiry are not worth a crawler's visit. The
+/// signed-in areas (portal, console, account) are not listed: they are
+/// kept private by signing in, which sends a crawler to the sign-in page,
+/// and listing them would only advertise their addresses.
 pub async fn robots(State(state): State<AppState>) -> Response {
     let body = format!(
-        "User-agent: *\nDisallow: /portal\nDisallow: /admin\nDisallow: /api/\nDisallow: /contact/thanks\n\nSitemap: {}\n",
+        "User-agent: *\nDisallow: /api/\nDisallow: /contact/thanks\n\nSitemap: {}\n",
         state.site.canonical("/sitemap.xml")
     );
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
