@@ -18,6 +18,15 @@ for (const [path, heading, title] of pages) {
     await expect(page).toHaveTitle(title);
     await expect(page.getByRole("heading", { level: 1 })).toHaveCount(1);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(heading);
+    // Headings never skip a level on the way down (an h3 straight after
+    // the h1, say), so their outline reads as the page does.
+    const levels = await page
+      .locator("h1, h2, h3, h4, h5, h6")
+      .evaluateAll((headings) => headings.map((h) => Number(h.tagName.slice(1))));
+    levels.reduce((previous, level) => {
+      expect(level, `${path}: an h${level} after an h${previous}`).toBeLessThanOrEqual(previous + 1);
+      return level;
+    }, 0);
     await expect(page.getByRole("banner")).toBeVisible();
     await expect(page.getByRole("main")).toBeVisible();
     await expect(page.getByRole("contentinfo")).toBeVisible();

@@ -69,6 +69,8 @@ pub fn Services() -> impl IntoView {
                     </div>
                 </form>
             </search>
+            // The cards' headings are h3, as on the home page.
+            <h2>"Our services"</h2>
             <Suspense fallback=|| view! { <p>"Loading services…"</p> }>
                 {move || Suspend::new(async move {
                     match services.await {
