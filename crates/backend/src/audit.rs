@@ -84,6 +84,21 @@ impl Origin {
     fn current() -> Self {
         ORIGIN.try_with(Clone::clone).unwrap_or_default()
     }
+
+    /// `work`, to be run on a task of its own, with the origin of the
+    /// request being served now (if any): a task spawned while serving a
+    /// request would otherwise lose it.
+    pub fn carried<F: std::future::Future>(
+        work: F,
+    ) -> impl std::future::Future<Output = F::Output> {
+        let origin = ORIGIN.try_with(Clone::clone).ok();
+        async move {
+            match origin {
+                Some(origin) => ORIGIN.scope(origin, work).await,
+                None => work.await,
+            }
+        }
+    }
 }
 
 /// Appends one event, naming the acting person's organisation as it is

@@ -13,6 +13,10 @@ pub mod telemetry;
 /// The axum router: pages, server functions, health checks, static files.
 pub mod router;
 
+/// The task spawner Leptos renders with: tokio, keeping the request's
+/// audit origin in every task a request's render starts.
+pub mod spawner;
+
 /// Security headers, same-origin checks, and who the client is.
 pub mod security;
 

@@ -31,10 +31,17 @@ pub struct RouterSettings {
 /// the whole app with resource loading suppressed process-wide (Leptos'
 /// `SuppressResourceLoad`), so doing it again while another router in the
 /// same process renders a page (as when several servers share one test
-/// process) can leave that page's render waiting for ever.
+/// process) can leave that page's render waiting for ever. Working them
+/// out also sets Leptos' own task spawner unless one is set, so ours is
+/// set first.
 pub fn routes() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+    ROUTES
+        .get_or_init(|| {
+            crate::spawner::init();
+            generate_route_list(App)
+        })
+        .clone()
 }
 
 /// Builds the whole application: pages and server functions (Leptos),

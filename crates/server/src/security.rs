@@ -179,7 +179,6 @@ pub async fn client_key(
             .and_then(|v| v.to_str().ok()),
     );
     request.extensions_mut().insert(ClientKey(client));
-    request.extensions_mut().insert(origin.clone());
     // Every audit event written while serving the request says where it
     // came from.
     origin.scope(next.run(request)).await

@@ -312,8 +312,6 @@ mod work {
         pub state: AppState,
         pub client: ClientKey,
         pub session: Option<Session>,
-        /// Where the request came from, for the audit trail.
-        pub origin: backend::audit::Origin,
     }
 
     impl Caller {
@@ -323,17 +321,7 @@ mod work {
                 state: crate::state::app_state()?,
                 client: crate::state::client_key()?,
                 session: crate::state::current_session(),
-                origin: leptos::prelude::use_context::<http::request::Parts>()
-                    .and_then(|parts| parts.extensions.get::<backend::audit::Origin>().cloned())
-                    .unwrap_or_default(),
             })
-        }
-
-        /// Runs `work` within the request's audit origin. Needed where a
-        /// page's render runs this server function on a task of its own,
-        /// outside the request's, and `work` writes to the audit trail.
-        pub async fn audited<F: std::future::Future>(&self, work: F) -> F::Output {
-            self.origin.clone().scope(work).await
         }
 
         /// The caller's session, if fully signed in.

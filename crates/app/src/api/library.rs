@@ -30,9 +30,7 @@ pub async fn library(#[server(flatten)] query: LibraryQuery) -> Result<LibraryPa
 pub async fn library_resource(id: i64) -> Result<ResourceDetail, AppError> {
     let caller = Caller::current()?;
     let viewer = &caller.signed_in()?.viewer;
-    // A resource's page runs this while it renders, on a task of its own.
-    let detail = backend::library::detail(&caller.state.db, viewer, id);
-    Ok(caller.audited(detail).await?)
+    Ok(backend::library::detail(&caller.state.db, viewer, id).await?)
 }
 
 /// What changed in the last 30 days that the caller may see, newest first.
