@@ -1,8 +1,9 @@
 //! The built site's static files: `/pkg` (the wasm, its script and the
 //! stylesheet) and `/css` (the NHS.UK stylesheet), served ahead of the
 //! session, same-origin and page layers, so an asset costs no database
-//! lookup, and as the `.br` or `.gz` written once at build time when the
-//! browser accepts it, so nothing is compressed per request.
+//! lookup; as the `.br` or `.gz` written once at build time when the
+//! browser accepts it, so nothing is compressed per request; and from
+//! memory once asked for, so nothing is read from disk per request.
 //!
 //! Pages link them by addresses that change when their content does:
 //! cargo-leptos puts a hash in the name of each file under `/pkg`, and the
@@ -11,15 +12,16 @@
 //! answer carries `no-cache`.
 
 use axum::Router;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use tower_http::services::ServeDir;
+use std::sync::{Arc, RwLock};
 
 /// The folders of the site root served this way.
 const FOLDERS: [&str; 2] = ["pkg", "css"];
@@ -74,11 +76,166 @@ impl Versions {
     }
 }
 
-/// Marks a successful answer for a versioned address as immutable.
-async fn cache(State(versions): State<Arc<Versions>>, request: Request, next: Next) -> Response {
-    let immutable = versions.immutable(&request);
-    let mut response = next.run(request).await;
-    if immutable && response.status().is_success() {
+/// Files worth compressing; images and fonts are compressed already.
+const COMPRESSIBLE: [&str; 5] = ["css", "js", "wasm", "svg", "json"];
+
+/// The encodings a file may be sent in, best first, each with the
+/// extension of its copy beside the file.
+const ENCODINGS: [(&str, &str); 2] = [("br", "br"), ("gzip", "gz")];
+
+/// One file as sent: its bytes in each encoding it has, read once.
+#[derive(Debug)]
+struct File {
+    content_type: HeaderValue,
+    /// The strong validator of the file's content; each encoding adds
+    /// its own suffix, as a different representation must.
+    tag: String,
+    identity: Bytes,
+    /// The copies written at build time, in the order of `ENCODINGS`.
+    encoded: [Option<Bytes>; 2],
+}
+
+impl File {
+    /// Reads the file at `path` and its copies; `None` when there is no
+    /// such file.
+    async fn read(path: &Path) -> Option<Self> {
+        let identity = Bytes::from(tokio::fs::read(path).await.ok()?);
+        let mut encoded = [None, None];
+        if compressible_name(path) {
+            for (copy, slot) in copies(path).iter().zip(&mut encoded) {
+                *slot = tokio::fs::read(copy).await.ok().map(Bytes::from);
+            }
+        }
+        let content_type = mime_guess::from_path(path).first_or_octet_stream();
+        Some(Self {
+            content_type: HeaderValue::from_str(content_type.as_ref()).ok()?,
+            tag: hex::encode(&Sha256::digest(&identity)[..12]),
+            identity,
+            encoded,
+        })
+    }
+
+    /// The answer to a GET or HEAD that accepts `accepts` and already
+    /// holds the validators in `if_none_match`.
+    fn answer(&self, accepts: Option<&str>, if_none_match: Option<&str>) -> Response {
+        let chosen = ENCODINGS
+            .iter()
+            .zip(&self.encoded)
+            .filter(|((name, _), _)| accepts.is_some_and(|list| accepted(list, name)))
+            .find_map(|((name, _), bytes)| Some((*name, bytes.as_ref()?)));
+        let (encoding, body, etag) = match chosen {
+            Some((name, bytes)) => (Some(name), bytes, format!("\"{}-{name}\"", self.tag)),
+            None => (None, &self.identity, format!("\"{}\"", self.tag)),
+        };
+        let mut builder = Response::builder()
+            .header(header::CONTENT_TYPE, self.content_type.clone())
+            .header(header::ETAG, &etag);
+        if self.encoded.iter().any(Option::is_some) {
+            builder = builder.header(header::VARY, "accept-encoding");
+        }
+        if let Some(name) = encoding {
+            builder = builder.header(header::CONTENT_ENCODING, name);
+        }
+        let fresh = if_none_match.is_some_and(|tags| {
+            tags.split(',')
+                .map(|tag| tag.trim().trim_start_matches("W/"))
+                .any(|tag| tag == etag || tag == "*")
+        });
+        let response = if fresh {
+            builder.status(StatusCode::NOT_MODIFIED).body(Body::empty())
+        } else {
+            builder.body(Body::from(body.clone()))
+        };
+        response.unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+}
+
+/// Whether an `Accept-Encoding` list accepts `encoding` (by name, or by
+/// `*`, with a weight above zero).
+fn accepted(list: &str, encoding: &str) -> bool {
+    let weight = |name: &str| {
+        list.split(',').find_map(|item| {
+            let mut parts = item.split(';');
+            let named = parts.next()?.trim();
+            if !named.eq_ignore_ascii_case(name) {
+                return None;
+            }
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
+                .unwrap_or(0.0);
+            Some(q)
+        })
+    };
+    weight(encoding)
+        .or_else(|| weight("*"))
+        .is_some_and(|q| q > 0.0)
+}
+
+/// The static folders' files, each read from disk on its first request
+/// and then answered from memory: a file nobody asks for (most of an
+/// administrator's chunks) costs nothing, and a file asked for costs no
+/// file system call again.
+#[derive(Debug)]
+struct Files {
+    site_root: PathBuf,
+    versions: Versions,
+    /// Keep what was read. Only when the names under `/pkg` carry their
+    /// content's hash: a rebuild then makes new names, where without the
+    /// hashes it would change a file under a name already kept.
+    keep: bool,
+    kept: RwLock<HashMap<String, Arc<File>>>,
+}
+
+impl Files {
+    /// The file answering `path`, if one does.
+    async fn get(&self, path: &str) -> Option<Arc<File>> {
+        if let Some(file) = self.kept.read().ok()?.get(path) {
+            return Some(file.clone());
+        }
+        let file = Arc::new(File::read(&self.site_root.join(relative(path)?)).await?);
+        if self.keep
+            && let Ok(mut kept) = self.kept.write()
+        {
+            kept.insert(path.to_owned(), file.clone());
+        }
+        Some(file)
+    }
+}
+
+/// The file under the site root a request path names: one of the static
+/// folders, then plain names only (no `..`, no hidden files, no copies).
+fn relative(path: &str) -> Option<PathBuf> {
+    let rest = path.strip_prefix('/')?;
+    let (folder, name) = rest.split_once('/')?;
+    let plain = |part: &str| {
+        !part.is_empty()
+            && !part.starts_with('.')
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    };
+    let copy = ENCODINGS.iter().any(|(_, ext)| {
+        name.strip_suffix(ext)
+            .is_some_and(|stem| stem.ends_with('.'))
+    });
+    (FOLDERS.contains(&folder) && name.split('/').all(plain) && !copy)
+        .then(|| Path::new(folder).join(name))
+}
+
+/// Answers a GET or HEAD under a static folder.
+async fn serve(State(files): State<Arc<Files>>, request: Request) -> Response {
+    let Some(file) = files.get(request.uri().path()).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let value = |name| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let mut response = file.answer(value(header::ACCEPT_ENCODING), value(header::IF_NONE_MATCH));
+    if files.versions.immutable(&request) {
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, IMMUTABLE);
@@ -86,27 +243,25 @@ async fn cache(State(versions): State<Arc<Versions>>, request: Request, next: Ne
     response
 }
 
-/// Files worth compressing; images and fonts are compressed already.
-const COMPRESSIBLE: [&str; 5] = ["css", "js", "wasm", "svg", "json"];
-
 /// The routes for the static folders under `site_root`.
 pub fn router(site_root: &Path, versions: Versions) -> Router {
+    let files = Arc::new(Files {
+        site_root: site_root.to_owned(),
+        keep: versions.pkg_hashed,
+        versions,
+        kept: RwLock::default(),
+    });
     FOLDERS
         .iter()
         .fold(Router::new(), |router, folder| {
-            router.nest_service(
-                &format!("/{folder}"),
-                ServeDir::new(site_root.join(folder))
-                    .precompressed_br()
-                    .precompressed_gzip(),
-            )
+            router.route(&format!("/{folder}/{{*name}}"), get(serve))
         })
-        .layer(middleware::from_fn_with_state(Arc::new(versions), cache))
+        .with_state(files)
 }
 
-/// The `.br` and `.gz` beside `file`.
+/// The `.br` and `.gz` beside `file`, in the order of `ENCODINGS`.
 fn copies(file: &Path) -> [PathBuf; 2] {
-    ["br", "gz"].map(|ext| {
+    ENCODINGS.map(|(_, ext)| {
         let mut name = file.as_os_str().to_owned();
         name.push(".");
         name.push(ext);
@@ -122,12 +277,15 @@ fn compressible(site_root: &Path) -> Vec<PathBuf> {
         .flatten()
         .flatten()
         .map(|entry| entry.path())
-        .filter(|path| {
-            path.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| COMPRESSIBLE.contains(&e))
-        })
+        .filter(|path| compressible_name(path))
         .collect()
+}
+
+/// Whether `file` is of a kind worth compressing.
+fn compressible_name(file: &Path) -> bool {
+    file.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| COMPRESSIBLE.contains(&e))
 }
 
 /// Writes a `.br` (brotli at its best) and a `.gz` (gzip at its best)
@@ -238,6 +396,145 @@ mod tests {
             cache_control(&app, "/pkg/primarypoint.a1B2c3.wasm").await,
             (200, None)
         );
+    }
+
+    /// A GET for `uri` with `headers`: the status, the named response
+    /// headers and the body.
+    async fn fetch(
+        app: &Router,
+        uri: &str,
+        headers: &[(header::HeaderName, &str)],
+    ) -> (u16, HashMap<String, String>, Vec<u8>) {
+        let mut request = axum::http::Request::get(uri);
+        for (name, value) in headers {
+            request = request.header(name, *value);
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        let status = response.status().as_u16();
+        let named = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().expect("ascii").to_owned()))
+            .collect();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, named, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn a_file_is_sent_in_the_best_accepted_encoding_from_memory() {
+        let root = tempfile::tempdir().expect("dir");
+        std::fs::create_dir(root.path().join("pkg")).expect("pkg");
+        let js = "export function hydrate() { return 1; } ".repeat(200);
+        std::fs::write(root.path().join("pkg/app.a1.js"), &js).expect("js");
+        precompress(root.path()).expect("precompress");
+        let br = std::fs::read(root.path().join("pkg/app.a1.js.br")).expect("br");
+        let gz = std::fs::read(root.path().join("pkg/app.a1.js.gz")).expect("gz");
+        let app = router(root.path(), Versions::of(root.path(), true));
+        let uri = "/pkg/app.a1.js";
+
+        let mut tags = Vec::new();
+        for (accepts, encoding, body) in [
+            ("gzip, deflate, br, zstd", Some("br"), &br),
+            ("br;q=0, gzip", Some("gzip"), &gz),
+            ("gzip;q=0.5, br;q=0.8", Some("br"), &br),
+            ("*", Some("br"), &br),
+            ("identity", None, &js.as_bytes().to_vec()),
+            ("br;q=0, gzip;q=0", None, &js.as_bytes().to_vec()),
+        ] {
+            let (status, headers, sent) =
+                fetch(&app, uri, &[(header::ACCEPT_ENCODING, accepts)]).await;
+            assert_eq!(status, 200, "{accepts}");
+            assert_eq!(
+                headers.get("content-encoding").map(String::as_str),
+                encoding,
+                "{accepts}"
+            );
+            assert_eq!(&sent, body, "{accepts}");
+            assert_eq!(headers["content-type"], "text/javascript", "{accepts}");
+            assert_eq!(headers["vary"], "accept-encoding", "{accepts}");
+            assert_eq!(
+                headers["cache-control"], "public, max-age=31536000, immutable",
+                "{accepts}"
+            );
+            tags.push(headers["etag"].clone());
+        }
+        // Each encoding is its own representation, with its own validator.
+        assert_ne!(tags[0], tags[1]);
+        assert_ne!(tags[1], tags[4]);
+
+        // A browser that holds the copy it was sent is told so, bodiless;
+        // one holding another encoding's copy gets the file again.
+        let br_headers = [
+            (header::ACCEPT_ENCODING, "br"),
+            (header::IF_NONE_MATCH, tags[0].as_str()),
+        ];
+        let (status, _, body) = fetch(&app, uri, &br_headers).await;
+        assert_eq!((status, body.len()), (304, 0));
+        let gzip_holding_br = [
+            (header::ACCEPT_ENCODING, "gzip"),
+            (header::IF_NONE_MATCH, tags[0].as_str()),
+        ];
+        assert_eq!(fetch(&app, uri, &gzip_holding_br).await.2, gz);
+
+        // Once read, the file is answered from memory: removing it from
+        // disk changes nothing.
+        for file in ["pkg/app.a1.js", "pkg/app.a1.js.br", "pkg/app.a1.js.gz"] {
+            std::fs::remove_file(root.path().join(file)).expect("remove");
+        }
+        let (status, _, body) = fetch(&app, uri, &[(header::ACCEPT_ENCODING, "br")]).await;
+        assert_eq!((status, body), (200, br));
+    }
+
+    #[tokio::test]
+    async fn without_hashed_names_every_request_reads_the_disk() {
+        let root = tempfile::tempdir().expect("dir");
+        std::fs::create_dir(root.path().join("pkg")).expect("pkg");
+        let css = root.path().join("pkg/site.css");
+        std::fs::write(&css, "a { color: red }").expect("css");
+        let app = router(root.path(), Versions::of(root.path(), false));
+        let (status, headers, body) = fetch(&app, "/pkg/site.css", &[]).await;
+        assert_eq!((status, body.as_slice()), (200, &b"a { color: red }"[..]));
+        assert_eq!(headers["content-type"], "text/css");
+        assert!(!headers.contains_key("cache-control"));
+        // A rebuild under the same name is sent as it now is.
+        std::fs::write(&css, "a { color: blue }").expect("css");
+        assert_eq!(
+            fetch(&app, "/pkg/site.css", &[]).await.2,
+            b"a { color: blue }"
+        );
+    }
+
+    #[tokio::test]
+    async fn only_plain_names_in_the_static_folders_are_served() {
+        let root = tempfile::tempdir().expect("dir");
+        for folder in FOLDERS {
+            std::fs::create_dir(root.path().join(folder)).expect("folder");
+        }
+        std::fs::write(root.path().join("secret.toml"), "key = 1").expect("secret");
+        std::fs::write(root.path().join("pkg/.hidden"), "x").expect("hidden");
+        std::fs::write(root.path().join("pkg/app.js"), "x".repeat(100)).expect("js");
+        precompress(root.path()).expect("precompress");
+        let app = router(root.path(), Versions::of(root.path(), true));
+        assert_eq!(fetch(&app, "/pkg/app.js", &[]).await.0, 200);
+        for uri in [
+            "/pkg/../secret.toml",
+            "/pkg/%2e%2e/secret.toml",
+            "/pkg/..%2fsecret.toml",
+            "/css/../pkg/app.js",
+            "/pkg/.hidden",
+            "/pkg/app.js.br",
+            "/pkg/app.js.gz",
+            "/pkg/",
+            "/pkg/missing.js",
+        ] {
+            assert_eq!(fetch(&app, uri, &[]).await.0, 404, "{uri}");
+        }
     }
 
     #[test]

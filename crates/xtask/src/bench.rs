@@ -212,6 +212,23 @@ pub fn run(ctx: &Context) -> Result {
     let _ = std::fs::remove_dir_all(&site);
     let _ = std::fs::remove_dir_all(&data);
 
+    section("Compressing the home page per request, by level (one core)");
+    let home_html = tempdir("bench-page")?.join("home.html");
+    std::fs::write(&home_html, &home).map_err(|e| e.to_string())?;
+    let mut levels = ctx.cmd(
+        "cargo",
+        &[
+            "bench",
+            "--locked",
+            "-p",
+            "server",
+            "--bench",
+            "html_compression",
+        ],
+    );
+    levels.env("PRIMARYPOINT_BENCH_PAGE", &home_html);
+    exec(levels)?;
+
     println!(
         "\n| measure | value |\n|---|---:|\n\
          | raw Argon2id verifies/s (all cores) | {raw:.1} |\n\
