@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -143,14 +144,20 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
             security::same_origin,
         ))
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
-        // Documents are compressed already, or not worth compressing as
-        // they stream.
+        // Pages are compressed per request with gzip (the only encoding
+        // built in) at its fastest level:
+        // a third of the CPU of brotli at tower-http's default quality for
+        // under a kilobyte more on the home page (BENCHMARKS.md,
+        // `benches/html_compression.rs`). Documents are compressed
+        // already, or not worth compressing as they stream.
         .layer(
-            CompressionLayer::new().compress_when(
-                DefaultPredicate::new()
-                    .and(NotForContentType::const_new("application/pdf"))
-                    .and(NotForContentType::const_new("application/vnd.")),
-            ),
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(
+                    DefaultPredicate::new()
+                        .and(NotForContentType::const_new("application/pdf"))
+                        .and(NotForContentType::const_new("application/vnd.")),
+                ),
         );
 
     // The static folders go ahead of all of that: no session, no page
