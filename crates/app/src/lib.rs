@@ -66,9 +66,7 @@ pub fn restore_page_address() {
 /// stylesheets and scripts are linked by addresses that name their content.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let assets = use_context::<state::AppState>()
-        .map(|state| state.assets)
-        .unwrap_or_default();
+    let nhsuk_stylesheet = use_context::<state::AppState>().map(|state| state.nhsuk_stylesheet);
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -77,10 +75,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.ico" sizes="any" />
-                <link rel="stylesheet" href=assets.nhsuk_stylesheet />
-                <link rel="stylesheet" id="leptos" href=assets.stylesheet />
-                <AutoReload options />
-                <StartAfterPaint script=assets.script wasm=assets.wasm />
+                <link rel="stylesheet" href=nhsuk_stylesheet />
+                <leptos_meta::HashedStylesheet options=options.clone() id="leptos" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
                 <leptos_meta::MetaTags />
             </head>
             <body>
@@ -88,28 +86,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// Starts the app in the browser once the page has been painted. The
-/// page and its stylesheets come first with nothing of the app's
-/// competing for the connection; then the wasm, and then the chunks of
-/// the page's lazy route, which the hydrating app asks for. Every page
-/// works before any of it arrives. (Leptos' `HydrationScripts` preloads
-/// the wasm and every chunk of the route from the `<head>`, so on a slow
-/// connection the first paint waits behind them.)
-#[cfg(feature = "ssr")]
-#[component]
-fn StartAfterPaint(script: String, wasm: String) -> impl IntoView {
-    // The first animation frame comes with the first paint (not before:
-    // the stylesheets hold rendering back); the timeout lets it finish.
-    let start = format!(
-        "requestAnimationFrame(() => setTimeout(async () => {{\
-         const app = await import({script:?});\
-         await app.default({{ module_or_path: {wasm:?} }});\
-         app.hydrate();\
-         }}));"
-    );
-    view! { <script type="module" nonce=leptos::nonce::use_nonce()>{start}</script> }
 }
 
 /// The whole application: layout and routes.

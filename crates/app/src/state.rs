@@ -25,22 +25,9 @@ pub struct AppState {
     pub retention: backend::retention::Policy,
     /// Page views counted since the counts were last written (P10).
     pub stats: backend::stats::Counter,
-    /// The addresses every page links its static files by.
-    pub assets: PageAssets,
-}
-
-/// The addresses every page links its static files by, worked out once at
-/// start. Each names its content, so browsers may keep it (see
-/// `server::assets`).
-#[derive(Clone, Debug, Default)]
-pub struct PageAssets {
-    /// The NHS.UK stylesheet.
+    /// The address pages link the NHS.UK stylesheet by, which names its
+    /// content so browsers may keep it (see `server::assets`).
     pub nhsuk_stylesheet: String,
-    /// The app's own stylesheet.
-    pub stylesheet: String,
-    /// The app's script (wasm-bindgen's), and the wasm it starts.
-    pub script: String,
-    pub wasm: String,
 }
 
 impl AppState {

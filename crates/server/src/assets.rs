@@ -32,63 +32,34 @@ const NHSUK_CSS: &str = "css/nhsuk-frontend.min.css";
 /// How long a browser keeps a file whose address names its content.
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 
-/// The name cargo-leptos gives the app's files under `/pkg`.
-pub const OUTPUT_NAME: &str = "primarypoint";
-
 /// Which addresses name their content, worked out once at start.
 #[derive(Clone, Debug)]
 pub struct Versions {
-    /// The hashes cargo-leptos put in the names of the app's files under
-    /// `/pkg` (its `hash.txt`: `js: …`, `wasm: …`, `css: …`), if it was
-    /// built with `hash-files`.
-    pkg_hashes: Option<HashMap<String, String>>,
+    /// Whether the files under `/pkg` carry hashes in their names (a
+    /// cargo-leptos build with `hash-files`, whose `hash.txt` the server
+    /// found beside itself).
+    pub pkg_hashed: bool,
     /// The NHS.UK stylesheet's `v=…` query: a hash of its content.
-    stylesheet_query: Option<String>,
+    pub stylesheet_query: Option<String>,
 }
 
 impl Versions {
-    /// Reads the NHS.UK stylesheet under `site_root` to hash it;
-    /// `hash_txt` is the content of cargo-leptos' `hash.txt`, if the
-    /// build wrote one.
-    pub fn of(site_root: &Path, hash_txt: Option<&str>) -> Self {
+    /// Reads the NHS.UK stylesheet under `site_root` to hash it.
+    pub fn of(site_root: &Path, pkg_hashed: bool) -> Self {
         let stylesheet_query = std::fs::read(site_root.join(NHSUK_CSS))
             .ok()
             .map(|bytes| format!("v={}", &hex::encode(Sha256::digest(bytes))[..16]));
-        let pkg_hashes = hash_txt.map(|text| {
-            text.lines()
-                .filter_map(|line| line.split_once(':'))
-                .map(|(kind, hash)| (kind.trim().to_owned(), hash.trim().to_owned()))
-                .collect()
-        });
         Self {
-            pkg_hashes,
+            pkg_hashed,
             stylesheet_query,
         }
     }
 
-    /// Whether the files under `/pkg` carry hashes in their names.
-    pub fn pkg_hashed(&self) -> bool {
-        self.pkg_hashes.is_some()
-    }
-
-    /// The address of the app's file of `kind` (`js`, `wasm`, `css`).
-    fn pkg_href(&self, kind: &str) -> String {
-        match self.pkg_hashes.as_ref().and_then(|hashes| hashes.get(kind)) {
-            Some(hash) => format!("/pkg/{OUTPUT_NAME}.{hash}.{kind}"),
-            None => format!("/pkg/{OUTPUT_NAME}.{kind}"),
-        }
-    }
-
-    /// The addresses every page links its static files by.
-    pub fn page_assets(&self) -> app::state::PageAssets {
-        app::state::PageAssets {
-            nhsuk_stylesheet: match &self.stylesheet_query {
-                Some(query) => format!("/{NHSUK_CSS}?{query}"),
-                None => format!("/{NHSUK_CSS}"),
-            },
-            stylesheet: self.pkg_href("css"),
-            script: self.pkg_href("js"),
-            wasm: self.pkg_href("wasm"),
+    /// The address pages link the NHS.UK stylesheet by.
+    pub fn stylesheet_href(&self) -> String {
+        match &self.stylesheet_query {
+            Some(query) => format!("/{NHSUK_CSS}?{query}"),
+            None => format!("/{NHSUK_CSS}"),
         }
     }
 
@@ -96,7 +67,7 @@ impl Versions {
     fn immutable(&self, request: &Request) -> bool {
         let uri = request.uri();
         if uri.path().starts_with("/pkg/") {
-            self.pkg_hashed()
+            self.pkg_hashed
         } else {
             uri.path().strip_prefix('/') == Some(NHSUK_CSS)
                 && self.stylesheet_query.is_some()
@@ -276,7 +247,7 @@ async fn serve(State(files): State<Arc<Files>>, request: Request) -> Response {
 pub fn router(site_root: &Path, versions: Versions) -> Router {
     let files = Arc::new(Files {
         site_root: site_root.to_owned(),
-        keep: versions.pkg_hashed(),
+        keep: versions.pkg_hashed,
         versions,
         kept: RwLock::default(),
     });
@@ -367,22 +338,6 @@ mod tests {
     use std::io::Read;
     use tower::ServiceExt;
 
-    /// A `hash.txt` as cargo-leptos writes it.
-    const HASH_TXT: &str = "js: jYqpQ7s4\nwasm: 9ugQF88F\ncss: xG3Dvk-6\nsplit: dhv48WYT\n";
-
-    #[test]
-    fn pages_link_the_app_by_the_names_its_build_gave_it() {
-        let root = tempfile::tempdir().expect("dir");
-        let hashed = Versions::of(root.path(), Some(HASH_TXT)).page_assets();
-        assert_eq!(hashed.script, "/pkg/primarypoint.jYqpQ7s4.js");
-        assert_eq!(hashed.wasm, "/pkg/primarypoint.9ugQF88F.wasm");
-        assert_eq!(hashed.stylesheet, "/pkg/primarypoint.xG3Dvk-6.css");
-        let plain = Versions::of(root.path(), None).page_assets();
-        assert_eq!(plain.script, "/pkg/primarypoint.js");
-        assert_eq!(plain.wasm, "/pkg/primarypoint.wasm");
-        assert_eq!(plain.nhsuk_stylesheet, "/css/nhsuk-frontend.min.css");
-    }
-
     /// The `Cache-Control` of a GET for `uri`, and its status.
     async fn cache_control(app: &Router, uri: &str) -> (u16, Option<String>) {
         let response = app
@@ -411,8 +366,8 @@ mod tests {
         std::fs::write(root.path().join("pkg/primarypoint.a1B2c3.wasm"), b"\0asm").expect("wasm");
         let year = Some("public, max-age=31536000, immutable".to_owned());
 
-        let versions = Versions::of(root.path(), Some(HASH_TXT));
-        let href = versions.page_assets().nhsuk_stylesheet;
+        let versions = Versions::of(root.path(), true);
+        let href = versions.stylesheet_href();
         let query = href.split_once('?').expect("a version").1.to_owned();
         assert_eq!(query.len(), "v=".len() + 16, "{href}");
         let app = router(root.path(), versions);
@@ -434,8 +389,8 @@ mod tests {
         // Built without hashes, nothing under /pkg is kept; a change to the
         // stylesheet changes its address.
         std::fs::write(root.path().join(NHSUK_CSS), "body { margin: 1px }").expect("css");
-        let versions = Versions::of(root.path(), None);
-        assert_ne!(versions.page_assets().nhsuk_stylesheet, href);
+        let versions = Versions::of(root.path(), false);
+        assert_ne!(versions.stylesheet_href(), href);
         let app = router(root.path(), versions);
         assert_eq!(
             cache_control(&app, "/pkg/primarypoint.a1B2c3.wasm").await,
@@ -480,7 +435,7 @@ mod tests {
         precompress(root.path()).expect("precompress");
         let br = std::fs::read(root.path().join("pkg/app.a1.js.br")).expect("br");
         let gz = std::fs::read(root.path().join("pkg/app.a1.js.gz")).expect("gz");
-        let app = router(root.path(), Versions::of(root.path(), Some(HASH_TXT)));
+        let app = router(root.path(), Versions::of(root.path(), true));
         let uri = "/pkg/app.a1.js";
 
         let mut tags = Vec::new();
@@ -542,7 +497,7 @@ mod tests {
         std::fs::create_dir(root.path().join("pkg")).expect("pkg");
         let css = root.path().join("pkg/site.css");
         std::fs::write(&css, "a { color: red }").expect("css");
-        let app = router(root.path(), Versions::of(root.path(), None));
+        let app = router(root.path(), Versions::of(root.path(), false));
         let (status, headers, body) = fetch(&app, "/pkg/site.css", &[]).await;
         assert_eq!((status, body.as_slice()), (200, &b"a { color: red }"[..]));
         assert_eq!(headers["content-type"], "text/css");
@@ -565,7 +520,7 @@ mod tests {
         std::fs::write(root.path().join("pkg/.hidden"), "x").expect("hidden");
         std::fs::write(root.path().join("pkg/app.js"), "x".repeat(100)).expect("js");
         precompress(root.path()).expect("precompress");
-        let app = router(root.path(), Versions::of(root.path(), Some(HASH_TXT)));
+        let app = router(root.path(), Versions::of(root.path(), true));
         assert_eq!(fetch(&app, "/pkg/app.js", &[]).await.0, 200);
         for uri in [
             "/pkg/../secret.toml",
