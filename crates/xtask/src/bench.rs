@@ -21,6 +21,7 @@ pub fn run(ctx: &Context) -> Result {
             exec(ctx.cmd("apt-get", &["install", "-y", "-qq", tool]))?;
         }
     }
+    super::ensure_tools(ctx)?;
     section("Release build");
     super::release_build(ctx)?;
 

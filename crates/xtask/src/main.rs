@@ -267,7 +267,8 @@ fn ensure_smtp_peer(ctx: &Context) -> Result {
     exec(ctx.cmd(&python, &args))
 }
 
-/// Playwright, axe-core and wasm-opt (binaryen) come from end2end/package.json.
+/// Playwright, axe-core, wasm-opt (binaryen) and PurgeCSS come from
+/// end2end/package.json.
 fn ensure_npm_packages(ctx: &Context) -> Result {
     let dir = ctx.root.join("end2end");
     let lock = dir.join("package-lock.json");
@@ -280,7 +281,7 @@ fn ensure_npm_packages(ctx: &Context) -> Result {
         println!("npm packages: present");
         return Ok(());
     }
-    println!("installing npm packages (Playwright, axe-core, binaryen) in end2end/");
+    println!("installing npm packages (Playwright, axe-core, binaryen, PurgeCSS) in end2end/");
     let mut npm = ctx.cmd("npm", &["ci", "--no-audit", "--no-fund"]);
     npm.current_dir(&dir);
     exec(npm)
@@ -342,10 +343,23 @@ fn run(ctx: &Context, release: bool) -> Result {
 }
 
 /// `cargo leptos build --release --split` (each signed-in page's code in
-/// its own wasm chunk), then the static files compressed once
-/// (`primarypoint precompress`), as the server sends them.
+/// its own wasm chunk), then the NHS.UK stylesheet pruned to the classes
+/// the site names (`style/purgecss.config.cjs`), then the static files
+/// compressed once (`primarypoint precompress`), as the server sends them.
 fn release_build(ctx: &Context) -> Result {
     exec(ctx.cmd("cargo", &["leptos", "build", "--release", "--split"]))?;
+    let stylesheet = ctx.root.join("target/site/css/nhsuk-frontend.min.css");
+    let size = || std::fs::metadata(&stylesheet).map(|m| m.len()).unwrap_or(0);
+    let before = size();
+    let purgecss = ctx.root.join("end2end/node_modules/.bin/purgecss");
+    exec(ctx.cmd(
+        &purgecss.display().to_string(),
+        &["--config", "style/purgecss.config.cjs"],
+    ))?;
+    println!(
+        "NHS.UK stylesheet pruned to the classes the site names: {before} → {} bytes",
+        size()
+    );
     let bin = ctx.target_dir.join("release/primarypoint");
     let mut precompress = ctx.cmd(&bin.display().to_string(), &["precompress"]);
     precompress.env("SITE_ROOT", ctx.root.join("target/site"));
