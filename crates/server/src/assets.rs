@@ -179,11 +179,11 @@ fn accepted(list: &str, encoding: &str) -> bool {
 #[derive(Debug)]
 struct Files {
     site_root: PathBuf,
+    /// Also says whether to keep what was read: only when the names
+    /// under `/pkg` carry their content's hash. A rebuild then makes new
+    /// names, where without the hashes it would change a file under a
+    /// name already kept.
     versions: Versions,
-    /// Keep what was read. Only when the names under `/pkg` carry their
-    /// content's hash: a rebuild then makes new names, where without the
-    /// hashes it would change a file under a name already kept.
-    keep: bool,
     kept: RwLock<HashMap<String, Arc<File>>>,
 }
 
@@ -194,7 +194,7 @@ impl Files {
             return Some(file.clone());
         }
         let file = Arc::new(File::read(&self.site_root.join(relative(path)?)).await?);
-        if self.keep
+        if self.versions.pkg_hashed
             && let Ok(mut kept) = self.kept.write()
         {
             kept.insert(path.to_owned(), file.clone());
@@ -247,7 +247,6 @@ async fn serve(State(files): State<Arc<Files>>, request: Request) -> Response {
 pub fn router(site_root: &Path, versions: Versions) -> Router {
     let files = Arc::new(Files {
         site_root: site_root.to_owned(),
-        keep: versions.pkg_hashed,
         versions,
         kept: RwLock::default(),
     });
@@ -340,20 +339,8 @@ mod tests {
 
     /// The `Cache-Control` of a GET for `uri`, and its status.
     async fn cache_control(app: &Router, uri: &str) -> (u16, Option<String>) {
-        let response = app
-            .clone()
-            .oneshot(
-                axum::http::Request::get(uri)
-                    .body(axum::body::Body::empty())
-                    .expect("request"),
-            )
-            .await
-            .expect("response");
-        let value = response
-            .headers()
-            .get(header::CACHE_CONTROL)
-            .map(|v| v.to_str().expect("ascii").to_owned());
-        (response.status().as_u16(), value)
+        let (status, headers, _) = fetch(app, uri, &[]).await;
+        (status, headers.get("cache-control").cloned())
     }
 
     #[tokio::test]
