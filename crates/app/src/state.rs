@@ -88,6 +88,18 @@ impl NonceSlot {
     pub fn take(&self) -> Option<String> {
         self.0.lock().ok().and_then(|mut nonce| nonce.take())
     }
+
+    /// The nonce the page rendered with, left for the middleware.
+    pub fn peek(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|nonce| nonce.clone())
+    }
+
+    /// Names the nonce the page carries.
+    pub fn put(&self, nonce: String) {
+        if let Ok(mut shared) = self.0.lock() {
+            *shared = Some(nonce);
+        }
+    }
 }
 
 /// Hands this render's script nonce (which Leptos puts on its hydration
@@ -101,10 +113,8 @@ pub fn share_nonce() {
     ) else {
         return;
     };
-    if let Some(slot) = parts.extensions.get::<NonceSlot>()
-        && let Ok(mut shared) = slot.0.lock()
-    {
-        *shared = Some(nonce.to_string());
+    if let Some(slot) = parts.extensions.get::<NonceSlot>() {
+        slot.put(nonce.to_string());
     }
 }
 

@@ -217,6 +217,20 @@ async fn measure(db: &Db, viewer: &Viewer, name: &str, query: LibraryQuery) {
 
 async fn bench(engine: &str, db: &Db) {
     let viewer = load(db).await;
+    // A copy of the loaded SQLite database, for `explain query plan` in
+    // the `sqlite3` shell.
+    if let (backend::db::Backend::Sqlite, Ok(path)) = (
+        db.backend(),
+        std::env::var("PRIMARYPOINT_BENCH_KEEP_SQLITE"),
+    ) {
+        let _ = std::fs::remove_file(&path);
+        sqlx::query("vacuum into $1")
+            .bind(&path)
+            .execute(db.pool())
+            .await
+            .expect("a copy of the database");
+        println!("the loaded database is copied to {path}");
+    }
     println!(
         "\n{engine}, {IN_FLIGHT} requests in flight, {} s each:\n",
         RUN_FOR.as_secs()

@@ -29,6 +29,15 @@ pub async fn list_services(db: &Db) -> Result<Vec<ServiceSummary>> {
         .await
 }
 
+/// A number that moves whenever anything the public pages show may have
+/// changed (services, pages, what the counts count), read from the shared
+/// version at most once a second and at once after this instance changes
+/// the content. Whatever was made from the public content at one
+/// generation may be reused while it stays the same.
+pub async fn generation(db: &Db) -> Result<u64> {
+    db.content().fresh(db).await
+}
+
 /// The id of the service with `slug`, if there is one.
 pub async fn service_id(db: &Db, slug: &str) -> Result<Option<i64>> {
     let row: Option<(i64,)> = sqlx::query_as("select id from services where slug = $1")

@@ -27,6 +27,10 @@ pub mod forms;
 /// compressed once at build time.
 pub mod assets;
 
+/// Public pages as a first-time visitor sees them, rendered once and
+/// reused until the public content changes.
+pub mod page_cache;
+
 /// Resource files: downloads, and the larger body limit of the upload.
 pub mod files;
 

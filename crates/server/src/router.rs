@@ -127,6 +127,12 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         ))
         .layer(middleware::from_fn_with_state(limits, crate::files::limits))
         .layer(middleware::map_response(explain_too_large))
+        // Inside the counting (a kept page is still a view) and the session
+        // (which has redirected anyone a public page is not for).
+        .layer(middleware::from_fn_with_state(
+            crate::page_cache::PageCache::new(state.db.clone()),
+            crate::page_cache::serve,
+        ))
         .layer(middleware::from_fn_with_state(
             counting,
             crate::stats::count,

@@ -378,6 +378,29 @@ async fn the_home_page_is_server_rendered_under_a_strict_nonce_csp(server: TestS
         .expect("csp")
         .to_owned();
     assert_ne!(csp, csp_again, "a fresh nonce for every response");
+    // The second visitor may get the page the first one's render made, but
+    // never its nonce: the page names the nonce its own policy names.
+    let nonce_again = csp_again
+        .split_whitespace()
+        .find_map(|token| token.strip_prefix("'nonce-")?.strip_suffix('\''))
+        .expect("a nonce in script-src");
+    let html_again = again.text().await.expect("html");
+    assert!(
+        !html_again.contains(nonce),
+        "the first page's nonce is gone"
+    );
+    assert_eq!(
+        html_again.replace(nonce_again, nonce),
+        html,
+        "the same page but for its nonce"
+    );
+
+    // Someone signed in never gets the page kept for first-time visitors.
+    let member = Browser::new(&server, admin::member(&server).await);
+    let (status, signed_in) = member.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(signed_in.contains("Sign out"), "{signed_in}");
+    assert!(!html.contains("Sign out"));
 }
 
 async fn every_response_carries_the_security_headers(server: TestServer) {

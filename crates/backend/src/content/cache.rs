@@ -81,7 +81,7 @@ impl Cache {
 
     /// The generation of the copies after making sure, at most once a
     /// recheck, that they are of the current version.
-    async fn fresh(&self, db: &Db) -> Result<u64> {
+    pub(crate) async fn fresh(&self, db: &Db) -> Result<u64> {
         {
             let state = self.lock();
             if state.checked.is_some_and(|at| at.elapsed() < state.recheck) {

@@ -960,6 +960,12 @@ async fn an_administrator_changes_a_website_page_and_it_is_audited(server: TestS
     assert!(html.contains("Enter a title"), "{html}");
     assert!(html.contains("Kept as typed."), "{html}");
 
+    // A first-time visitor's copy of the page (kept rendered for the
+    // next one) changes as soon as the page does.
+    let visitor = Browser::new(&server, String::new());
+    let (_, before) = visitor.get("/page/about").await;
+    assert!(!before.contains("We support practices"), "{before}");
+
     form.title = "About the unit".into();
     let response = browser
         .form::<app::api::content::UpdatePage>("/admin/pages/about")
@@ -971,6 +977,8 @@ async fn an_administrator_changes_a_website_page_and_it_is_audited(server: TestS
     assert_eq!(location(&response), "/admin/pages/about?saved=changed");
     let (_, html) = browser.get("/page/about").await;
     assert!(html.contains("We support practices"), "{html}");
+    let (_, after) = visitor.get("/page/about").await;
+    assert!(after.contains("We support practices"), "{after}");
     let (detail,): (String,) = sqlx::query_as(
         "select detail from audit_events where action = 'page.updated' and subject = 'page:about'",
     )
