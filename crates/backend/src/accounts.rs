@@ -2,8 +2,10 @@ use crate::audit::{self, Actor};
 use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result, Unique};
-use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{
+    Output, ParamsString, PasswordHash as Phc, Salt, SaltString, rand_core::OsRng,
+};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use domain::account::Role;
 use domain::audit::Action;
 use domain::{Email, FieldErrors};
@@ -104,32 +106,96 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// Argon2's working memory for `params`, given back to the system when it
+/// is dropped. Asked for above glibc's largest threshold for mapping a
+/// block on its own (32 MiB), so it is always mapped and unmapped. The
+/// crate's own 19 MiB block is mapped only the first time: freeing it
+/// raises that threshold to its size, and every later one came from the
+/// heap and stayed there, leaving an idle server 20 MiB larger after one
+/// sign-in (BENCHMARKS.md). Only the 19 MiB used is ever touched.
+fn working_memory(params: &Params) -> Vec<Block> {
+    const MAPPED_BYTES: usize = 33 << 20;
+    let blocks = params.block_count();
+    let mut memory = Vec::with_capacity(blocks.max(MAPPED_BYTES / Block::SIZE));
+    memory.resize(blocks, Block::default());
+    memory
+}
+
+fn hash_error(error: impl fmt::Display) -> Error {
+    Error::PasswordHash(error.to_string())
+}
+
+/// The PHC string of `password` hashed by `hasher` with `salt`.
+fn hash_with(hasher: &Argon2<'_>, password: &[u8], salt: &SaltString) -> Result<PasswordHash> {
+    let params = hasher.params();
+    let salt = salt.as_salt();
+    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
+    let raw_salt = salt.decode_b64(&mut salt_bytes).map_err(hash_error)?;
+    let output = Output::init_with(
+        params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN),
+        |out| {
+            hasher
+                .hash_password_into_with_memory(password, raw_salt, out, working_memory(params))
+                .map_err(argon2::password_hash::Error::from)
+        },
+    )
+    .map_err(hash_error)?;
+    let phc = Phc {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(hash_error)?,
+        salt: Some(salt),
+        hash: Some(output),
+    };
+    Ok(PasswordHash(phc.to_string()))
+}
+
+/// Whether `password` hashes to `phc`, with the algorithm, version and
+/// parameters `phc` names; the outputs are compared in constant time.
+fn verify_with(password: &[u8], phc: &str) -> Result<bool> {
+    let parsed = Phc::new(phc).map_err(hash_error)?;
+    let algorithm = Algorithm::try_from(parsed.algorithm).map_err(hash_error)?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(hash_error)?
+        .unwrap_or_default();
+    let params = Params::try_from(&parsed).map_err(hash_error)?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Err(Error::PasswordHash("no salt or hash".into()));
+    };
+    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
+    let raw_salt = salt.decode_b64(&mut salt_bytes).map_err(hash_error)?;
+    let hasher = Argon2::new(algorithm, version, params.clone());
+    let output = Output::init_with(expected.len(), |out| {
+        hasher
+            .hash_password_into_with_memory(password, raw_salt, out, working_memory(&params))
+            .map_err(argon2::password_hash::Error::from)
+    })
+    .map_err(hash_error)?;
+    Ok(output == expected)
+}
+
 /// Hashes on the blocking pool: Argon2 is deliberately slow and must not
 /// stall the async runtime.
 pub async fn hash_password(password: &Password) -> Result<PasswordHash> {
     let password = password.0.clone();
     on_hashing_pool(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| PasswordHash(hash.to_string()))
-            .map_err(|e| Error::PasswordHash(e.to_string()))
+        hash_with(
+            &argon2(),
+            password.as_bytes(),
+            &SaltString::generate(&mut OsRng),
+        )
     })
     .await
 }
 
 /// Checks `password` against a stored hash, on the blocking pool.
 pub async fn verify_password(password: &Password, hash: &PasswordHash) -> Result<bool> {
-    use argon2::password_hash::{PasswordHash as Phc, PasswordVerifier};
     let password = password.0.clone();
     let hash = hash.0.clone();
-    on_hashing_pool(move || {
-        let parsed = Phc::new(&hash).map_err(|e| Error::PasswordHash(e.to_string()))?;
-        Ok(argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
+    on_hashing_pool(move || verify_with(password.as_bytes(), &hash)).await
 }
 
 /// Spends the time of one real verify, for an email with no account, so
@@ -238,4 +304,41 @@ pub async fn password_hash_for(db: &Db, email: &Email) -> Result<Option<Password
         .fetch_optional(db.pool())
         .await?;
     Ok(row.map(|(phc,)| PasswordHash(phc)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+    #[test]
+    fn hashes_are_the_argon2_crates_own_and_verify_both_ways() {
+        let salt = SaltString::generate(&mut OsRng);
+        let ours = hash_with(&argon2(), b"correct horse", &salt).expect("hash");
+        let theirs = argon2()
+            .hash_password(b"correct horse", &salt)
+            .expect("hash")
+            .to_string();
+        assert_eq!(ours.0, theirs);
+        assert!(
+            argon2()
+                .verify_password(b"correct horse", &Phc::new(&ours.0).expect("phc"))
+                .is_ok()
+        );
+        assert!(verify_with(b"correct horse", &theirs).expect("verify"));
+        assert!(!verify_with(b"correct horsE", &theirs).expect("verify"));
+        assert!(verify_with(b"correct horse", "not a hash").is_err());
+    }
+
+    #[test]
+    fn a_hash_keeps_the_algorithm_version_and_costs_it_names() {
+        let salt = SaltString::generate(&mut OsRng);
+        let params = Params::new(1024, 1, 2, Some(16)).expect("params");
+        let older = Argon2::new(Algorithm::Argon2i, Version::V0x10, params)
+            .hash_password(b"pass phrase", &salt)
+            .expect("hash")
+            .to_string();
+        assert!(verify_with(b"pass phrase", &older).expect("verify"));
+        assert!(!verify_with(b"pass phrasf", &older).expect("verify"));
+    }
 }
