@@ -125,8 +125,9 @@ fn hash_error(error: impl fmt::Display) -> Error {
     Error::PasswordHash(error.to_string())
 }
 
-/// The PHC string of `password` hashed by `hasher` with `salt`.
-fn hash_with(hasher: &Argon2<'_>, password: &[u8], salt: &SaltString) -> Result<PasswordHash> {
+/// The PHC string of `password` hashed by [`argon2`] with `salt`.
+fn hash_with(password: &[u8], salt: &SaltString) -> Result<PasswordHash> {
+    let hasher = argon2();
     let params = hasher.params();
     let salt = salt.as_salt();
     let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
@@ -151,7 +152,8 @@ fn hash_with(hasher: &Argon2<'_>, password: &[u8], salt: &SaltString) -> Result<
 }
 
 /// Whether `password` hashes to `phc`, with the algorithm, version and
-/// parameters `phc` names; the outputs are compared in constant time.
+/// parameters `phc` names; the outputs are compared in constant time. A
+/// stored hash that cannot be read is an error, never a wrong password.
 fn verify_with(password: &[u8], phc: &str) -> Result<bool> {
     let parsed = Phc::new(phc).map_err(hash_error)?;
     let algorithm = Algorithm::try_from(parsed.algorithm).map_err(hash_error)?;
@@ -181,14 +183,7 @@ fn verify_with(password: &[u8], phc: &str) -> Result<bool> {
 /// stall the async runtime.
 pub async fn hash_password(password: &Password) -> Result<PasswordHash> {
     let password = password.0.clone();
-    on_hashing_pool(move || {
-        hash_with(
-            &argon2(),
-            password.as_bytes(),
-            &SaltString::generate(&mut OsRng),
-        )
-    })
-    .await
+    on_hashing_pool(move || hash_with(password.as_bytes(), &SaltString::generate(&mut OsRng))).await
 }
 
 /// Checks `password` against a stored hash, on the blocking pool.
@@ -314,7 +309,7 @@ mod tests {
     #[test]
     fn hashes_are_the_argon2_crates_own_and_verify_both_ways() {
         let salt = SaltString::generate(&mut OsRng);
-        let ours = hash_with(&argon2(), b"correct horse", &salt).expect("hash");
+        let ours = hash_with(b"correct horse", &salt).expect("hash");
         let theirs = argon2()
             .hash_password(b"correct horse", &salt)
             .expect("hash")

@@ -3,6 +3,12 @@ use axum::http::StatusCode;
 use backend::Db;
 use serde_json::{Value, json};
 
+/// Where liveness is answered.
+pub const LIVE_PATH: &str = "/healthz";
+
+/// Where readiness is answered.
+pub const READY_PATH: &str = "/readyz";
+
 /// Liveness: the process is up and answering.
 pub async fn live() -> Json<Value> {
     Json(json!({ "status": "ok" }))

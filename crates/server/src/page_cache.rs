@@ -11,9 +11,10 @@
 //! generation does not track can be stale for longer.
 //!
 //! Only `200` HTML pages rendered here with a nonce and no cookie are kept,
-//! so an unknown address (a 404) is never kept, and the cache is as large
-//! as the public site, whatever addresses people try ([`MAX_PAGES`] caps
-//! it all the same). Anyone with a cookie, a session or a query string
+//! each at its address as the site spells it, so an unknown address (a
+//! 404) or another spelling of a known one is never kept, and the cache is
+//! as large as the public site, whatever addresses people try
+//! ([`MAX_PAGES`] caps it all the same). Anyone with a cookie, a session or a query string
 //! gets a page rendered for them, as before.
 
 use app::state::NonceSlot;
@@ -100,12 +101,28 @@ impl PageCache {
 }
 
 /// Whether every first-time visitor asking this gets the same page: a
-/// `GET` of a public address with no query string and no cookie at all.
+/// `GET` of a public page's address with no query string and no cookie
+/// at all.
 fn shared(request: &Request) -> bool {
+    let path = request.uri().path();
     request.method() == Method::GET
         && request.uri().query().is_none()
         && !request.headers().contains_key(header::COOKIE)
-        && !domain::account::is_signed_in_page(request.uri().path())
+        && page_address(path)
+        && !domain::account::is_signed_in_page(path)
+}
+
+/// Whether `path` is spelt as the site spells its pages' addresses: `/`,
+/// or slugs between single slashes. A page reached by another spelling
+/// (`/page/%61bout`, `/x/../services`, a trailing slash) is rendered, not
+/// kept, so the cache holds one copy of each page at most; the health
+/// checks are not pages, and must not wait on the database.
+fn page_address(path: &str) -> bool {
+    path == "/"
+        || (![crate::health::LIVE_PATH, crate::health::READY_PATH].contains(&path)
+            && path
+                .strip_prefix('/')
+                .is_some_and(|rest| rest.split('/').all(domain::content::is_slug)))
 }
 
 /// Whether a response may be kept for every first-time visitor: a page
@@ -190,6 +207,30 @@ mod tests {
     }
 
     #[test]
+    fn only_pages_spelt_as_the_site_spells_them_are_shared() {
+        for kept in [
+            "/",
+            "/services",
+            "/services/medicines-management",
+            "/page/about",
+        ] {
+            assert!(shared(&request(Method::GET, kept, false)), "{kept}");
+        }
+        for not in [
+            "/healthz",
+            "/readyz",
+            "/page/%61bout",
+            "/x/../services",
+            "/services/",
+            "//services",
+            "/Services",
+            "/robots.txt",
+        ] {
+            assert!(!shared(&request(Method::GET, not, false)), "{not}");
+        }
+    }
+
+    #[test]
     fn only_first_time_visitors_public_gets_are_shared() {
         assert!(shared(&request(Method::GET, "/services", false)));
         assert!(!shared(&request(Method::GET, "/services", true)));
@@ -198,6 +239,56 @@ mod tests {
         assert!(!shared(&request(Method::HEAD, "/services", false)));
         assert!(!shared(&request(Method::GET, "/portal", false)));
         assert!(!shared(&request(Method::GET, "/admin/library", false)));
+    }
+
+    #[tokio::test]
+    async fn a_kept_page_is_rendered_once_and_sent_with_a_fresh_nonce() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tower::ServiceExt;
+        let db = backend::testing::sqlite().await;
+        let renders = Arc::new(AtomicUsize::new(0));
+        let counted = renders.clone();
+        let render = move |request: Request| {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let nonce = leptos::nonce::Nonce::new().to_string();
+                if let Some(slot) = request.extensions().get::<NonceSlot>() {
+                    slot.put(nonce.clone());
+                }
+                (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    format!("<script nonce=\"{nonce}\">{nonce}</script>"),
+                )
+            }
+        };
+        let app = axum::Router::new()
+            .route("/", axum::routing::get(render))
+            .layer(axum::middleware::from_fn_with_state(
+                PageCache::new(db.db.clone()),
+                serve,
+            ));
+        let mut nonces = Vec::new();
+        for _ in 0..2 {
+            let slot = NonceSlot::default();
+            let mut request = request(Method::GET, "/", false);
+            request.extensions_mut().insert(slot.clone());
+            let response = app.clone().oneshot(request).await.expect("response");
+            let body = response.into_body().collect().await.expect("body");
+            let nonce = slot.take().expect("the page's nonce, for the policy");
+            assert_eq!(
+                std::str::from_utf8(&body.to_bytes()).expect("utf-8"),
+                format!("<script nonce=\"{nonce}\">{nonce}</script>")
+            );
+            nonces.push(nonce);
+        }
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            1,
+            "one render, then the copy"
+        );
+        assert_ne!(nonces[0], nonces[1]);
+        db.finish().await;
     }
 
     /// A response of `status` and `content_type`, with `extra` headers.

@@ -105,8 +105,11 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         .with_state(state.clone());
 
     let pages = Router::new()
-        .route("/healthz", get(crate::health::live))
-        .route("/readyz", get(move || crate::health::ready(db.clone())))
+        .route(crate::health::LIVE_PATH, get(crate::health::live))
+        .route(
+            crate::health::READY_PATH,
+            get(move || crate::health::ready(db.clone())),
+        )
         .merge(seo)
         .merge(downloads)
         .leptos_routes_with_context(&leptos, routes, context.clone(), {
