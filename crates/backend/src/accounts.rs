@@ -103,8 +103,11 @@ async fn on_hashing_pool<T: Send + 'static>(
 /// Argon2id with the OWASP-recommended parameters (19 MiB, 2 passes, 1 lane).
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    Argon2::new(ALGORITHM, VERSION, params)
 }
+
+const ALGORITHM: Algorithm = Algorithm::Argon2id;
+const VERSION: Version = Version::V0x13;
 
 /// Argon2's working memory for `params`, given back to the system when it
 /// is dropped. Asked for above glibc's largest threshold for mapping a
@@ -125,28 +128,36 @@ fn hash_error(error: impl fmt::Display) -> Error {
     Error::PasswordHash(error.to_string())
 }
 
+/// `len` bytes of `hasher`'s output for `password` and `salt`, computed in
+/// [`working_memory`].
+fn output(hasher: &Argon2<'_>, password: &[u8], salt: Salt<'_>, len: usize) -> Result<Output> {
+    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
+    let raw_salt = salt.decode_b64(&mut salt_bytes).map_err(hash_error)?;
+    Output::init_with(len, |out| {
+        hasher
+            .hash_password_into_with_memory(
+                password,
+                raw_salt,
+                out,
+                working_memory(hasher.params()),
+            )
+            .map_err(argon2::password_hash::Error::from)
+    })
+    .map_err(hash_error)
+}
+
 /// The PHC string of `password` hashed by [`argon2`] with `salt`.
 fn hash_with(password: &[u8], salt: &SaltString) -> Result<PasswordHash> {
     let hasher = argon2();
     let params = hasher.params();
     let salt = salt.as_salt();
-    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
-    let raw_salt = salt.decode_b64(&mut salt_bytes).map_err(hash_error)?;
-    let output = Output::init_with(
-        params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN),
-        |out| {
-            hasher
-                .hash_password_into_with_memory(password, raw_salt, out, working_memory(params))
-                .map_err(argon2::password_hash::Error::from)
-        },
-    )
-    .map_err(hash_error)?;
+    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
     let phc = Phc {
-        algorithm: Algorithm::Argon2id.ident(),
-        version: Some(Version::V0x13.into()),
+        algorithm: ALGORITHM.ident(),
+        version: Some(VERSION.into()),
         params: ParamsString::try_from(params).map_err(hash_error)?,
         salt: Some(salt),
-        hash: Some(output),
+        hash: Some(output(&hasher, password, salt, len)?),
     };
     Ok(PasswordHash(phc.to_string()))
 }
@@ -167,16 +178,8 @@ fn verify_with(password: &[u8], phc: &str) -> Result<bool> {
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
         return Err(Error::PasswordHash("no salt or hash".into()));
     };
-    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
-    let raw_salt = salt.decode_b64(&mut salt_bytes).map_err(hash_error)?;
-    let hasher = Argon2::new(algorithm, version, params.clone());
-    let output = Output::init_with(expected.len(), |out| {
-        hasher
-            .hash_password_into_with_memory(password, raw_salt, out, working_memory(&params))
-            .map_err(argon2::password_hash::Error::from)
-    })
-    .map_err(hash_error)?;
-    Ok(output == expected)
+    let hasher = Argon2::new(algorithm, version, params);
+    Ok(output(&hasher, password, salt, expected.len())? == expected)
 }
 
 /// Hashes on the blocking pool: Argon2 is deliberately slow and must not
