@@ -26,6 +26,22 @@ impl Backend {
         }
     }
 
+    /// The pool size when none is configured. PostgreSQL serves each
+    /// connection from a process of its own, so 16 keeps a server busy.
+    /// SQLite runs each query on a thread of ours, on this machine's CPUs:
+    /// more connections than twice its cores only take turns, and the
+    /// turns make some requests wait much longer than the rest (measured
+    /// in BENCHMARKS.md).
+    pub fn default_max_connections(self) -> u32 {
+        match self {
+            Backend::Postgres => 16,
+            Backend::Sqlite => std::thread::available_parallelism()
+                .map_or(2, |cores| u32::try_from(cores.get()).unwrap_or(u32::MAX))
+                .saturating_mul(2)
+                .max(4),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -37,14 +53,15 @@ impl Backend {
 /// How big the pool may grow and how long a caller waits for a connection.
 #[derive(Clone, Debug)]
 pub struct PoolSettings {
-    pub max_connections: u32,
+    /// `None`: [`Backend::default_max_connections`].
+    pub max_connections: Option<u32>,
     pub acquire_timeout: Duration,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
         Self {
-            max_connections: 16,
+            max_connections: None,
             acquire_timeout: Duration::from_secs(5),
         }
     }
@@ -71,7 +88,11 @@ impl Db {
         let backend = Backend::from_url(url)?;
         let options = AnyConnectOptions::from_str(url)?;
         let mut pool = AnyPoolOptions::new()
-            .max_connections(settings.max_connections)
+            .max_connections(
+                settings
+                    .max_connections
+                    .unwrap_or_else(|| backend.default_max_connections()),
+            )
             .acquire_timeout(settings.acquire_timeout);
         if backend == Backend::Sqlite {
             pool = pool.after_connect(|conn, _meta| {

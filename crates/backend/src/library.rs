@@ -19,12 +19,13 @@ use domain::audit::Action;
 use domain::library::{
     DAY, KindCount, LibraryPage, LibraryQuery, LibrarySort, MAX_RESULTS, PER_PAGE, REVIEW_DUE_DAYS,
     Resource, ResourceDetail, ResourceFormOptions, ResourceKind, ResourceOwner, ResourceStatus,
-    ResourceSummary, ReviewBadge, ReviewItem, ServiceRef, normalise_search, snippet_parts,
+    ResourceSummary, ReviewBadge, ReviewItem, ServiceRef, normalise_search,
 };
 use scope::{Scope, Sql};
 use search::Matcher;
 use serde::Serialize;
-use sqlx::{Any, Transaction};
+use snippet::Highlighter;
+use sqlx::{Any, AnyConnection, Transaction};
 
 pub mod reminders;
 
@@ -32,16 +33,27 @@ pub mod reminders;
 pub mod files;
 pub(crate) mod scope;
 mod search;
+mod snippet;
 
 /// The resources table on its own, as most queries read it.
 const RESOURCES: &str = "resources r";
 
 /// What a list row needs; with `from` joined to services `s` and the
 /// viewer's bookmark `b` by [`Scope::select`].
-const SUMMARY_COLUMNS: &str = "r.id, r.title, r.summary, r.kind, r.status, \
-     s.id as service_id, s.slug as service_slug, s.name as service_name, r.tags, r.review_date, \
-     r.published_at, r.updated_at, r.for_all_customers, \
-     cast(case when b.user_id is null then 0 else 1 end as bigint) as bookmarked";
+macro_rules! summary_columns {
+    () => {
+        "r.id, r.title, r.summary, r.kind, r.status, \
+         s.id as service_id, s.slug as service_slug, s.name as service_name, r.tags, \
+         r.review_date, r.published_at, r.updated_at, r.for_all_customers, \
+         cast(case when b.user_id is null then 0 else 1 end as bigint) as bookmarked"
+    };
+}
+const SUMMARY_COLUMNS: &str = summary_columns!();
+/// A list row and how many the list has (`found`), from `listed`.
+const LISTED_COLUMNS: &str = concat!(
+    summary_columns!(),
+    ", (select count(*) from listed) as found"
+);
 
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
@@ -139,10 +151,17 @@ fn empty_page(query: &LibraryQuery) -> LibraryPage {
 /// kind and sorted as asked, [`PER_PAGE`] to a page. Ignores `query.q`
 /// (see [`search`]).
 pub async fn list(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<LibraryPage> {
-    let scope = Scope::of(db.pool(), viewer.id).await?;
-    let total = browse_count(db, &scope, query).await?;
+    let mut conn = db.pool().acquire().await?;
+    let scope = Scope::of(&mut *conn, viewer.id).await?;
+    // One statement: what the viewer may see, counted up to one more than
+    // [`MAX_RESULTS`]…
     let mut sql = Sql::new();
-    scope.select(&mut sql, SUMMARY_COLUMNS, RESOURCES, true);
+    sql.push("with listed as (");
+    scope.select(&mut sql, "r.id", RESOURCES, false);
+    filters(&mut sql, query);
+    sql.push(" limit ").bind(MAX_RESULTS + 1).push(") ");
+    // …and the page.
+    scope.select(&mut sql, LISTED_COLUMNS, RESOURCES, true);
     filters(&mut sql, query);
     sql.push(match query.sort {
         LibrarySort::Updated => " order by r.updated_at desc, r.id desc",
@@ -152,32 +171,50 @@ pub async fn list(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Libr
         .bind(PER_PAGE)
         .push(" offset ")
         .bind(query.offset());
-    let rows: Vec<SummaryRow> = sql.query_as().fetch_all(db.pool()).await?;
+    let rows: Vec<ListedRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    let total = match rows.first() {
+        Some(row) => row.found,
+        // Past the last page (or nothing at all): counted on its own.
+        None if query.offset() > 0 => browse_count(&mut conn, &scope, query).await?,
+        None => 0,
+    };
     Ok(LibraryPage::new(
         rows.into_iter()
-            .map(SummaryRow::into_summary)
+            .map(|row| row.summary.into_summary())
             .collect::<Result<_>>()?,
         total,
         query.page(),
     ))
 }
 
+#[derive(sqlx::FromRow)]
+struct ListedRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    /// How many the list has, up to one more than [`MAX_RESULTS`].
+    found: i64,
+}
+
 /// How many resources the list would show, counted up to one more than
 /// [`MAX_RESULTS`].
-async fn browse_count(db: &Db, scope: &Scope, query: &LibraryQuery) -> Result<i64> {
+async fn browse_count(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    query: &LibraryQuery,
+) -> Result<i64> {
     let mut sql = Sql::new();
     sql.push("select count(*) from (");
     scope.select(&mut sql, "r.id", RESOURCES, false);
     filters(&mut sql, query);
     sql.push(" limit ").bind(MAX_RESULTS + 1).push(") listed");
-    let (total,): (i64,) = sql.query_as().fetch_one(db.pool()).await?;
+    let (total,): (i64,) = sql.query_as().fetch_one(conn).await?;
     Ok(total)
 }
 
 /// How many matches the search would rank, counted up to one more than
 /// [`MAX_RESULTS`].
 async fn search_count(
-    db: &Db,
+    conn: &mut AnyConnection,
     scope: &Scope,
     matcher: &Matcher,
     query: &LibraryQuery,
@@ -193,7 +230,7 @@ async fn search_count(
     let (total,): (i64,) = sql
         .query_as()
         .persistent(matcher.persistent())
-        .fetch_one(db.pool())
+        .fetch_one(conn)
         .await?;
     Ok(total)
 }
@@ -201,13 +238,14 @@ async fn search_count(
 /// How many resources `viewer` would find with `query`: the `total` of
 /// [`search`] when it has words to search for, otherwise of [`list`].
 pub async fn count(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<i64> {
-    let scope = Scope::of(db.pool(), viewer.id).await?;
+    let mut conn = db.pool().acquire().await?;
+    let scope = Scope::of(&mut *conn, viewer.id).await?;
     let q = normalise_search(&query.q);
     let found = if q.is_empty() {
-        browse_count(db, &scope, query).await?
+        browse_count(&mut conn, &scope, query).await?
     } else {
         match Matcher::new(db.backend(), &q) {
-            Some(matcher) => search_count(db, &scope, &matcher, query).await?,
+            Some(matcher) => search_count(&mut conn, &scope, &matcher, query).await?,
             None => 0,
         }
     };
@@ -218,7 +256,9 @@ pub async fn count(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<i64
 struct HitRow {
     #[sqlx(flatten)]
     summary: SummaryRow,
-    snippet: Option<String>,
+    /// The text a snippet is made from, after the summary.
+    body_md: String,
+    file_text: Option<String>,
     /// How many matches there are, up to one more than are ranked.
     found: i64,
 }
@@ -235,7 +275,8 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
     let Some(matcher) = Matcher::new(db.backend(), &q) else {
         return Ok(empty_page(query));
     };
-    let scope = Scope::of(db.pool(), viewer.id).await?;
+    let mut conn = db.pool().acquire().await?;
+    let scope = Scope::of(&mut *conn, viewer.id).await?;
     // One statement: the newest matches under the viewer's scope (one more
     // than are ranked, to know whether there are more)…
     let mut sql = Sql::new();
@@ -254,39 +295,38 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
         .push(" offset ")
         .bind(query.offset())
         .push(") ");
-    // …then those rows alone, with their snippets and the count.
+    // …then those rows alone, with the count and the text their snippets
+    // are made from (of the file's, the first 100,000 characters: its first
+    // pages, quick to read).
     sql.push("select ")
         .push(SUMMARY_COLUMNS)
-        .push(", (select count(*) from matches) as found");
-    matcher.snippet(&mut sql);
-    sql.push(
-        " join resources r on r.id = hits.id join services s on s.id = r.service_id \
-         left join bookmarks b on b.resource_id = r.id and b.user_id = ",
-    )
-    .bind(scope.viewer())
-    .push(" where 1 = 1");
-    matcher.snippet_condition(&mut sql);
-    sql.push(" order by hits.rank, r.updated_at desc, r.id");
+        .push(
+            ", (select count(*) from matches) as found, r.body_md, \
+             substr(r.file_text, 1, 100000) as file_text \
+             from hits join resources r on r.id = hits.id \
+             join services s on s.id = r.service_id \
+             left join bookmarks b on b.resource_id = r.id and b.user_id = ",
+        )
+        .bind(scope.viewer())
+        .push(" order by hits.rank, r.updated_at desc, r.id");
     let rows: Vec<HitRow> = sql
         .query_as()
         .persistent(matcher.persistent())
-        .fetch_all(db.pool())
+        .fetch_all(&mut *conn)
         .await?;
     let found = match rows.first() {
         Some(row) => row.found,
         // Past the last page (or nothing at all): counted on its own.
-        None if query.offset() > 0 => search_count(db, &scope, &matcher, query).await?,
+        None if query.offset() > 0 => search_count(&mut conn, &scope, &matcher, query).await?,
         None => 0,
     };
+    let highlighter = Highlighter::new(&q);
     let rows = rows
         .into_iter()
         .map(|row| {
             let mut summary = row.summary.into_summary()?;
-            summary.snippet = snippet_parts(
-                row.snippet.as_deref().unwrap_or_default(),
-                search::MATCH_START,
-                search::MATCH_END,
-            );
+            let file_text = row.file_text.unwrap_or_default();
+            summary.snippet = highlighter.snippet(&[&summary.summary, &row.body_md, &file_text]);
             Ok(summary)
         })
         .collect::<Result<_>>()?;
@@ -615,18 +655,19 @@ pub async fn bookmarks(db: &Db, viewer: &Viewer, page: i64) -> Result<LibraryPag
         page,
         ..LibraryQuery::default()
     };
-    let scope = Scope::of(db.pool(), viewer.id).await?;
+    let mut conn = db.pool().acquire().await?;
+    let scope = Scope::of(&mut *conn, viewer.id).await?;
     let mut sql = Sql::new();
     scope.select(&mut sql, "count(*)", RESOURCES, true);
     sql.push(" and b.user_id is not null");
-    let (total,): (i64,) = sql.query_as().fetch_one(db.pool()).await?;
+    let (total,): (i64,) = sql.query_as().fetch_one(&mut *conn).await?;
     let mut sql = Sql::new();
     scope.select(&mut sql, SUMMARY_COLUMNS, RESOURCES, true);
     sql.push(" and b.user_id is not null order by b.created_at desc, r.id desc limit ")
         .bind(PER_PAGE)
         .push(" offset ")
         .bind(query.offset());
-    let rows: Vec<SummaryRow> = sql.query_as().fetch_all(db.pool()).await?;
+    let rows: Vec<SummaryRow> = sql.query_as().fetch_all(&mut *conn).await?;
     Ok(LibraryPage::new(
         rows.into_iter()
             .map(SummaryRow::into_summary)
@@ -640,14 +681,15 @@ pub async fn bookmarks(db: &Db, viewer: &Viewer, page: i64) -> Result<LibraryPag
 /// `since` (Unix seconds), most recent first, one page at most. For "what's
 /// new" on the portal home.
 pub async fn recent(db: &Db, viewer: &Viewer, since: i64) -> Result<Vec<ResourceSummary>> {
-    let scope = Scope::of(db.pool(), viewer.id).await?;
+    let mut conn = db.pool().acquire().await?;
+    let scope = Scope::of(&mut *conn, viewer.id).await?;
     let mut sql = Sql::new();
     scope.select(&mut sql, SUMMARY_COLUMNS, RESOURCES, true);
     sql.push(" and r.updated_at >= ")
         .bind(since)
         .push(" order by r.updated_at desc, r.id desc limit ")
         .bind(PER_PAGE);
-    let rows: Vec<SummaryRow> = sql.query_as().fetch_all(db.pool()).await?;
+    let rows: Vec<SummaryRow> = sql.query_as().fetch_all(&mut *conn).await?;
     rows.into_iter().map(SummaryRow::into_summary).collect()
 }
 
@@ -663,7 +705,8 @@ struct ReviewRow {
 /// due within 30 days of `now`, by owner then review date. Anyone else
 /// gets [`Error::NotFound`].
 pub async fn reviews(db: &Db, viewer: &Viewer, now: i64) -> Result<Vec<ReviewItem>> {
-    let scope = Scope::of(db.pool(), viewer.id).await?;
+    let mut conn = db.pool().acquire().await?;
+    let scope = Scope::of(&mut *conn, viewer.id).await?;
     if !scope.is_admin() {
         return Err(Error::NotFound);
     }
@@ -684,7 +727,7 @@ pub async fn reviews(db: &Db, viewer: &Viewer, now: i64) -> Result<Vec<ReviewIte
     sql.push(" and r.status <> 'archived' and r.review_date < ")
         .bind(cutoff)
         .push(" order by u.full_name, r.owner_id, r.review_date, r.id");
-    let rows: Vec<ReviewRow> = sql.query_as().fetch_all(db.pool()).await?;
+    let rows: Vec<ReviewRow> = sql.query_as().fetch_all(&mut *conn).await?;
     rows.into_iter()
         .filter_map(|row| {
             let badge = ReviewBadge::for_review(row.summary.review_date, now)?;

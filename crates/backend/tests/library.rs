@@ -547,8 +547,23 @@ async fn the_list_filters_sorts_and_pages_twenty_at_a_time(db: Db) {
     )
     .await
     .expect("list");
-    assert_eq!(second.rows.len(), 4);
+    assert_eq!((second.rows.len(), second.total), (4, 24));
     assert!(ids(&first.rows).is_disjoint(&ids(&second.rows)));
+    let beyond = library::list(
+        &db,
+        &member,
+        &LibraryQuery {
+            page: 3,
+            ..LibraryQuery::default()
+        },
+    )
+    .await
+    .expect("list");
+    assert_eq!(
+        (beyond.rows.len(), beyond.total),
+        (0, 24),
+        "past the last page: nothing on it, and still the same count"
+    );
 
     let by_title = library::list(
         &db,
@@ -1309,6 +1324,18 @@ async fn a_word_in_most_of_the_library_ranks_the_newest_thousand(db: Db) {
         .await
         .expect("list");
     assert_eq!((listed.total, listed.more, listed.pages), (1_000, true, 50));
+    let beyond = library::list(
+        &db,
+        &member,
+        &LibraryQuery {
+            page: 60,
+            ..LibraryQuery::default()
+        },
+    )
+    .await
+    .expect("beyond");
+    assert!(beyond.rows.is_empty(), "1,010 visible: nothing on page 60");
+    assert_eq!((beyond.total, beyond.more), (1_000, true));
     assert_eq!(
         library::count(&db, &member, &LibraryQuery::default())
             .await

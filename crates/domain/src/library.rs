@@ -429,39 +429,6 @@ pub struct SnippetPart {
     pub matched: bool,
 }
 
-/// Splits text whose matches are wrapped in `start`..`end` markers into
-/// parts. Stray or unbalanced markers are dropped, never shown.
-pub fn snippet_parts(marked: &str, start: char, end: char) -> Vec<SnippetPart> {
-    let mut parts: Vec<SnippetPart> = Vec::new();
-    let mut current = String::new();
-    let mut matched = false;
-    let flush = |text: &mut String, matched: bool, parts: &mut Vec<SnippetPart>| {
-        if !text.is_empty() {
-            match parts.last_mut() {
-                Some(last) if last.matched == matched => last.text.push_str(text),
-                _ => parts.push(SnippetPart {
-                    text: text.clone(),
-                    matched,
-                }),
-            }
-            text.clear();
-        }
-    };
-    for c in marked.chars() {
-        if c == start {
-            flush(&mut current, matched, &mut parts);
-            matched = true;
-        } else if c == end {
-            flush(&mut current, matched, &mut parts);
-            matched = false;
-        } else {
-            current.push(c);
-        }
-    }
-    flush(&mut current, matched, &mut parts);
-    parts
-}
-
 /// The service a resource belongs to, as a link needs it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceRef {
@@ -877,17 +844,6 @@ mod tests {
     fn ten_thousand_characters_are_cut_on_a_character_boundary() {
         let out = normalise_search(&"é😀".repeat(5_000));
         assert_eq!(out.chars().count(), SEARCH_MAX_CHARS);
-    }
-
-    #[rstest]
-    #[case::no_marks("plain text", &[("plain text", false)])]
-    #[case::one_match("wash \u{E000}hands\u{E001} well", &[("wash ", false), ("hands", true), (" well", false)])]
-    #[case::adjacent_matches("\u{E000}hand\u{E001}\u{E000}s\u{E001}", &[("hands", true)])]
-    #[case::unbalanced("\u{E001}a\u{E000}b", &[("a", false), ("b", true)])]
-    fn snippets(#[case] marked: &str, #[case] expected: &[(&str, bool)]) {
-        let parts = snippet_parts(marked, '\u{E000}', '\u{E001}');
-        let parts: Vec<(&str, bool)> = parts.iter().map(|p| (p.text.as_str(), p.matched)).collect();
-        assert_eq!(parts, expected);
     }
 
     #[rstest]

@@ -212,10 +212,11 @@ pub struct Config {
           global = true, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
     pub max_upload_bytes: u64,
 
-    /// Most database connections this instance opens.
-    #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 16, global = true,
+    /// Most database connections this instance opens. Default: 16 on
+    /// PostgreSQL; on SQLite twice the CPU cores, at least 4.
+    #[arg(long, env = "DB_MAX_CONNECTIONS", global = true,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub db_max_connections: u32,
+    pub db_max_connections: Option<u32>,
 
     /// Fill an empty database with demo services and the statutory pages.
     #[arg(long, env = "SEED_DEMO_CONTENT", default_value_t = true, global = true,

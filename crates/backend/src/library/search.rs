@@ -1,7 +1,7 @@
 //! The seam where full-text search differs between engines: FTS5 on SQLite,
 //! a `tsvector` column with a GIN index and `websearch_to_tsquery` on
-//! PostgreSQL. Everything else about a search (visibility, filters, paging)
-//! is shared.
+//! PostgreSQL. Everything else about a search (visibility, filters, paging,
+//! snippets) is shared.
 //!
 //! Both engines take the same web-search style: words must all occur,
 //! `"quoted phrases"` occur together, `or` between two terms offers either,
@@ -11,11 +11,6 @@
 
 use super::scope::Sql;
 use crate::db::Backend;
-
-/// Marks the start and end of a match in a snippet (private-use characters,
-/// so they cannot be confused with anything an author wrote).
-pub(super) const MATCH_START: char = '\u{E000}';
-pub(super) const MATCH_END: char = '\u{E001}';
 
 /// Most terms passed on; FTS5 limits how deep an expression may nest.
 const MAX_TERMS: usize = 32;
@@ -71,9 +66,12 @@ impl Matcher {
         match self {
             // `cross join` makes SQLite start from the full-text index's
             // matches and look each resource up by id, rather than walk
-            // every visible resource and probe the index for each.
+            // every visible resource and probe the index for each. Each
+            // lookup reads the index holding what a match needs (see
+            // migration 0022), not the row with all its text.
             Matcher::Fts5(_) => {
-                "resources_fts cross join resources r on r.id = resources_fts.rowid"
+                "resources_fts cross join resources r indexed by resources_search_scope \
+                 on r.id = resources_fts.rowid"
             }
             Matcher::Websearch(_) => "resources r",
         }
@@ -130,59 +128,32 @@ impl Matcher {
             }
         }
     }
-
-    /// Appends the snippet column of the page's rows and the `from` that
-    /// starts at the page's ids, `hits`; the caller joins `r` and `s`.
-    pub(super) fn snippet(&self, sql: &mut Sql) {
-        match self {
-            Matcher::Fts5(_) => {
-                sql.push(
-                    ", snippet(resources_fts, -1, char(57344), char(57345), '…', 16) as snippet \
-                     from hits join resources_fts on resources_fts.rowid = hits.id",
-                );
-            }
-            Matcher::Websearch(q) => {
-                // File text is cut for the snippet only: ts_headline reads
-                // all of the text it is given.
-                sql.push(
-                    ", ts_headline('english', r.summary || ' ' || r.body_md || ' ' || left(coalesce(r.file_text, ''), 100000), ",
-                );
-                Self::tsquery(sql, q);
-                sql.push(
-                    ", 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || \
-                     ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"') as snippet \
-                     from hits",
-                );
-            }
-        }
-    }
-
-    /// Appends what the page's rows need after `where` (FTS5 needs the
-    /// match again for its snippet), starting ` and`, or nothing.
-    pub(super) fn snippet_condition(&self, sql: &mut Sql) {
-        if let Matcher::Fts5(expression) = self {
-            sql.push(" and resources_fts match ")
-                .bind(expression.as_str());
-        }
-    }
 }
 
-/// An FTS5 expression for web-search-style text: every term quoted (a
-/// quote inside doubled), terms joined by `AND`, `or` between two terms
-/// making an `OR`, `-term` excluded with `NOT`. `None` when no term is left
-/// to look for.
-pub(super) fn fts5_expression(q: &str) -> Option<String> {
-    let mut groups: Vec<Vec<String>> = Vec::new();
-    let mut excluded: Vec<String> = Vec::new();
+/// One term of web-search-style text: a word or a quoted phrase.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Term {
+    pub(super) text: String,
+    /// Written `-term`: matches must not contain it.
+    pub(super) excluded: bool,
+    /// Written after `or`, following a term that is not excluded: either
+    /// may occur.
+    pub(super) or_previous: bool,
+}
+
+/// The terms of web-search-style text, at most [`MAX_TERMS`]: quoted
+/// phrases whole (an unclosed quote runs to the end), `-` marking an
+/// exclusion, and a bare `or` joining its neighbours.
+pub(super) fn terms(q: &str) -> Vec<Term> {
+    let mut terms: Vec<Term> = Vec::new();
     let mut pending_or = false;
-    let mut terms = 0;
     let mut chars = q.chars().peekable();
-    while terms < MAX_TERMS {
+    while terms.len() < MAX_TERMS {
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         if chars.peek().is_none() {
             break;
         }
-        let negated = chars.next_if_eq(&'-').is_some();
+        let excluded = chars.next_if_eq(&'-').is_some();
         let mut text = String::new();
         let quoted = chars.next_if_eq(&'"').is_some();
         if quoted {
@@ -197,23 +168,39 @@ pub(super) fn fts5_expression(q: &str) -> Option<String> {
                 text.push(c);
             }
         }
-        if !quoted && !negated && text.eq_ignore_ascii_case("or") {
-            pending_or = !groups.is_empty();
+        if !quoted && !excluded && text.eq_ignore_ascii_case("or") {
+            pending_or = terms.iter().any(|t| !t.excluded);
             continue;
         }
         if text.trim().is_empty() {
             continue;
         }
-        terms += 1;
-        let term = format!("\"{}\"", text.replace('"', "\"\""));
-        if negated {
-            excluded.push(term);
-        } else if let (true, Some(last)) = (pending_or, groups.last_mut()) {
-            last.push(term);
-        } else {
-            groups.push(vec![term]);
-        }
+        terms.push(Term {
+            text,
+            excluded,
+            or_previous: pending_or && !excluded,
+        });
         pending_or = false;
+    }
+    terms
+}
+
+/// An FTS5 expression for web-search-style text: every term quoted (a
+/// quote inside doubled), terms joined by `AND`, `or` between two terms
+/// making an `OR`, `-term` excluded with `NOT`. `None` when no term is left
+/// to look for.
+pub(super) fn fts5_expression(q: &str) -> Option<String> {
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut excluded: Vec<String> = Vec::new();
+    for term in terms(q) {
+        let quoted = format!("\"{}\"", term.text.replace('"', "\"\""));
+        if term.excluded {
+            excluded.push(quoted);
+        } else if let (true, Some(last)) = (term.or_previous, groups.last_mut()) {
+            last.push(quoted);
+        } else {
+            groups.push(vec![quoted]);
+        }
     }
     if groups.is_empty() {
         return None;

@@ -1,0 +1,293 @@
+//! The snippet under each search result: a short stretch of the resource's
+//! summary, body or file text with the searched words marked. Made here,
+//! for the rows of the page only, the same way on both engines.
+//!
+//! Words are compared as the engines index them, closely enough for
+//! marking: letters and digits in runs, lower case, accents removed, and
+//! English endings stemmed (Snowball's English stemmer, as PostgreSQL's
+//! `english` configuration uses; FTS5's Porter stemmer agrees on nearly
+//! every word, and a word they disagree on is found but not marked).
+//!
+//! The engines' own snippet functions read the whole of every column they
+//! are given for each row, the file text included; this reads a source
+//! only until it finds a word to mark.
+
+use super::search::terms;
+use domain::library::SnippetPart;
+use rust_stemmers::{Algorithm, Stemmer};
+use std::borrow::Cow;
+use std::collections::HashSet;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Words a snippet shows at most.
+const WORDS: usize = 24;
+/// Words shown before the first marked one, when there are that many.
+const LEAD: usize = 4;
+
+/// Finds the searched words in a resource's text.
+pub(super) struct Highlighter {
+    stemmer: Stemmer,
+    stems: HashSet<String>,
+    /// The first character of every stem: a word starting otherwise cannot
+    /// match, and is not stemmed (stemming changes only endings).
+    initials: HashSet<char>,
+}
+
+impl Highlighter {
+    /// For normalised search text `q`: every word of its terms but the
+    /// excluded ones.
+    pub(super) fn new(q: &str) -> Self {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let mut stems = HashSet::new();
+        for term in terms(q).iter().filter(|term| !term.excluded) {
+            for (start, end) in words(&term.text) {
+                stems.insert(stemmer.stem(&fold(&term.text[start..end])).into_owned());
+            }
+        }
+        let initials = stems.iter().filter_map(|s| s.chars().next()).collect();
+        Self {
+            stemmer,
+            stems,
+            initials,
+        }
+    }
+
+    fn matches(&self, word: &str) -> bool {
+        let folded = fold(word);
+        folded
+            .chars()
+            .next()
+            .is_some_and(|c| self.initials.contains(&c))
+            && self.stems.contains(self.stemmer.stem(&folded).as_ref())
+    }
+
+    /// The snippet for a resource whose text is `sources`, in order of
+    /// preference: the best stretch of the first that has a searched word,
+    /// or, when none has (the words were in the title or tags), the start
+    /// of the first that is not empty, unmarked.
+    pub(super) fn snippet(&self, sources: &[&str]) -> Vec<SnippetPart> {
+        for source in sources {
+            let found: Vec<(usize, usize, bool)> = words(source)
+                .map(|(start, end)| (start, end, self.matches(&source[start..end])))
+                .collect();
+            if let Some(first) = best_window(&found) {
+                return parts(source, &found, first);
+            }
+        }
+        match sources.iter().find(|s| words(s).next().is_some()) {
+            Some(source) => {
+                let found: Vec<_> = words(source).map(|(s, e)| (s, e, false)).collect();
+                parts(source, &found, 0)
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
+/// The byte ranges of the words of `text`: runs of letters and digits.
+fn words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while chars.next_if(|(_, c)| !c.is_alphanumeric()).is_some() {}
+        let (start, _) = *chars.peek()?;
+        let mut end = start;
+        while let Some((at, c)) = chars.next_if(|(_, c)| c.is_alphanumeric()) {
+            end = at + c.len_utf8();
+        }
+        Some((start, end))
+    })
+}
+
+/// A word as it is compared: lower case, accents removed.
+fn fold(word: &str) -> Cow<'_, str> {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        Cow::Borrowed(word)
+    } else if word.is_ascii() {
+        Cow::Owned(word.to_ascii_lowercase())
+    } else {
+        Cow::Owned(
+            word.nfd()
+                .filter(|c| !is_combining_mark(*c))
+                .flat_map(char::to_lowercase)
+                .collect(),
+        )
+    }
+}
+
+/// The index of the word the stretch starts at: [`LEAD`] words before the
+/// marked word that begins the window of [`WORDS`] with the most marked
+/// words (the earliest of equals). `None` when no word is marked.
+fn best_window(found: &[(usize, usize, bool)]) -> Option<usize> {
+    let marked: Vec<usize> = (0..found.len()).filter(|&i| found[i].2).collect();
+    let (mut best, mut best_count) = (None, 0);
+    for (n, &at) in marked.iter().enumerate() {
+        let count = marked[n..]
+            .iter()
+            .take_while(|&&i| i < at + WORDS - LEAD)
+            .count();
+        if count > best_count {
+            (best, best_count) = (Some(at), count);
+        }
+    }
+    best.map(|at| at.saturating_sub(LEAD))
+}
+
+/// The stretch of `source` from word `first`, [`WORDS`] words at most,
+/// with runs of white space made single spaces and `…` where text was
+/// left out.
+fn parts(source: &str, found: &[(usize, usize, bool)], first: usize) -> Vec<SnippetPart> {
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let last = (first + WORDS).min(found.len());
+    let mut parts: Vec<SnippetPart> = Vec::new();
+    let mut push = |text: &str, matched: bool| {
+        let text = collapse_spaces(text);
+        match parts.last_mut() {
+            _ if text.is_empty() => {}
+            Some(part) if part.matched == matched => part.text.push_str(&text),
+            _ => parts.push(SnippetPart { text, matched }),
+        }
+    };
+    push(
+        if first == 0 {
+            source[..found[0].0].trim_start()
+        } else {
+            "… "
+        },
+        false,
+    );
+    for (n, &(start, end, matched)) in found[first..last].iter().enumerate() {
+        if n > 0 {
+            push(&source[found[first + n - 1].1..start], false);
+        }
+        push(&source[start..end], matched);
+    }
+    push(
+        if last == found.len() {
+            source[found[last - 1].1..].trim_end()
+        } else {
+            " …"
+        },
+        false,
+    );
+    parts
+}
+
+/// `text` with each run of white space made one space.
+fn collapse_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut after_space = false;
+    for c in text.chars() {
+        let space = c.is_whitespace();
+        if !(space && after_space) {
+            out.push(if space { ' ' } else { c });
+        }
+        after_space = space;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(parts: &[SnippetPart]) -> String {
+        parts
+            .iter()
+            .map(|p| {
+                if p.matched {
+                    format!("[{}]", p.text)
+                } else {
+                    p.text.clone()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn searched_words_are_marked_in_any_form() {
+        let h = Highlighter::new("hand hygiene");
+        assert_eq!(
+            shown(&h.snippet(&["Wash your HANDS: good practice."])),
+            "Wash your [HANDS]: good practice."
+        );
+        let h = Highlighter::new("policies");
+        assert_eq!(
+            shown(&h.snippet(&["The policy, and other Policies."])),
+            "The [policy], and other [Policies]."
+        );
+        let h = Highlighter::new("cafe");
+        assert_eq!(shown(&h.snippet(&["Le Café"])), "Le [Café]");
+    }
+
+    #[test]
+    fn excluded_words_and_syntax_are_not_marked() {
+        let h = Highlighter::new(r#""cold chain" or fridge -vaccine"#);
+        assert_eq!(
+            shown(&h.snippet(&["Vaccine fridge and cold chain, or not."])),
+            "Vaccine [fridge] and [cold] [chain], or not."
+        );
+    }
+
+    #[test]
+    fn the_first_source_with_a_match_is_used() {
+        let h = Highlighter::new("quinquennial");
+        let parts = h.snippet(&[
+            "A summary.",
+            "A body.",
+            "Appendix B. The quinquennial audit.",
+        ]);
+        assert_eq!(shown(&parts), "Appendix B. The [quinquennial] audit.");
+        // No match anywhere (the word was in the title): the summary's start.
+        assert_eq!(shown(&h.snippet(&["", "A body."])), "A body.");
+        assert!(h.snippet(&["", "  "]).is_empty());
+    }
+
+    #[test]
+    fn a_long_text_is_cut_around_the_densest_matches() {
+        let text = format!(
+            "{} alpha {} alpha beta alpha {}",
+            "one ".repeat(30),
+            "two ".repeat(30),
+            "three ".repeat(30)
+        );
+        let h = Highlighter::new("alpha beta");
+        let out = shown(&h.snippet(&[&text]));
+        assert_eq!(
+            out,
+            format!(
+                "… two two two two [alpha] [beta] [alpha] {}…",
+                "three ".repeat(17)
+            )
+        );
+    }
+
+    #[test]
+    fn white_space_is_collapsed_and_markup_kept() {
+        let h = Highlighter::new("gdpr");
+        assert_eq!(
+            shown(&h.snippet(&["## Data\n\n* **GDPR**   applies"])),
+            "## Data * **[GDPR]** applies"
+        );
+    }
+
+    #[test]
+    fn any_text_gives_a_snippet_without_panicking() {
+        let h = Highlighter::new("🧼 ß \u{0301} x");
+        for text in [
+            "",
+            "🧼🧼",
+            "\u{0301}\u{0301}",
+            "ẞtraße x",
+            &"x ".repeat(10_000),
+        ] {
+            let parts = h.snippet(&[text]);
+            assert!(parts.iter().map(|p| p.text.chars().count()).sum::<usize>() < 200);
+        }
+    }
+}
