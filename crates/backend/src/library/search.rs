@@ -106,7 +106,8 @@ impl Matcher {
 
     /// Appends a subquery of the newest `limit` rows of `matches`, scored:
     /// `id`, `updated_at`, `rank`. PostgreSQL scores these rows only, after
-    /// they are chosen, not every match.
+    /// they are chosen, not every match, from the short vector of their
+    /// title, summary and tags (`rank_vector`, migration 0022).
     pub(super) fn ranked(&self, sql: &mut Sql, limit: i64) {
         match self {
             Matcher::Fts5(_) => {
@@ -117,7 +118,7 @@ impl Matcher {
             Matcher::Websearch(q) => {
                 sql.push(
                     "(select m.id as id, m.updated_at as updated_at, \
-                     -ts_rank_cd(r.search_vector, ",
+                     -ts_rank_cd(r.rank_vector, ",
                 );
                 Self::tsquery(sql, q);
                 sql.push(
