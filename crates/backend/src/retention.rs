@@ -23,6 +23,9 @@ pub struct Policy {
     /// Messages are kept this many months after they were closed
     /// (`MESSAGE_RETENTION_MONTHS`).
     pub message_months: u32,
+    /// Data-rights requests are kept this many months after they were
+    /// completed or refused (`RIGHTS_RETENTION_MONTHS`).
+    pub rights_months: u32,
 }
 
 /// `n` months in seconds, a month being the average Gregorian month (so
@@ -47,15 +50,19 @@ pub enum Category {
     /// Messages closed longer ago than the policy's months, with their
     /// replies and notes.
     ClosedMessages,
+    /// Data-rights requests completed or refused longer ago than the
+    /// policy's months.
+    ClosedRightsRequests,
 }
 
 impl Category {
-    pub const ALL: [Category; 5] = [
+    pub const ALL: [Category; 6] = [
         Category::UnverifiedSignUps,
         Category::FormerMembers,
         Category::ExpiredSessions,
         Category::ExpiredLinks,
         Category::ClosedMessages,
+        Category::ClosedRightsRequests,
     ];
 
     /// What a person reads.
@@ -66,6 +73,9 @@ impl Category {
             Category::ExpiredSessions => "Sessions past their time limits",
             Category::ExpiredLinks => "Emailed links past their expiry",
             Category::ClosedMessages => "Messages closed longer ago than they are kept",
+            Category::ClosedRightsRequests => {
+                "Data-rights requests closed longer ago than they are kept"
+            }
         }
     }
 }
@@ -106,6 +116,13 @@ fn rows(category: Category) -> (&'static str, &'static str, &'static str) {
             "updated_at",
             "state = 'closed' and updated_at < $1",
         ),
+        // Completed and refused requests note when; an open one is kept
+        // however old it is.
+        Category::ClosedRightsRequests => (
+            "rights_requests",
+            "closed_at",
+            "state in ('completed', 'refused') and closed_at < $1",
+        ),
     }
 }
 
@@ -120,6 +137,7 @@ fn bounds(category: Category, policy: Policy, now: i64) -> (i64, Option<i64>) {
         ),
         Category::ExpiredLinks => (now, None),
         Category::ClosedMessages => (now - months(policy.message_months), None),
+        Category::ClosedRightsRequests => (now - months(policy.rights_months), None),
     }
 }
 

@@ -725,6 +725,7 @@ async fn unverified_sign_ups_are_deleted_after_seven_days(db: Db) {
     let policy = backend::retention::Policy {
         member_months: 6,
         message_months: 24,
+        rights_months: 36,
     };
     let due = backend::retention::run(&db, policy, backend::clock::now(), false)
         .await

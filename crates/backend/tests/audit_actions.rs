@@ -468,6 +468,7 @@ async fn provoke(db: &Db, url: &str, action: Action) -> (i64, By) {
             let policy = backend::retention::Policy {
                 member_months: 6,
                 message_months: 24,
+                rights_months: 36,
             };
             let due = backend::retention::run(db, policy, backend::clock::now(), false)
                 .await

@@ -1,7 +1,8 @@
 //! Retention (P9) on SQLite and PostgreSQL: what a dry run lists is
 //! exactly what the real run then deletes, a second run deletes nothing,
 //! members of an organisation that ended are kept for the configured
-//! months and then erased, and each run's counts are audited.
+//! months and then erased, closed messages and data-rights requests go
+//! after theirs, and each run's counts are audited.
 
 use backend::retention::{self, Category, Policy};
 use backend::testing::fixtures::{organisation, user};
@@ -14,6 +15,7 @@ stories!(a_dry_run_lists_exactly_what_the_run_deletes_and_a_second_run_deletes_n
 const POLICY: Policy = Policy {
     member_months: 6,
     message_months: 24,
+    rights_months: 36,
 };
 
 fn count(due: &[retention::Due], category: Category) -> i64 {
@@ -122,6 +124,28 @@ async fn a_dry_run_lists_exactly_what_the_run_deletes_and_a_second_run_deletes_n
         .expect("reply");
     }
 
+    // Data-rights requests: completed 37 months ago and refused 38 months
+    // ago (due), completed 35 months ago, and open since long ago (neither).
+    for (details, state, age) in [
+        ("Old completed", "completed", Some(37)),
+        ("Old refused", "refused", Some(38)),
+        ("Lately completed", "completed", Some(35)),
+        ("Old open", "open", None),
+    ] {
+        sqlx::query(
+            "insert into rights_requests (requester_name, requester_email, kind, details, received_on, \
+             due_on, state, closed_at, created_at, updated_at) \
+             values ('Pat Example', 'pat@example.org', 'access', $1, $2, $2, $3, $4, $2, $2)",
+        )
+        .bind(details)
+        .bind(now - 40 * month)
+        .bind(state)
+        .bind(age.map(|months: i64| now - months * month))
+        .execute(db.pool())
+        .await
+        .expect("rights request");
+    }
+
     let before = users(&db).await;
     let dry = retention::run(&db, POLICY, now, true)
         .await
@@ -131,6 +155,7 @@ async fn a_dry_run_lists_exactly_what_the_run_deletes_and_a_second_run_deletes_n
     assert_eq!(count(&dry, Category::FormerMembers), 2);
     assert_eq!(count(&dry, Category::ExpiredLinks), 1);
     assert_eq!(count(&dry, Category::ClosedMessages), 1);
+    assert_eq!(count(&dry, Category::ClosedRightsRequests), 2);
     let oldest = dry
         .iter()
         .find(|d| d.category == Category::FormerMembers)
@@ -166,6 +191,15 @@ async fn a_dry_run_lists_exactly_what_the_run_deletes_and_a_second_run_deletes_n
         .await
         .expect("replies");
     assert_eq!(replies, 2, "the closed message's reply went with it");
+    let requests: Vec<(String,)> =
+        sqlx::query_as("select details from rights_requests order by details")
+            .fetch_all(db.pool())
+            .await
+            .expect("rights requests");
+    assert_eq!(
+        requests,
+        [("Lately completed".to_owned(),), ("Old open".to_owned(),)]
+    );
     let (recorded,): (String,) =
         sqlx::query_as("select detail from audit_events where action = 'retention.run'")
             .fetch_one(db.pool())
@@ -174,6 +208,7 @@ async fn a_dry_run_lists_exactly_what_the_run_deletes_and_a_second_run_deletes_n
     let recorded: serde_json::Value = serde_json::from_str(&recorded).expect("JSON");
     assert_eq!(recorded["former_members"], 2);
     assert_eq!(recorded["unverified_sign_ups"], 1);
+    assert_eq!(recorded["closed_rights_requests"], 2);
 
     let again = retention::run(&db, POLICY, now, false)
         .await

@@ -332,6 +332,13 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=120))]
     pub message_retention_months: u32,
 
+    /// How long a data-rights request is kept after it was completed or
+    /// refused, in months (P9). The NHS records management code keeps
+    /// subject access requests three years after they close.
+    #[arg(long, env = "RIGHTS_RETENTION_MONTHS", default_value_t = 36, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub rights_retention_months: u32,
+
     /// How long audit events are kept, in months (P5): older ones are
     /// pruned, leaving a signed checkpoint so the chain still verifies.
     #[arg(long, env = "AUDIT_RETENTION_MONTHS", default_value_t = 72, global = true,
@@ -385,6 +392,7 @@ impl Config {
         backend::retention::Policy {
             member_months: self.member_retention_months,
             message_months: self.message_retention_months,
+            rights_months: self.rights_retention_months,
         }
     }
 
@@ -632,6 +640,10 @@ impl Config {
             (
                 "message_retention",
                 months_text(self.message_retention_months),
+            ),
+            (
+                "rights_retention",
+                months_text(self.rights_retention_months),
             ),
             ("backup_keep", self.backup_keep.to_string()),
             ("cookies", domain::cookies::table()),

@@ -94,6 +94,7 @@ fn help_lists_the_subcommands_and_every_environment_variable() {
         "CONTACT_PHONE",
         "DPO_EMAIL",
         "MEMBER_RETENTION_MONTHS",
+        "RIGHTS_RETENTION_MONTHS",
         "AUDIT_RETENTION_MONTHS",
         "BACKUP_RECIPIENT",
         "BACKUP_DIR",
