@@ -123,9 +123,29 @@ enum Guard {
     Forbidden,
 }
 
+/// `path` as a router could resolve it: escapes decoded, empty and `.`
+/// segments dropped, `..` removing the segment before it. The guard judges
+/// this, so `/x/../admin`, `//admin` and `/%61dmin` are judged as `/admin`
+/// whatever the page router makes of them.
+fn resolved(path: &str) -> String {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            segment => segments.push(segment),
+        }
+    }
+    format!("/{}", segments.join("/"))
+}
+
 /// Who may see which pages.
 fn guard(uri: &Uri, session: Option<&Session>) -> Guard {
-    let path = uri.path();
+    let resolved = resolved(uri.path());
+    let path = resolved.as_str();
     let signed_in = session.filter(|s| s.stage == Stage::SignedIn);
     let protected = is_signed_in_page(path);
     if path == "/login/two-factor" {
@@ -138,7 +158,7 @@ fn guard(uri: &Uri, session: Option<&Session>) -> Guard {
         return Guard::Pass;
     }
     let Some(session) = signed_in else {
-        let here = uri.path_and_query().map_or(path, |pq| pq.as_str());
+        let here = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
         let next: String = form_urlencoded_component(here);
         return Guard::Redirect(format!("/login?next={next}"));
     };
@@ -216,5 +236,33 @@ mod tests {
         assert_eq!(check("/account/two-factor", Some(&new_admin)), Guard::Pass);
         let admin = session(Role::Admin, true, Stage::SignedIn);
         assert_eq!(check("/admin", Some(&admin)), Guard::Pass);
+    }
+
+    #[test]
+    fn other_spellings_of_a_page_are_judged_as_the_page() {
+        let member = session(Role::Member, false, Stage::SignedIn);
+        for spelling in [
+            "/x/../admin",
+            "/./admin/",
+            "//admin",
+            "/%61dmin",
+            "/portal/%2e%2e/admin/organisations",
+        ] {
+            assert_eq!(
+                check(spelling, Some(&member)),
+                Guard::Forbidden,
+                "{spelling}"
+            );
+            assert!(
+                matches!(check(spelling, None), Guard::Redirect(to) if to.starts_with("/login?next=")),
+                "{spelling}"
+            );
+        }
+        assert!(matches!(
+            check("/services/../portal", None),
+            Guard::Redirect(_)
+        ));
+        assert_eq!(check("/admin/../services", None), Guard::Pass);
+        assert_eq!(check("/../../services", None), Guard::Pass);
     }
 }
