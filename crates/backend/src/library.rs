@@ -35,6 +35,13 @@ pub(crate) mod scope;
 mod search;
 mod snippet;
 
+/// The text a search result's snippet is made from, after its summary: the
+/// start of its body and of its file's text (a document's first pages),
+/// `body_md` and `file_text`. Bounded, so a page of results reads and marks
+/// little whatever was uploaded.
+const SNIPPET_TEXT: &str =
+    "substr(r.body_md, 1, 20000) as body_md, substr(r.file_text, 1, 20000) as file_text";
+
 /// The resources table on its own, as most queries read it.
 const RESOURCES: &str = "resources r";
 
@@ -157,9 +164,8 @@ pub async fn list(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Libr
     // [`MAX_RESULTS`]…
     let mut sql = Sql::new();
     sql.push("with listed as (");
-    scope.select(&mut sql, "r.id", RESOURCES, false);
-    filters(&mut sql, query);
-    sql.push(" limit ").bind(MAX_RESULTS + 1).push(") ");
+    listed(&mut sql, &scope, query);
+    sql.push(") ");
     // …and the page.
     scope.select(&mut sql, LISTED_COLUMNS, RESOURCES, true);
     filters(&mut sql, query);
@@ -195,6 +201,14 @@ struct ListedRow {
     found: i64,
 }
 
+/// Appends a select of the ids the list has, up to one more than
+/// [`MAX_RESULTS`].
+fn listed(sql: &mut Sql, scope: &Scope, query: &LibraryQuery) {
+    scope.select(sql, "r.id", RESOURCES, false);
+    filters(sql, query);
+    sql.push(" limit ").bind(MAX_RESULTS + 1);
+}
+
 /// How many resources the list would show, counted up to one more than
 /// [`MAX_RESULTS`].
 async fn browse_count(
@@ -204,9 +218,8 @@ async fn browse_count(
 ) -> Result<i64> {
     let mut sql = Sql::new();
     sql.push("select count(*) from (");
-    scope.select(&mut sql, "r.id", RESOURCES, false);
-    filters(&mut sql, query);
-    sql.push(" limit ").bind(MAX_RESULTS + 1).push(") listed");
+    listed(&mut sql, scope, query);
+    sql.push(") listed");
     let (total,): (i64,) = sql.query_as().fetch_one(conn).await?;
     Ok(total)
 }
@@ -296,14 +309,13 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
         .bind(query.offset())
         .push(") ");
     // …then those rows alone, with the count and the text their snippets
-    // are made from (of the file's, the first 100,000 characters: its first
-    // pages, quick to read).
+    // are made from.
     sql.push("select ")
         .push(SUMMARY_COLUMNS)
+        .push(", (select count(*) from matches) as found, ")
+        .push(SNIPPET_TEXT)
         .push(
-            ", (select count(*) from matches) as found, r.body_md, \
-             substr(r.file_text, 1, 100000) as file_text \
-             from hits join resources r on r.id = hits.id \
+            " from hits join resources r on r.id = hits.id \
              join services s on s.id = r.service_id \
              left join bookmarks b on b.resource_id = r.id and b.user_id = ",
         )
@@ -320,16 +332,21 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
         None if query.offset() > 0 => search_count(&mut conn, &scope, &matcher, query).await?,
         None => 0,
     };
-    let highlighter = Highlighter::new(&q);
-    let rows = rows
-        .into_iter()
-        .map(|row| {
-            let mut summary = row.summary.into_summary()?;
-            let file_text = row.file_text.unwrap_or_default();
-            summary.snippet = highlighter.snippet(&[&summary.summary, &row.body_md, &file_text]);
-            Ok(summary)
-        })
-        .collect::<Result<_>>()?;
+    drop(conn);
+    // Marking words is CPU work, done off the request threads.
+    let rows = tokio::task::spawn_blocking(move || {
+        let highlighter = Highlighter::new(&q);
+        rows.into_iter()
+            .map(|row| {
+                let mut summary = row.summary.into_summary()?;
+                let file_text = row.file_text.unwrap_or_default();
+                summary.snippet =
+                    highlighter.snippet(&[&summary.summary, &row.body_md, &file_text]);
+                Ok(summary)
+            })
+            .collect::<Result<Vec<_>>>()
+    })
+    .await??;
     Ok(LibraryPage::new(rows, found, query.page()))
 }
 
@@ -352,11 +369,10 @@ pub async fn detail(db: &Db, viewer: &Viewer, id: i64) -> Result<ResourceDetail>
     let mut sql = Sql::new();
     scope.select(
         &mut sql,
-        "r.id, r.title, r.summary, r.kind, r.status, \
-         s.id as service_id, s.slug as service_slug, s.name as service_name, r.tags, r.review_date, \
-         r.published_at, r.updated_at, r.for_all_customers, \
-         cast(case when b.user_id is null then 0 else 1 end as bigint) as bookmarked, \
-         r.body_md, r.owner_id, u.full_name as owner_name, r.created_at",
+        concat!(
+            summary_columns!(),
+            ", r.body_md, r.owner_id, u.full_name as owner_name, r.created_at"
+        ),
         "resources r join users u on u.id = r.owner_id",
         true,
     );
@@ -716,11 +732,10 @@ pub async fn reviews(db: &Db, viewer: &Viewer, now: i64) -> Result<Vec<ReviewIte
     let mut sql = Sql::new();
     scope.select(
         &mut sql,
-        "r.id, r.title, r.summary, r.kind, r.status, \
-         s.id as service_id, s.slug as service_slug, s.name as service_name, r.tags, r.review_date, \
-         r.published_at, r.updated_at, r.for_all_customers, \
-         cast(case when b.user_id is null then 0 else 1 end as bigint) as bookmarked, \
-         r.owner_id, u.full_name as owner_name",
+        concat!(
+            summary_columns!(),
+            ", r.owner_id, u.full_name as owner_name"
+        ),
         "resources r join users u on u.id = r.owner_id",
         true,
     );

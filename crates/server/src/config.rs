@@ -333,8 +333,9 @@ pub struct Config {
     pub message_retention_months: u32,
 
     /// How long a data-rights request is kept after it was completed or
-    /// refused, in months (P9). The NHS records management code keeps
-    /// subject access requests three years after they close.
+    /// refused, in months (P9). The default follows the NHS records
+    /// management code, which keeps subject access requests three years
+    /// after they close.
     #[arg(long, env = "RIGHTS_RETENTION_MONTHS", default_value_t = 36, global = true,
           value_parser = clap::value_parser!(u32).range(1..=120))]
     pub rights_retention_months: u32,

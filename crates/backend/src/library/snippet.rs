@@ -9,8 +9,10 @@
 //! every word, and a word they disagree on is found but not marked).
 //!
 //! The engines' own snippet functions read the whole of every column they
-//! are given for each row, the file text included; this reads a source
-//! only until it finds a word to mark.
+//! are given for each row (FTS5 also runs the match again per row); this
+//! reads the sources in order and stops at the first with a word to mark,
+//! stems only words that could match, and shows a bounded stretch however
+//! the text is laid out.
 
 use super::search::terms;
 use domain::library::SnippetPart;
@@ -24,6 +26,146 @@ use unicode_normalization::char::is_combining_mark;
 const WORDS: usize = 24;
 /// Words shown before the first marked one, when there are that many.
 const LEAD: usize = 4;
+/// Longest word shown whole; a longer one (a URL, a run of CJK) is cut.
+const WORD_CHARS: usize = 40;
+/// Longest text shown between two words; longer (dot leaders, a table's
+/// rules) is shown as `…`.
+const GAP_CHARS: usize = 12;
+/// A stemmer only takes endings off, never more than this many characters.
+const STEM_SLACK: usize = 10;
+
+/// English words too common to search for, as PostgreSQL's `english`
+/// configuration drops them (Snowball's list): not marked unless every
+/// searched word is one.
+const STOP_WORDS: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+];
 
 /// Finds the searched words in a resource's text.
 pub(super) struct Highlighter {
@@ -32,6 +174,10 @@ pub(super) struct Highlighter {
     /// The first character of every stem: a word starting otherwise cannot
     /// match, and is not stemmed (stemming changes only endings).
     initials: HashSet<char>,
+    /// Words longer than this cannot stem to any of `stems`, and are not
+    /// stemmed (the stemmer's time grows with the square of a long word's
+    /// length).
+    longest: usize,
 }
 
 impl Highlighter {
@@ -39,17 +185,28 @@ impl Highlighter {
     /// excluded ones.
     pub(super) fn new(q: &str) -> Self {
         let stemmer = Stemmer::create(Algorithm::English);
-        let mut stems = HashSet::new();
-        for term in terms(q).iter().filter(|term| !term.excluded) {
-            for (start, end) in words(&term.text) {
-                stems.insert(stemmer.stem(&fold(&term.text[start..end])).into_owned());
-            }
-        }
+        let searched: Vec<String> = terms(q)
+            .iter()
+            .filter(|term| !term.excluded)
+            .flat_map(|term| {
+                words(&term.text)
+                    .map(|(start, end)| fold(&term.text[start..end]).into_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let all_common = searched.iter().all(|w| STOP_WORDS.contains(&w.as_str()));
+        let stems: HashSet<String> = searched
+            .iter()
+            .filter(|w| all_common || !STOP_WORDS.contains(&w.as_str()))
+            .map(|w| stemmer.stem(w).into_owned())
+            .collect();
         let initials = stems.iter().filter_map(|s| s.chars().next()).collect();
+        let longest = stems.iter().map(|s| s.chars().count()).max().unwrap_or(0) + STEM_SLACK;
         Self {
             stemmer,
             stems,
             initials,
+            longest,
         }
     }
 
@@ -59,13 +216,14 @@ impl Highlighter {
             .chars()
             .next()
             .is_some_and(|c| self.initials.contains(&c))
+            && folded.chars().count() <= self.longest
             && self.stems.contains(self.stemmer.stem(&folded).as_ref())
     }
 
     /// The snippet for a resource whose text is `sources`, in order of
     /// preference: the best stretch of the first that has a searched word,
-    /// or, when none has (the words were in the title or tags), the start
-    /// of the first that is not empty, unmarked.
+    /// or nothing when none has (the words were in the title or tags, which
+    /// the result shows anyway).
     pub(super) fn snippet(&self, sources: &[&str]) -> Vec<SnippetPart> {
         for source in sources {
             let found: Vec<(usize, usize, bool)> = words(source)
@@ -75,24 +233,21 @@ impl Highlighter {
                 return parts(source, &found, first);
             }
         }
-        match sources.iter().find(|s| words(s).next().is_some()) {
-            Some(source) => {
-                let found: Vec<_> = words(source).map(|(s, e)| (s, e, false)).collect();
-                parts(source, &found, 0)
-            }
-            None => Vec::new(),
-        }
+        Vec::new()
     }
 }
 
-/// The byte ranges of the words of `text`: runs of letters and digits.
+/// The byte ranges of the words of `text`: runs of letters and digits,
+/// with the accents written after a letter (as text taken from PDFs often
+/// has them).
 fn words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let in_word = |c: &char| c.is_alphanumeric() || is_combining_mark(*c);
     let mut chars = text.char_indices().peekable();
     std::iter::from_fn(move || {
         while chars.next_if(|(_, c)| !c.is_alphanumeric()).is_some() {}
         let (start, _) = *chars.peek()?;
         let mut end = start;
-        while let Some((at, c)) = chars.next_if(|(_, c)| c.is_alphanumeric()) {
+        while let Some((at, c)) = chars.next_if(|(_, c)| in_word(c)) {
             end = at + c.len_utf8();
         }
         Some((start, end))
@@ -137,44 +292,53 @@ fn best_window(found: &[(usize, usize, bool)]) -> Option<usize> {
 }
 
 /// The stretch of `source` from word `first`, [`WORDS`] words at most,
-/// with runs of white space made single spaces and `…` where text was
-/// left out.
+/// with runs of white space made single spaces, long words cut, and `…`
+/// where text was left out.
 fn parts(source: &str, found: &[(usize, usize, bool)], first: usize) -> Vec<SnippetPart> {
     if found.is_empty() {
         return Vec::new();
     }
     let last = (first + WORDS).min(found.len());
     let mut parts: Vec<SnippetPart> = Vec::new();
-    let mut push = |text: &str, matched: bool| {
+    let mut push = |text: &str, matched: bool| match parts.last_mut() {
+        _ if text.is_empty() => {}
+        Some(part) if part.matched == matched => part.text.push_str(text),
+        _ => parts.push(SnippetPart {
+            text: text.to_owned(),
+            matched,
+        }),
+    };
+    let gap = |text: &str| -> String {
         let text = collapse_spaces(text);
-        match parts.last_mut() {
-            _ if text.is_empty() => {}
-            Some(part) if part.matched == matched => part.text.push_str(&text),
-            _ => parts.push(SnippetPart { text, matched }),
+        if text.chars().count() > GAP_CHARS {
+            " … ".to_owned()
+        } else {
+            text
         }
     };
-    push(
-        if first == 0 {
-            source[..found[0].0].trim_start()
-        } else {
-            "… "
-        },
-        false,
-    );
+    if first > 0 {
+        push("… ", false);
+    } else {
+        push(gap(&source[..found[0].0]).trim_start(), false);
+    }
     for (n, &(start, end, matched)) in found[first..last].iter().enumerate() {
         if n > 0 {
-            push(&source[found[first + n - 1].1..start], false);
+            push(&gap(&source[found[first + n - 1].1..start]), false);
         }
-        push(&source[start..end], matched);
+        let word = &source[start..end];
+        match word.char_indices().nth(WORD_CHARS) {
+            Some((cut, _)) => {
+                push(&word[..cut], matched);
+                push("…", false);
+            }
+            None => push(word, matched),
+        }
     }
-    push(
-        if last == found.len() {
-            source[found[last - 1].1..].trim_end()
-        } else {
-            " …"
-        },
-        false,
-    );
+    if last < found.len() {
+        push(" …", false);
+    } else {
+        push(gap(&source[found[last - 1].1..]).trim_end(), false);
+    }
     parts
 }
 
@@ -243,8 +407,9 @@ mod tests {
             "Appendix B. The quinquennial audit.",
         ]);
         assert_eq!(shown(&parts), "Appendix B. The [quinquennial] audit.");
-        // No match anywhere (the word was in the title): the summary's start.
-        assert_eq!(shown(&h.snippet(&["", "A body."])), "A body.");
+        // No match anywhere (the word was in the title): no snippet, rather
+        // than the summary the result shows already.
+        assert!(h.snippet(&["A summary.", "A body."]).is_empty());
         assert!(h.snippet(&["", "  "]).is_empty());
     }
 
@@ -268,6 +433,41 @@ mod tests {
     }
 
     #[test]
+    fn common_words_are_marked_only_when_nothing_else_was_searched() {
+        let h = Highlighter::new("the storage of vaccines");
+        assert_eq!(
+            shown(&h.snippet(&["The storage of the vaccine."])),
+            "The [storage] of the [vaccine]."
+        );
+        let h = Highlighter::new("the");
+        assert_eq!(shown(&h.snippet(&["Of the two."])), "Of [the] two.");
+    }
+
+    #[test]
+    fn accents_written_after_the_letter_are_part_of_the_word() {
+        let h = Highlighter::new("naive");
+        assert_eq!(
+            shown(&h.snippet(&["A nai\u{308}ve plan."])),
+            "A [nai\u{308}ve] plan."
+        );
+    }
+
+    #[test]
+    fn long_words_and_long_gaps_are_cut() {
+        let h = Highlighter::new("contents");
+        let toc = format!("Contents{}3 {}", ".".repeat(200), "x".repeat(500));
+        assert_eq!(
+            shown(&h.snippet(&[&toc])),
+            format!("[Contents] … 3 {}…", "x".repeat(40))
+        );
+        // A hostile 100,000-letter word is neither stemmed nor shown whole.
+        let h = Highlighter::new("ay");
+        let word = "ay".repeat(50_000);
+        let parts = h.snippet(&[&format!("ay {word}")]);
+        assert_eq!(shown(&parts), format!("[ay] {}…", &word[..40]));
+    }
+
+    #[test]
     fn white_space_is_collapsed_and_markup_kept() {
         let h = Highlighter::new("gdpr");
         assert_eq!(
@@ -279,15 +479,19 @@ mod tests {
     #[test]
     fn any_text_gives_a_snippet_without_panicking() {
         let h = Highlighter::new("🧼 ß \u{0301} x");
-        for text in [
-            "",
-            "🧼🧼",
-            "\u{0301}\u{0301}",
-            "ẞtraße x",
-            &"x ".repeat(10_000),
-        ] {
+        let texts = [
+            String::new(),
+            "🧼🧼".to_owned(),
+            "\u{0301}\u{0301}".to_owned(),
+            "ẞtraße x".to_owned(),
+            "x ".repeat(10_000),
+            format!("x{}x", "🧼".repeat(10_000)),
+            "x".repeat(10_000),
+        ];
+        for text in &texts {
             let parts = h.snippet(&[text]);
-            assert!(parts.iter().map(|p| p.text.chars().count()).sum::<usize>() < 200);
+            let shown: usize = parts.iter().map(|p| p.text.chars().count()).sum();
+            assert!(shown <= WORDS * (WORD_CHARS + 1 + GAP_CHARS), "{shown}");
         }
     }
 }

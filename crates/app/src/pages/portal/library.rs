@@ -245,12 +245,12 @@ fn ResourceMeta(resource: ResourceSummary) -> impl IntoView {
     }
 }
 
-/// A search snippet: the matched words marked, everything shown as text.
+/// A search snippet: the matched words marked, everything shown as text
+/// (with `…` where the snippet left text out).
 #[component]
 fn Snippet(parts: Vec<SnippetPart>) -> impl IntoView {
     view! {
         <p class="nhsuk-body-s pp-snippet">
-            "…"
             {parts
                 .into_iter()
                 .map(|part| {
@@ -261,7 +261,6 @@ fn Snippet(parts: Vec<SnippetPart>) -> impl IntoView {
                     }
                 })
                 .collect_view()}
-            "…"
         </p>
     }
 }
