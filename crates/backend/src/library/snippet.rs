@@ -37,135 +37,17 @@ const STEM_SLACK: usize = 10;
 /// English words too common to search for, as PostgreSQL's `english`
 /// configuration drops them (Snowball's list): not marked unless every
 /// searched word is one.
-const STOP_WORDS: &[&str] = &[
-    "i",
-    "me",
-    "my",
-    "myself",
-    "we",
-    "our",
-    "ours",
-    "ourselves",
-    "you",
-    "your",
-    "yours",
-    "yourself",
-    "yourselves",
-    "he",
-    "him",
-    "his",
-    "himself",
-    "she",
-    "her",
-    "hers",
-    "herself",
-    "it",
-    "its",
-    "itself",
-    "they",
-    "them",
-    "their",
-    "theirs",
-    "themselves",
-    "what",
-    "which",
-    "who",
-    "whom",
-    "this",
-    "that",
-    "these",
-    "those",
-    "am",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "being",
-    "have",
-    "has",
-    "had",
-    "having",
-    "do",
-    "does",
-    "did",
-    "doing",
-    "a",
-    "an",
-    "the",
-    "and",
-    "but",
-    "if",
-    "or",
-    "because",
-    "as",
-    "until",
-    "while",
-    "of",
-    "at",
-    "by",
-    "for",
-    "with",
-    "about",
-    "against",
-    "between",
-    "into",
-    "through",
-    "during",
-    "before",
-    "after",
-    "above",
-    "below",
-    "to",
-    "from",
-    "up",
-    "down",
-    "in",
-    "out",
-    "on",
-    "off",
-    "over",
-    "under",
-    "again",
-    "further",
-    "then",
-    "once",
-    "here",
-    "there",
-    "when",
-    "where",
-    "why",
-    "how",
-    "all",
-    "any",
-    "both",
-    "each",
-    "few",
-    "more",
-    "most",
-    "other",
-    "some",
-    "such",
-    "no",
-    "nor",
-    "not",
-    "only",
-    "own",
-    "same",
-    "so",
-    "than",
-    "too",
-    "very",
-    "s",
-    "t",
-    "can",
-    "will",
-    "just",
-    "don",
-    "should",
-    "now",
-];
+const STOP_WORDS: &str = "\
+    i me my myself we our ours ourselves you your yours yourself \
+    yourselves he him his himself she her hers herself it its itself they \
+    them their theirs themselves what which who whom this that these \
+    those am is are was were be been being have has had having do does \
+    did doing a an the and but if or because as until while of at by for \
+    with about against between into through during before after above \
+    below to from up down in out on off over under again further then \
+    once here there when where why how all any both each few more most \
+    other some such no nor not only own same so than too very s t can \
+    will just don should now";
 
 /// Finds the searched words in a resource's text.
 pub(super) struct Highlighter {
@@ -194,10 +76,11 @@ impl Highlighter {
                     .collect::<Vec<_>>()
             })
             .collect();
-        let all_common = searched.iter().all(|w| STOP_WORDS.contains(&w.as_str()));
+        let common = |word: &str| STOP_WORDS.split_ascii_whitespace().any(|w| w == word);
+        let all_common = searched.iter().all(|w| common(w));
         let stems: HashSet<String> = searched
             .iter()
-            .filter(|w| all_common || !STOP_WORDS.contains(&w.as_str()))
+            .filter(|w| all_common || !common(w))
             .map(|w| stemmer.stem(w).into_owned())
             .collect();
         let initials = stems.iter().filter_map(|s| s.chars().next()).collect();
