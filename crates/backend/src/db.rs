@@ -69,9 +69,18 @@ impl Default for PoolSettings {
 
 /// The application's database: one pool, shared by every request, and
 /// the public pages' content kept in memory beside it.
+///
+/// On SQLite, transactions that write take their connection from a second
+/// pool of one: SQLite lets one writer in at a time, so writers queue for
+/// that connection in this process, not inside SQLite's busy wait holding
+/// one of the readers' connections. A long write then delays other
+/// writes only, never a page that just reads.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    /// Where [`Db::begin_write`] starts transactions: on SQLite its own
+    /// pool of one connection, on PostgreSQL the same pool as reads.
+    writer: AnyPool,
     backend: Backend,
     content: Arc<crate::content::cache::Cache>,
 }
@@ -87,31 +96,40 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let options = AnyConnectOptions::from_str(url)?;
-        let mut pool = AnyPoolOptions::new()
-            .max_connections(
-                settings
-                    .max_connections
-                    .unwrap_or_else(|| backend.default_max_connections()),
-            )
-            .acquire_timeout(settings.acquire_timeout);
-        if backend == Backend::Sqlite {
-            pool = pool.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // Reads go through a shared memory map of the file
-                    // (up to 1 GiB) rather than a copy per connection.
-                    conn.execute(
-                        "pragma journal_mode = wal; pragma synchronous = normal; \
-                         pragma busy_timeout = 5000; pragma foreign_keys = on; \
-                         pragma mmap_size = 1073741824;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            });
-        }
-        let pool = pool.connect_with(options).await?;
+        let pool_of = |size: u32| {
+            let pool = AnyPoolOptions::new()
+                .max_connections(size)
+                .acquire_timeout(settings.acquire_timeout);
+            match backend {
+                Backend::Sqlite => pool.after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        // Reads go through a shared memory map of the file
+                        // (up to 1 GiB) rather than a copy per connection.
+                        conn.execute(
+                            "pragma journal_mode = wal; pragma synchronous = normal; \
+                             pragma busy_timeout = 5000; pragma foreign_keys = on; \
+                             pragma mmap_size = 1073741824;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                }),
+                Backend::Postgres => pool,
+            }
+        };
+        let size = settings
+            .max_connections
+            .unwrap_or_else(|| backend.default_max_connections());
+        let pool = pool_of(size).connect_with(options.clone()).await?;
+        let writer = match backend {
+            // The writer connects when first asked for, so a database
+            // opened only to read never holds it.
+            Backend::Sqlite => pool_of(1).connect_lazy_with(options),
+            Backend::Postgres => pool.clone(),
+        };
         Ok(Self {
             pool,
+            writer,
             backend,
             content: Arc::default(),
         })
@@ -137,13 +155,22 @@ impl Db {
         &self.pool
     }
 
+    /// For a write of one statement, outside any transaction: on SQLite
+    /// the writer connection, which [`Db::begin_write`]'s transactions
+    /// queue for too. Never use it while holding one of those.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
     /// Starts a transaction that will write. On SQLite it takes the write
     /// lock up front (`begin immediate`) so two writers queue instead of
     /// failing half-way with "database is locked".
+    /// On SQLite the transaction holds the one writer connection, so
+    /// writers wait their turn for it here (see [`Db`]).
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("begin immediate").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("begin immediate").await?,
+            Backend::Postgres => self.writer.begin().await?,
         })
     }
 
@@ -167,6 +194,7 @@ impl Db {
 
     /// Waits for in-flight queries and closes every connection.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

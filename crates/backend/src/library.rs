@@ -658,7 +658,7 @@ pub async fn unbookmark(db: &Db, viewer: &Viewer, id: i64) -> Result<()> {
     sqlx::query("delete from bookmarks where user_id = $1 and resource_id = $2")
         .bind(viewer.id)
         .bind(id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }

@@ -331,7 +331,7 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize> {
         .bind(now)
         .bind(message.id)
         .bind(message.next_attempt_at)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?
         .rows_affected();
         if claimed != 1 {
@@ -354,7 +354,7 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize> {
                 )
                 .bind(clock::now())
                 .bind(message.id)
-                .execute(db.pool())
+                .execute(db.writer())
                 .await?;
                 sent += 1;
             }
@@ -371,7 +371,7 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize> {
                 .bind(error.to_string())
                 .bind(clock::now())
                 .bind(message.id)
-                .execute(db.pool())
+                .execute(db.writer())
                 .await?;
             }
         }
@@ -389,7 +389,7 @@ pub async fn sweep(db: &Db, mailer: &Mailer) -> Result<(u64, usize)> {
         "update outbox set body = '', updated_at = $1 where purge_after <= $1 and body <> ''",
     )
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?
     .rows_affected();
     let removed = mailer.remove_expired(now).await?;

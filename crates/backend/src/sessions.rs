@@ -165,7 +165,7 @@ pub async fn resolve(db: &Db, token: &SessionToken) -> Result<Option<Session>> {
     if expired {
         sqlx::query("delete from sessions where token_hash = $1")
             .bind(&hash)
-            .execute(db.pool())
+            .execute(db.writer())
             .await?;
         return Ok(None);
     }
@@ -173,7 +173,7 @@ pub async fn resolve(db: &Db, token: &SessionToken) -> Result<Option<Session>> {
         sqlx::query("update sessions set last_seen_at = $1, updated_at = $1 where token_hash = $2")
             .bind(now)
             .bind(&hash)
-            .execute(db.pool())
+            .execute(db.writer())
             .await?;
     }
     Ok(Some(Session {
@@ -207,7 +207,7 @@ pub async fn set_flash(db: &Db, token: &SessionToken, flash: &Flash) -> Result<(
     .bind(token.hash())
     .bind(body)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(())
 }
@@ -233,7 +233,7 @@ pub async fn take_flash(db: &Db, token: &SessionToken) -> Result<Option<Flash>> 
         "delete from session_flashes where token_hash = $1 returning body, created_at",
     )
     .bind(&hash)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.writer())
     .await?;
     let Some((body, created_at)) = taken else {
         return Ok(None);
@@ -280,13 +280,13 @@ pub async fn sweep(db: &Db) -> Result<u64> {
     let now = clock::now();
     sqlx::query("delete from session_flashes where created_at < $1")
         .bind(now - FLASH_LIFETIME_SECS)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(
         sqlx::query("delete from sessions where created_at < $1 or last_seen_at < $2")
             .bind(now - session_limits::ABSOLUTE)
             .bind(now - session_limits::IDLE)
-            .execute(db.pool())
+            .execute(db.writer())
             .await?
             .rows_affected(),
     )

@@ -244,3 +244,64 @@ async fn an_administrator_is_created_with_a_hash_never_the_password(db: Db) {
         "no password in the audit trail"
     );
 }
+
+/// On SQLite, writers queue for the one writer connection, never in
+/// SQLite's busy wait holding a connection that a page reading needs: with
+/// a pool of two, a long write and three writers behind it still leave a
+/// connection for reads.
+#[tokio::test]
+async fn waiting_writers_never_hold_the_connections_reads_need() {
+    use backend::db::PoolSettings;
+    use std::time::Duration;
+
+    let test = backend::testing::sqlite().await;
+    let settings = PoolSettings {
+        max_connections: Some(2),
+        acquire_timeout: Duration::from_secs(10),
+    };
+    let db = Db::connect(&test.url, &settings).await.expect("open");
+    let mut long = db.begin_write().await.expect("the long write");
+    sqlx::query("create table queued (writer integer not null)")
+        .execute(&mut *long)
+        .await
+        .expect("create");
+    let writers: Vec<_> = (1..=3)
+        .map(|writer: i64| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut tx = db.begin_write().await?;
+                sqlx::query("insert into queued (writer) values ($1)")
+                    .bind(writer)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok::<(), backend::Error>(())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let (one,): (i64,) = tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query_as("select 1").fetch_one(db.pool()),
+    )
+    .await
+    .expect("a read is not kept waiting by the writers")
+    .expect("read");
+    assert_eq!(one, 1);
+
+    long.commit().await.expect("commit");
+    for writer in writers {
+        writer
+            .await
+            .expect("task")
+            .expect("each writer has its turn");
+    }
+    let (written,): (i64,) = sqlx::query_as("select count(*) from queued")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(written, 3);
+    db.close().await;
+    test.finish().await;
+}
