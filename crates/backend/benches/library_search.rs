@@ -288,7 +288,13 @@ fn main() {
         match backend::testing::postgres().await {
             Some(postgres) => {
                 bench("PostgreSQL", &postgres.db).await;
-                postgres.finish().await;
+                // Kept loaded, for `explain analyze` in `psql`.
+                if std::env::var_os("PRIMARYPOINT_BENCH_KEEP_POSTGRES").is_some() {
+                    postgres.db.close().await;
+                    println!("the loaded database is kept at {}", postgres.url);
+                } else {
+                    postgres.finish().await;
+                }
             }
             None => println!("\nPostgreSQL: skipped (set PRIMARYPOINT_TEST_POSTGRES)"),
         }

@@ -35,15 +35,15 @@ pub(crate) mod scope;
 mod search;
 mod snippet;
 
-/// The text a search result's snippet is made from, after its summary: the
-/// start of its body and of its file's text (a document's first pages),
-/// `body_md` and `file_text`. Bounded, so a page of results reads and marks
-/// little whatever was uploaded.
-const SNIPPET_TEXT: &str =
-    "substr(r.body_md, 1, 20000) as body_md, substr(r.file_text, 1, 20000) as file_text";
-
-/// The resources table on its own, as most queries read it.
+/// The resources table on its own, for queries that need nothing else.
 const RESOURCES: &str = "resources r";
+/// Resources `r` with their services `s`, as a summary shows them.
+macro_rules! with_services {
+    () => {
+        "resources r join services s on s.id = r.service_id"
+    };
+}
+const WITH_SERVICES: &str = with_services!();
 
 /// What a list row needs; with `from` joined to services `s` and the
 /// viewer's bookmark `b` by [`Scope::select`].
@@ -56,6 +56,23 @@ macro_rules! summary_columns {
     };
 }
 const SUMMARY_COLUMNS: &str = summary_columns!();
+
+/// A search result's row: its summary, then the text its snippet is made
+/// from after the summary, the start of its body and of its file's text
+/// (a document's first pages) as `body_md` and `file_text`. Bounded, so a
+/// page of results reads and marks little whatever was uploaded. A text
+/// of at most 20,000 bytes is read whole: counting characters into a long
+/// text costs more than the text (PostgreSQL's `substr` walks it a
+/// character at a time), and its length in bytes is known without reading
+/// it.
+const HIT_COLUMNS: &str = concat!(
+    summary_columns!(),
+    ", case when octet_length(r.body_md) <= 20000 then r.body_md \
+     else substr(r.body_md, 1, 20000) end as body_md, \
+     case when octet_length(r.file_text) <= 20000 then r.file_text \
+     else substr(r.file_text, 1, 20000) end as file_text"
+);
+
 /// A list row and how many the list has (`found`), from `listed`.
 const LISTED_COLUMNS: &str = concat!(
     summary_columns!(),
@@ -167,7 +184,7 @@ pub async fn list(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Libr
     listed(&mut sql, &scope, query);
     sql.push(") ");
     // …and the page.
-    scope.select(&mut sql, LISTED_COLUMNS, RESOURCES, true);
+    scope.select(&mut sql, LISTED_COLUMNS, WITH_SERVICES, true);
     filters(&mut sql, query);
     sql.push(match query.sort {
         LibrarySort::Updated => " order by r.updated_at desc, r.id desc",
@@ -272,8 +289,6 @@ struct HitRow {
     /// The text a snippet is made from, after the summary.
     body_md: String,
     file_text: Option<String>,
-    /// How many matches there are, up to one more than are ranked.
-    found: i64,
 }
 
 /// The resources `viewer` may see that match `query.q` (any text at all:
@@ -290,52 +305,66 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
     };
     let mut conn = db.pool().acquire().await?;
     let scope = Scope::of(&mut *conn, viewer.id).await?;
-    // One statement: the newest matches under the viewer's scope (one more
-    // than are ranked, to know whether there are more)…
+    // The newest matches under the viewer's scope, scored (one more than
+    // are ranked, to know whether there are more), and of those the ids on
+    // this page with how many there are. This statement is all that
+    // depends on the words; on PostgreSQL it is planned for them.
     let mut sql = Sql::new();
     sql.push("with matches as (");
-    scope.select(&mut sql, matcher.match_columns(), matcher.from(), false);
+    scope.select_with(
+        &mut sql,
+        |sql| matcher.match_columns(sql),
+        matcher.from(),
+        false,
+    );
     filters(&mut sql, query);
     matcher.condition(&mut sql);
     sql.push(matcher.newest_first())
         .push(" limit ")
         .bind(MAX_RESULTS + 1)
-        // …the best of the ranked ones on this page…
-        .push("), hits as (select id, rank, updated_at from ");
-    matcher.ranked(&mut sql, MAX_RESULTS);
-    sql.push(" order by rank, updated_at desc, id limit ")
+        .push(
+            ") select id, (select count(*) from matches) as found from \
+             (select id, updated_at, rank from matches order by id desc limit ",
+        )
+        .bind(MAX_RESULTS)
+        .push(") ranked order by rank, updated_at desc, id limit ")
         .bind(PER_PAGE)
         .push(" offset ")
-        .bind(query.offset())
-        .push(") ");
-    // …then those rows alone, with the count and the text their snippets
-    // are made from.
-    sql.push("select ")
-        .push(SUMMARY_COLUMNS)
-        .push(", (select count(*) from matches) as found, ")
-        .push(SNIPPET_TEXT)
-        .push(
-            " from hits join resources r on r.id = hits.id \
-             join services s on s.id = r.service_id \
-             left join bookmarks b on b.resource_id = r.id and b.user_id = ",
-        )
-        .bind(scope.viewer())
-        .push(" order by hits.rank, r.updated_at desc, r.id");
-    let rows: Vec<HitRow> = sql
+        .bind(query.offset());
+    let hits: Vec<(i64, i64)> = sql
         .query_as()
         .persistent(matcher.persistent())
         .fetch_all(&mut *conn)
         .await?;
-    let found = match rows.first() {
-        Some(row) => row.found,
+    let found = match hits.first() {
+        Some(&(_, found)) => found,
         // Past the last page (or nothing at all): counted on its own.
         None if query.offset() > 0 => search_count(&mut conn, &scope, &matcher, query).await?,
         None => 0,
     };
+    if hits.is_empty() {
+        return Ok(LibraryPage::new(Vec::new(), found, query.page()));
+    }
+    let page: Vec<i64> = hits.into_iter().map(|(id, _)| id).collect();
+    // …then those rows alone, with the text their snippets are made from,
+    // read under the scope again: one archived in between is left out.
+    // The same statement for any words, prepared once.
+    let mut sql = Sql::new();
+    scope.select(&mut sql, HIT_COLUMNS, WITH_SERVICES, true);
+    sql.push(" and r.id in (");
+    for (n, id) in page.iter().enumerate() {
+        if n > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*id);
+    }
+    sql.push(")");
+    let mut rows: Vec<HitRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    rows.sort_by_key(|row| page.iter().position(|&id| id == row.summary.id));
     drop(conn);
     // Marking words is CPU work, done off the request threads.
     let rows = tokio::task::spawn_blocking(move || {
-        let highlighter = Highlighter::new(&q);
+        let mut highlighter = Highlighter::new(&q);
         rows.into_iter()
             .map(|row| {
                 let mut summary = row.summary.into_summary()?;
@@ -373,7 +402,7 @@ pub async fn detail(db: &Db, viewer: &Viewer, id: i64) -> Result<ResourceDetail>
             summary_columns!(),
             ", r.body_md, r.owner_id, u.full_name as owner_name, r.created_at"
         ),
-        "resources r join users u on u.id = r.owner_id",
+        concat!(with_services!(), " join users u on u.id = r.owner_id"),
         true,
     );
     sql.push(" and r.id = ").bind(id);
@@ -678,7 +707,7 @@ pub async fn bookmarks(db: &Db, viewer: &Viewer, page: i64) -> Result<LibraryPag
     sql.push(" and b.user_id is not null");
     let (total,): (i64,) = sql.query_as().fetch_one(&mut *conn).await?;
     let mut sql = Sql::new();
-    scope.select(&mut sql, SUMMARY_COLUMNS, RESOURCES, true);
+    scope.select(&mut sql, SUMMARY_COLUMNS, WITH_SERVICES, true);
     sql.push(" and b.user_id is not null order by b.created_at desc, r.id desc limit ")
         .bind(PER_PAGE)
         .push(" offset ")
@@ -700,7 +729,7 @@ pub async fn recent(db: &Db, viewer: &Viewer, since: i64) -> Result<Vec<Resource
     let mut conn = db.pool().acquire().await?;
     let scope = Scope::of(&mut *conn, viewer.id).await?;
     let mut sql = Sql::new();
-    scope.select(&mut sql, SUMMARY_COLUMNS, RESOURCES, true);
+    scope.select(&mut sql, SUMMARY_COLUMNS, WITH_SERVICES, true);
     sql.push(" and r.updated_at >= ")
         .bind(since)
         .push(" order by r.updated_at desc, r.id desc limit ")
@@ -736,7 +765,7 @@ pub async fn reviews(db: &Db, viewer: &Viewer, now: i64) -> Result<Vec<ReviewIte
             summary_columns!(),
             ", r.owner_id, u.full_name as owner_name"
         ),
-        "resources r join users u on u.id = r.owner_id",
+        concat!(with_services!(), " join users u on u.id = r.owner_id"),
         true,
     );
     sql.push(" and r.status <> 'archived' and r.review_date < ")
@@ -766,7 +795,7 @@ pub async fn reviews(db: &Db, viewer: &Viewer, now: i64) -> Result<Vec<ReviewIte
 /// of. Public: for the service pages ("34 policies, 12 toolkits").
 pub async fn service_counts(db: &Db, slug: &str) -> Result<Vec<KindCount>> {
     let mut sql = Sql::new();
-    Scope::catalogue().select(&mut sql, "r.kind, count(*)", RESOURCES, false);
+    Scope::catalogue().select(&mut sql, "r.kind, count(*)", WITH_SERVICES, false);
     sql.push(" and s.slug = ")
         .bind(slug)
         .push(" group by r.kind");

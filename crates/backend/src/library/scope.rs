@@ -98,18 +98,15 @@ impl Scope {
         }
     }
 
-    pub(crate) fn viewer(&self) -> i64 {
-        self.viewer
-    }
-
     pub(crate) fn is_admin(&self) -> bool {
         self.sees == Sees::Everything
     }
 
     /// Appends `select {columns} from {from} … where <visibility>` to `sql`.
-    /// `from` must name the resources table `r`; services are joined as `s`
-    /// and, with `bookmarks`, the viewer's bookmark (if any) as `b`. Callers
-    /// add their own conditions with `and …`.
+    /// `from` must name the resources table `r`, with whatever else the
+    /// columns need joined; with `bookmarks`, the viewer's bookmark (if
+    /// any) is joined as `b`. Callers add their own conditions with
+    /// `and …`.
     pub(crate) fn select(
         &self,
         sql: &mut Sql,
@@ -117,11 +114,27 @@ impl Scope {
         from: &'static str,
         bookmarks: bool,
     ) {
-        sql.push("select ")
-            .push(columns)
-            .push(" from ")
-            .push(from)
-            .push(" join services s on s.id = r.service_id");
+        self.select_with(
+            sql,
+            |sql| {
+                sql.push(columns);
+            },
+            from,
+            bookmarks,
+        );
+    }
+
+    /// As [`Scope::select`], with columns that need values of their own.
+    pub(crate) fn select_with(
+        &self,
+        sql: &mut Sql,
+        columns: impl FnOnce(&mut Sql),
+        from: &'static str,
+        bookmarks: bool,
+    ) {
+        sql.push("select ");
+        columns(sql);
+        sql.push(" from ").push(from);
         if bookmarks {
             sql.push(" left join bookmarks b on b.resource_id = r.id and b.user_id = ")
                 .bind(self.viewer);

@@ -91,41 +91,28 @@ impl Matcher {
         }
     }
 
-    /// The columns of each match: `id`, `updated_at` and, on SQLite
-    /// (where a score can only be read while matching), `rank`, lower for
-    /// a better match.
-    pub(super) fn match_columns(&self) -> &'static str {
+    /// Appends the columns of each match: `id`, `updated_at` and `rank`,
+    /// lower for a better match. Each engine scores a match while it reads
+    /// it: FTS5 can only score then, and PostgreSQL has the row's page in
+    /// hand for the visibility rule, where looking the newest matches up
+    /// again by id to score them took longer than scoring every match. It
+    /// scores from the short vector of the title, summary and tags
+    /// (`rank_vector`, migration 0022), not the whole text, by how often
+    /// and where the words occur (`ts_rank`): `ts_rank_cd`, which also
+    /// weighs how close together they are, cost more than the match.
+    pub(super) fn match_columns(&self, sql: &mut Sql) {
         match self {
             // Weights: title, summary, body, tags, file text.
             Matcher::Fts5(_) => {
-                "r.id as id, r.updated_at as updated_at, bm25(resources_fts, 10.0, 4.0, 1.0, 4.0, 1.0) as rank"
-            }
-            Matcher::Websearch(_) => "r.id as id, r.updated_at as updated_at",
-        }
-    }
-
-    /// Appends a subquery of the newest `limit` rows of `matches`, scored:
-    /// `id`, `updated_at`, `rank`. PostgreSQL scores these rows only, after
-    /// they are chosen, not every match, from the short vector of their
-    /// title, summary and tags (`rank_vector`, migration 0022).
-    pub(super) fn ranked(&self, sql: &mut Sql, limit: i64) {
-        match self {
-            Matcher::Fts5(_) => {
-                sql.push("(select id, updated_at, rank from matches order by id desc limit ")
-                    .bind(limit)
-                    .push(") ranked");
+                sql.push(
+                    "r.id as id, r.updated_at as updated_at, \
+                     bm25(resources_fts, 10.0, 4.0, 1.0, 4.0, 1.0) as rank",
+                );
             }
             Matcher::Websearch(q) => {
-                sql.push(
-                    "(select m.id as id, m.updated_at as updated_at, \
-                     -ts_rank_cd(r.rank_vector, ",
-                );
+                sql.push("r.id as id, r.updated_at as updated_at, -ts_rank(r.rank_vector, ");
                 Self::tsquery(sql, q);
-                sql.push(
-                    ") as rank from (select id, updated_at from matches order by id desc limit ",
-                )
-                .bind(limit)
-                .push(") m join resources r on r.id = m.id) ranked");
+                sql.push(") as rank");
             }
         }
     }

@@ -18,7 +18,7 @@ use super::search::terms;
 use domain::library::SnippetPart;
 use rust_stemmers::{Algorithm, Stemmer};
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -60,6 +60,9 @@ pub(super) struct Highlighter {
     /// stemmed (the stemmer's time grows with the square of a long word's
     /// length).
     longest: usize,
+    /// Whether each word stemmed so far matched: a page's texts use the
+    /// same words over and over, and stemming is most of the work.
+    stemmed: HashMap<String, bool>,
 }
 
 impl Highlighter {
@@ -90,24 +93,37 @@ impl Highlighter {
             stems,
             initials,
             longest,
+            stemmed: HashMap::new(),
         }
     }
 
-    fn matches(&self, word: &str) -> bool {
+    fn matches(&mut self, word: &str) -> bool {
         let folded = fold(word);
-        folded
+        if !folded
             .chars()
             .next()
             .is_some_and(|c| self.initials.contains(&c))
-            && folded.chars().count() <= self.longest
-            && self.stems.contains(self.stemmer.stem(&folded).as_ref())
+            || folded.chars().count() > self.longest
+        {
+            return false;
+        }
+        // No English ending ends in a digit: such a word is its own stem.
+        if folded.ends_with(|c: char| c.is_ascii_digit()) {
+            return self.stems.contains(folded.as_ref());
+        }
+        if let Some(&matched) = self.stemmed.get(folded.as_ref()) {
+            return matched;
+        }
+        let matched = self.stems.contains(self.stemmer.stem(&folded).as_ref());
+        self.stemmed.insert(folded.into_owned(), matched);
+        matched
     }
 
     /// The snippet for a resource whose text is `sources`, in order of
     /// preference: the best stretch of the first that has a searched word,
     /// or nothing when none has (the words were in the title or tags, which
     /// the result shows anyway).
-    pub(super) fn snippet(&self, sources: &[&str]) -> Vec<SnippetPart> {
+    pub(super) fn snippet(&mut self, sources: &[&str]) -> Vec<SnippetPart> {
         for source in sources {
             let found: Vec<(usize, usize, bool)> = words(source)
                 .map(|(start, end)| (start, end, self.matches(&source[start..end])))
@@ -257,24 +273,37 @@ mod tests {
     }
 
     #[test]
+    fn a_word_ending_in_a_digit_is_its_own_stem() {
+        let stemmer = Stemmer::create(Algorithm::English);
+        for word in ["term12345", "covid19", "iso9001", "ies2", "dying1", "y2"] {
+            assert_eq!(stemmer.stem(word), word);
+        }
+        let mut h = Highlighter::new("Covid19 ISO9001");
+        assert_eq!(
+            shown(&h.snippet(&["After covid19, see iso9001 and iso9002."])),
+            "After [covid19], see [iso9001] and iso9002."
+        );
+    }
+
+    #[test]
     fn searched_words_are_marked_in_any_form() {
-        let h = Highlighter::new("hand hygiene");
+        let mut h = Highlighter::new("hand hygiene");
         assert_eq!(
             shown(&h.snippet(&["Wash your HANDS: good practice."])),
             "Wash your [HANDS]: good practice."
         );
-        let h = Highlighter::new("policies");
+        let mut h = Highlighter::new("policies");
         assert_eq!(
             shown(&h.snippet(&["The policy, and other Policies."])),
             "The [policy], and other [Policies]."
         );
-        let h = Highlighter::new("cafe");
+        let mut h = Highlighter::new("cafe");
         assert_eq!(shown(&h.snippet(&["Le Café"])), "Le [Café]");
     }
 
     #[test]
     fn excluded_words_and_syntax_are_not_marked() {
-        let h = Highlighter::new(r#""cold chain" or fridge -vaccine"#);
+        let mut h = Highlighter::new(r#""cold chain" or fridge -vaccine"#);
         assert_eq!(
             shown(&h.snippet(&["Vaccine fridge and cold chain, or not."])),
             "Vaccine [fridge] and [cold] [chain], or not."
@@ -283,7 +312,7 @@ mod tests {
 
     #[test]
     fn the_first_source_with_a_match_is_used() {
-        let h = Highlighter::new("quinquennial");
+        let mut h = Highlighter::new("quinquennial");
         let parts = h.snippet(&[
             "A summary.",
             "A body.",
@@ -304,7 +333,7 @@ mod tests {
             "two ".repeat(30),
             "three ".repeat(30)
         );
-        let h = Highlighter::new("alpha beta");
+        let mut h = Highlighter::new("alpha beta");
         let out = shown(&h.snippet(&[&text]));
         assert_eq!(
             out,
@@ -317,18 +346,18 @@ mod tests {
 
     #[test]
     fn common_words_are_marked_only_when_nothing_else_was_searched() {
-        let h = Highlighter::new("the storage of vaccines");
+        let mut h = Highlighter::new("the storage of vaccines");
         assert_eq!(
             shown(&h.snippet(&["The storage of the vaccine."])),
             "The [storage] of the [vaccine]."
         );
-        let h = Highlighter::new("the");
+        let mut h = Highlighter::new("the");
         assert_eq!(shown(&h.snippet(&["Of the two."])), "Of [the] two.");
     }
 
     #[test]
     fn accents_written_after_the_letter_are_part_of_the_word() {
-        let h = Highlighter::new("naive");
+        let mut h = Highlighter::new("naive");
         assert_eq!(
             shown(&h.snippet(&["A nai\u{308}ve plan."])),
             "A [nai\u{308}ve] plan."
@@ -337,14 +366,14 @@ mod tests {
 
     #[test]
     fn long_words_and_long_gaps_are_cut() {
-        let h = Highlighter::new("contents");
+        let mut h = Highlighter::new("contents");
         let toc = format!("Contents{}3 {}", ".".repeat(200), "x".repeat(500));
         assert_eq!(
             shown(&h.snippet(&[&toc])),
             format!("[Contents] … 3 {}…", "x".repeat(40))
         );
         // A hostile 100,000-letter word is neither stemmed nor shown whole.
-        let h = Highlighter::new("ay");
+        let mut h = Highlighter::new("ay");
         let word = "ay".repeat(50_000);
         let parts = h.snippet(&[&format!("ay {word}")]);
         assert_eq!(shown(&parts), format!("[ay] {}…", &word[..40]));
@@ -352,7 +381,7 @@ mod tests {
 
     #[test]
     fn white_space_is_collapsed_and_markup_kept() {
-        let h = Highlighter::new("gdpr");
+        let mut h = Highlighter::new("gdpr");
         assert_eq!(
             shown(&h.snippet(&["## Data\n\n* **GDPR**   applies"])),
             "## Data * **[GDPR]** applies"
@@ -361,7 +390,7 @@ mod tests {
 
     #[test]
     fn any_text_gives_a_snippet_without_panicking() {
-        let h = Highlighter::new("🧼 ß \u{0301} x");
+        let mut h = Highlighter::new("🧼 ß \u{0301} x");
         let texts = [
             String::new(),
             "🧼🧼".to_owned(),

@@ -2,7 +2,7 @@
 //! and publish, members find, read and save, and nobody sees what their
 //! organisation does not subscribe to (P1, P5).
 
-use super::admin::{HOSTILE, admin, assert_title_is_text, sign_in};
+use super::admin::{HOSTILE, admin, assert_body_is_text, assert_title_is_text, sign_in};
 use super::{Browser, TestServer, launch};
 use app::api::library::{CreateResource, SaveResource, SetResourceStatus};
 use backend::audit::Actor;
@@ -280,6 +280,35 @@ async fn members_find_read_and_save_only_what_their_organisation_subscribes_to(s
 
 async fn resource_titles_and_search_words_cannot_add_markup_to_the_page_title(server: TestServer) {
     let admin = Browser::new(&server, admin(&server, "alex@csu.example", true).await);
+    // A body whose markup a search snippet shows: the searched word is
+    // marked, the markup around it is text.
+    published(
+        &admin,
+        ResourceInput {
+            title: "Cold chain".into(),
+            summary: "Vaccine storage.".into(),
+            body_md: format!("Check the thermometer {HOSTILE} twice a day."),
+            service_id: service(&server, 0).await.to_string(),
+            kind: "guidance".into(),
+            owner_id: admin_id(&server).await,
+            ..ResourceInput::default()
+        },
+    )
+    .await;
+    let (status, html) = admin.get("/portal/library?q=thermometer").await;
+    assert_eq!(status, StatusCode::OK);
+    let snippet = html
+        .split(r#"pp-snippet">"#)
+        .nth(1)
+        .and_then(|s| s.split("</p>").next())
+        .expect("a snippet");
+    assert!(snippet.contains("<mark>thermometer</mark>"), "{snippet}");
+    assert!(
+        snippet.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{snippet}"
+    );
+    assert_body_is_text("the search results", &html);
+
     let id = published(
         &admin,
         ResourceInput {
