@@ -165,7 +165,9 @@ async fn due_in(tx: &mut Transaction<'static, Any>, policy: Policy, now: i64) ->
 /// What the next run would delete, for an administrator.
 pub async fn preview(db: &Db, viewer: &Viewer, policy: Policy) -> Result<Vec<Due>> {
     admin_only(db, viewer).await?;
-    let mut tx = db.begin_write().await?;
+    // A read: one consistent view of every category, without the write
+    // lock (SQLite's writers do not wait for it).
+    let mut tx = db.pool().begin().await?;
     let due = due_in(&mut tx, policy, clock::now()).await?;
     tx.rollback().await?;
     Ok(due)

@@ -324,7 +324,7 @@ async fn claim(db: &Db) -> Result<Option<ClaimRow>> {
     )
     .bind(now + LEASE_SECS)
     .bind(now)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.writer())
     .await?;
     Ok(row)
 }

@@ -33,6 +33,8 @@ const WORD_CHARS: usize = 40;
 const GAP_CHARS: usize = 12;
 /// A stemmer only takes endings off, never more than this many characters.
 const STEM_SLACK: usize = 10;
+/// Most words whose stemming a page remembers.
+const STEMMED_KEPT: usize = 10_000;
 
 /// English words too common to search for, as PostgreSQL's `english`
 /// configuration drops them (Snowball's list): not marked unless every
@@ -115,7 +117,9 @@ impl Highlighter {
             return matched;
         }
         let matched = self.stems.contains(self.stemmer.stem(&folded).as_ref());
-        self.stemmed.insert(folded.into_owned(), matched);
+        if self.stemmed.len() < STEMMED_KEPT {
+            self.stemmed.insert(folded.into_owned(), matched);
+        }
         matched
     }
 
