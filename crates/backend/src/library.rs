@@ -348,7 +348,8 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
     let page: Vec<i64> = hits.into_iter().map(|(id, _)| id).collect();
     // …then those rows alone, with the text their snippets are made from,
     // read under the scope again: one archived in between is left out.
-    // The same statement for any words, prepared once.
+    // The same statement for any words (one per page length), prepared
+    // once.
     let mut sql = Sql::new();
     scope.select(&mut sql, HIT_COLUMNS, WITH_SERVICES, true);
     sql.push(" and r.id in (");
