@@ -1,4 +1,5 @@
 use domain::FieldErrors;
+use domain::paging::how_many;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -31,10 +32,9 @@ pub enum AppError {
 fn wait_text(secs: i64) -> String {
     let secs = secs.max(1);
     if secs < 60 {
-        format!("{secs} second{}", if secs == 1 { "" } else { "s" })
+        how_many(secs, "second", "seconds")
     } else {
-        let minutes = (secs + 59) / 60;
-        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+        how_many((secs + 59) / 60, "minute", "minutes")
     }
 }
 

@@ -19,7 +19,7 @@ use domain::audit::Action;
 use domain::library::{
     DAY, KindCount, LibraryPage, LibraryQuery, LibrarySort, MAX_RESULTS, PER_PAGE, REVIEW_DUE_DAYS,
     Resource, ResourceDetail, ResourceFormOptions, ResourceKind, ResourceOwner, ResourceStatus,
-    ResourceSummary, ReviewBadge, ReviewItem, ServiceRef, normalise_search,
+    ResourceSummary, ReviewBadge, ReviewItem, ServiceRef, library_page, normalise_search,
 };
 use scope::{Scope, Sql};
 use search::Matcher;
@@ -168,7 +168,7 @@ fn filters(sql: &mut Sql, query: &LibraryQuery) {
 }
 
 fn empty_page(query: &LibraryQuery) -> LibraryPage {
-    LibraryPage::new(Vec::new(), 0, query.page())
+    library_page(Vec::new(), 0, query.page())
 }
 
 /// A page of the library as `viewer` may see it, filtered by service and
@@ -201,7 +201,7 @@ pub async fn list(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Libr
         None if query.offset() > 0 => browse_count(&mut conn, &scope, query).await?,
         None => 0,
     };
-    Ok(LibraryPage::new(
+    Ok(library_page(
         rows.into_iter()
             .map(|row| row.summary.into_summary())
             .collect::<Result<_>>()?,
@@ -343,7 +343,7 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
         None => 0,
     };
     if hits.is_empty() {
-        return Ok(LibraryPage::new(Vec::new(), found, query.page()));
+        return Ok(library_page(Vec::new(), found, query.page()));
     }
     let page: Vec<i64> = hits.into_iter().map(|(id, _)| id).collect();
     // …then those rows alone, with the text their snippets are made from,
@@ -377,7 +377,7 @@ pub async fn search(db: &Db, viewer: &Viewer, query: &LibraryQuery) -> Result<Li
             .collect::<Result<Vec<_>>>()
     })
     .await??;
-    Ok(LibraryPage::new(rows, found, query.page()))
+    Ok(library_page(rows, found, query.page()))
 }
 
 #[derive(sqlx::FromRow)]
@@ -714,7 +714,7 @@ pub async fn bookmarks(db: &Db, viewer: &Viewer, page: i64) -> Result<LibraryPag
         .push(" offset ")
         .bind(query.offset());
     let rows: Vec<SummaryRow> = sql.query_as().fetch_all(&mut *conn).await?;
-    Ok(LibraryPage::new(
+    Ok(library_page(
         rows.into_iter()
             .map(SummaryRow::into_summary)
             .collect::<Result<_>>()?,

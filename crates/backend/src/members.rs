@@ -116,7 +116,12 @@ pub async fn list(db: &Db, viewer: &Viewer, query: &MemberQuery) -> Result<Membe
         .bind(query.offset());
     let rows: Vec<Row> = sql.query_as().fetch_all(db.pool()).await?;
     let rows = rows.into_iter().map(Row::into_row).collect::<Result<_>>()?;
-    Ok(MemberPage::new(rows, total, query.page()))
+    Ok(MemberPage::new(
+        rows,
+        total,
+        query.page(),
+        MEMBERS_PAGE_SIZE,
+    ))
 }
 
 /// The organisations people belong to, as `(id, name)` by name, for the

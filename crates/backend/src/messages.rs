@@ -259,12 +259,12 @@ pub async fn list(db: &Db, viewer: &Viewer, query: &InboxQuery) -> Result<Messag
         .bind(query.offset());
     let found: Vec<SummaryRow> = rows.query_as().fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    Ok(MessagePage {
-        rows: found.into_iter().map(summary).collect::<Result<_>>()?,
+    Ok(MessagePage::new(
+        found.into_iter().map(summary).collect::<Result<_>>()?,
         total,
-        page: query.page(),
-        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
-    })
+        query.page(),
+        PAGE_SIZE,
+    ))
 }
 
 /// Message `id` in full, if `viewer` may read it: administrators see every

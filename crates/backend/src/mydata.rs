@@ -616,8 +616,8 @@ pub(crate) async fn erase_in(tx: &mut Transaction<'static, Any>, user: i64) -> R
         return Err(Error::on_field(
             "confirm",
             &format!(
-                "This administrator owns {owned} resource{s} in the library. Give {them} another owner first",
-                s = if owned == 1 { "" } else { "s" },
+                "This administrator owns {} in the library. Give {them} another owner first",
+                domain::paging::how_many(owned, "resource", "resources"),
                 them = if owned == 1 { "it" } else { "them" },
             ),
         ));

@@ -610,23 +610,21 @@ pub async fn list(
     const PER_PAGE: i64 = 20;
     let page = page.max(1);
     let (rows, total) = search(db, query, status, page, PER_PAGE).await?;
-    Ok(domain::organisation::OrganisationPage {
-        rows: rows
-            .into_iter()
-            .map(|r| {
-                Ok(domain::organisation::OrganisationRow {
-                    status: stored_status(&r.status)?,
-                    id: r.id,
-                    name: r.name,
-                    ods_code: r.ods_code,
-                    postcode: r.postcode,
-                })
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            Ok(domain::organisation::OrganisationRow {
+                status: stored_status(&r.status)?,
+                id: r.id,
+                name: r.name,
+                ods_code: r.ods_code,
+                postcode: r.postcode,
             })
-            .collect::<Result<_>>()?,
-        total,
-        page,
-        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
-    })
+        })
+        .collect::<Result<_>>()?;
+    Ok(domain::organisation::OrganisationPage::new(
+        rows, total, page, PER_PAGE,
+    ))
 }
 
 #[derive(sqlx::FromRow)]

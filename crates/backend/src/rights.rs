@@ -250,15 +250,14 @@ pub async fn list(db: &Db, viewer: &Viewer, query: &RequestQuery) -> Result<Requ
     .fetch_all(db.pool())
     .await?;
     let now = clock::now();
-    Ok(RequestPage {
-        rows: rows
-            .into_iter()
+    Ok(RequestPage::new(
+        rows.into_iter()
             .map(|row| summary(row, now))
             .collect::<Result<_>>()?,
         total,
-        page: query.page(),
-        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
-    })
+        query.page(),
+        PAGE_SIZE,
+    ))
 }
 
 /// The signed-in person's own requests, newest first: theirs and nobody

@@ -272,17 +272,8 @@ impl AuditEntry {
 /// the dates". The CSV export is not limited.
 pub const AUDIT_COUNT_LIMIT: i64 = 10_000;
 
-/// A page of events, newest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub rows: Vec<AuditEntry>,
-    /// Matching events, at most [`AUDIT_COUNT_LIMIT`].
-    pub total: i64,
-    /// Whether more than [`AUDIT_COUNT_LIMIT`] events match.
-    pub more: bool,
-    pub page: i64,
-    pub pages: i64,
-}
+/// A page of events, newest first, counted up to [`AUDIT_COUNT_LIMIT`].
+pub type AuditPage = crate::paging::Paged<AuditEntry>;
 
 /// What the chain check found, as a page reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

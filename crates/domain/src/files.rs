@@ -294,7 +294,7 @@ pub fn human_size(bytes: i64) -> String {
     const KB: i64 = 1024;
     const MB: i64 = 1024 * 1024;
     if bytes < KB {
-        format!("{bytes} byte{}", if bytes == 1 { "" } else { "s" })
+        crate::paging::how_many(bytes, "byte", "bytes")
     } else if bytes < MB {
         format!("{} KB", (bytes + KB / 2) / KB)
     } else {

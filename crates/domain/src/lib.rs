@@ -48,6 +48,9 @@ pub use validation::{FieldError, FieldErrors};
 /// Things shown once, on the page after the form that made them.
 pub mod flash;
 
+/// Long lists a page at a time, and counts as people read them.
+pub mod paging;
+
 /// Query-string and form readers that never fail a request.
 mod lenient;
 

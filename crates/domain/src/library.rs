@@ -415,12 +415,6 @@ impl LibraryQuery {
     }
 }
 
-/// Pages needed for `total` rows (at least one, so "page 1 of 1" reads well
-/// when there is nothing).
-pub fn page_count(total: i64) -> i64 {
-    ((total + PER_PAGE - 1) / PER_PAGE).max(1)
-}
-
 /// A piece of a search snippet: plain text, or a run that matched the search.
 /// The UI renders each as text (never as HTML), marking the matches.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -491,38 +485,21 @@ pub struct ResourceOwner {
     pub full_name: String,
 }
 
-/// A page of the library (browse, search or saved resources).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LibraryPage {
-    pub rows: Vec<ResourceSummary>,
-    /// How many there are, up to [`MAX_RESULTS`].
-    pub total: i64,
-    /// There are more than [`MAX_RESULTS`]: a list shows the first of
-    /// them, a search ranks the most recently added, and a person should
-    /// narrow it (a service, a kind, more words).
-    pub more: bool,
-    pub page: i64,
-    pub pages: i64,
-}
+/// A page of the library (browse, search or saved resources), counted up
+/// to [`MAX_RESULTS`]. Past that a list shows the first of them, a search
+/// ranks the most recently added, and a person should narrow it (a
+/// service, a kind, more words).
+pub type LibraryPage = crate::paging::Paged<ResourceSummary>;
 
 /// Most resources a list or search counts and pages through, and a search
 /// ranks (the most recently added this many), so that a page costs the
 /// same in a library of a thousand resources or a hundred thousand.
 pub const MAX_RESULTS: i64 = 1_000;
 
-impl LibraryPage {
-    /// Page `page` of `found` (counted up to one more than
-    /// [`MAX_RESULTS`]), with `rows` on it.
-    pub fn new(rows: Vec<ResourceSummary>, found: i64, page: i64) -> Self {
-        let total = found.min(MAX_RESULTS);
-        Self {
-            rows,
-            total,
-            more: found > MAX_RESULTS,
-            page,
-            pages: page_count(total),
-        }
-    }
+/// Page `page` of the library, with `rows` on it, of `found` resources
+/// (counted up to one more than [`MAX_RESULTS`]).
+pub fn library_page(rows: Vec<ResourceSummary>, found: i64, page: i64) -> LibraryPage {
+    LibraryPage::counted_to(rows, found, MAX_RESULTS, page, PER_PAGE)
 }
 
 /// A resource on the administrators' reviews page.
@@ -886,14 +863,6 @@ mod tests {
             (query.kind, query.sort, query.page(), query.q.as_str()),
             (kind, sort, page, q)
         );
-    }
-
-    #[rstest]
-    #[case(0, 1)]
-    #[case(20, 1)]
-    #[case(21, 2)]
-    fn page_counts(#[case] total: i64, #[case] pages: i64) {
-        assert_eq!(page_count(total), pages);
     }
 
     fn input() -> ResourceInput {

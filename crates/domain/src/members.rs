@@ -136,24 +136,7 @@ pub struct MemberRow {
 }
 
 /// One page of the member list.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberPage {
-    pub rows: Vec<MemberRow>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-}
-
-impl MemberPage {
-    pub fn new(rows: Vec<MemberRow>, total: i64, page: i64) -> Self {
-        Self {
-            rows,
-            total,
-            page,
-            pages: ((total + MEMBERS_PAGE_SIZE - 1) / MEMBERS_PAGE_SIZE).max(1),
-        }
-    }
-}
+pub type MemberPage = crate::paging::Paged<MemberRow>;
 
 /// One person's record, as an administrator sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

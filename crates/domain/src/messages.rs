@@ -211,13 +211,7 @@ pub struct MessageDetail {
 }
 
 /// A page of messages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessagePage {
-    pub rows: Vec<MessageSummary>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-}
+pub type MessagePage = crate::paging::Paged<MessageSummary>;
 
 /// The inbox's filters, read leniently from a query string: anything blank
 /// or unknown means "any", a bad page is page 1.

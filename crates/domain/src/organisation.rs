@@ -559,14 +559,8 @@ pub struct OrganisationRow {
     pub status: OrgStatus,
 }
 
-/// A page of the organisation list and where it sits in the whole.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrganisationPage {
-    pub rows: Vec<OrganisationRow>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-}
+/// A page of the organisation list.
+pub type OrganisationPage = crate::paging::Paged<OrganisationRow>;
 
 /// One change of status, for the record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

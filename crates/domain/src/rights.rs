@@ -475,13 +475,7 @@ pub struct RequestDetail {
 }
 
 /// A page of requests: open ones first, soonest due first.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RequestPage {
-    pub rows: Vec<RequestSummary>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-}
+pub type RequestPage = crate::paging::Paged<RequestSummary>;
 
 /// The list's page number, read leniently.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

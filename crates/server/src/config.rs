@@ -374,12 +374,11 @@ pub struct Config {
 /// "6 months", "1 month", "6 years": a retention period as the privacy
 /// statement says it.
 fn months_text(months: u32) -> String {
-    let plural = |n: u32| if n == 1 { "" } else { "s" };
+    use domain::paging::how_many;
     if months.is_multiple_of(12) {
-        let years = months / 12;
-        format!("{years} year{}", plural(years))
+        how_many((months / 12).into(), "year", "years")
     } else {
-        format!("{months} month{}", plural(months))
+        how_many(months.into(), "month", "months")
     }
 }
 

@@ -13,6 +13,9 @@ pub mod copy;
 /// Previous and next links for lists that run to several pages.
 pub mod pager;
 
+/// Tables with their captions and headings, and a page of a long list.
+pub mod table;
+
 /// The administrators' file upload, with a progress bar when JavaScript runs.
 pub mod upload;
 

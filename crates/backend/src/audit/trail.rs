@@ -156,20 +156,19 @@ pub async fn page(db: &Db, viewer: &Viewer, query: &AuditQuery) -> Result<AuditP
         .bind(AUDIT_COUNT_LIMIT + 1)
         .push(") counted");
     let (found,): (i64,) = count.query_as().fetch_one(db.pool()).await?;
-    let total = found.min(AUDIT_COUNT_LIMIT);
     let mut sql = filters.select();
     sql.push(" order by a.id desc limit ")
         .bind(AUDIT_PAGE_SIZE)
         .push(" offset ")
         .bind(query.offset());
     let rows: Vec<EntryRow> = sql.query_as().fetch_all(db.pool()).await?;
-    Ok(AuditPage {
-        rows: rows.into_iter().map(EntryRow::into_entry).collect(),
-        total,
-        more: found > AUDIT_COUNT_LIMIT,
-        page: query.page(),
-        pages: ((total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE).max(1),
-    })
+    Ok(AuditPage::counted_to(
+        rows.into_iter().map(EntryRow::into_entry).collect(),
+        found,
+        AUDIT_COUNT_LIMIT,
+        query.page(),
+        AUDIT_PAGE_SIZE,
+    ))
 }
 
 /// The organisations the viewer can filter by: those named by any event.

@@ -2,11 +2,12 @@ use crate::api::audit::{audit_chain, audit_organisations, audit_trail};
 use crate::components::form::{FilterSelect, id_choices};
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
-use crate::components::pager::Pager;
+use crate::components::table::{Column, PagedTable, with_query};
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
 use domain::audit::{AUDIT_EXPORT_ROUTE, Action, AuditEntry, AuditPage, AuditQuery, ChainReport};
 use domain::library::long_date;
+use domain::paging::how_many;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -164,15 +165,47 @@ fn AuditTable(found: AuditPage, query: AuditQuery) -> impl IntoView {
     if found.rows.is_empty() {
         return view! { <p data-testid="no-events">"No events match."</p> }.into_any();
     }
-    let link = move |page: i64| {
-        let query = AuditQuery {
-            page,
-            ..query.clone()
-        };
+    const COLUMNS: &[Column] = &[
+        Column::text("When"),
+        Column::text("Who"),
+        Column::text("Action"),
+        Column::text("Acted on"),
+        Column::text("Detail"),
+    ];
+    let caption = if found.more {
         format!(
-            "{AUDIT}?{}",
-            serde_urlencoded::to_string(&query).unwrap_or_default()
+            "More than {} events: choose dates to see older ones",
+            domain::audit::AUDIT_COUNT_LIMIT
         )
+    } else {
+        how_many(found.total, "event", "events")
+    };
+    let link = move |page| {
+        with_query(
+            AUDIT,
+            &AuditQuery {
+                page,
+                ..query.clone()
+            },
+        )
+    };
+    let row = |entry: AuditEntry| {
+        let who = actor_text(&entry);
+        let origin = origin_text(&entry);
+        let action = entry.action_label().to_owned();
+        view! {
+            <tr>
+                <td>{long_date(entry.at)}<br /><span class="nhsuk-body-s">{time_of_day(entry.at)}</span></td>
+                <td>
+                    {who}
+                    {entry.organisation.map(|o| view! { <br /><span class="nhsuk-body-s">{o}</span> })}
+                    {origin.map(|o| view! { <br /><span class="nhsuk-body-s">{o}</span> })}
+                </td>
+                <td>{action}</td>
+                <td>{entry.target}</td>
+                <td><code class="pp-detail">{entry.detail}</code></td>
+            </tr>
+        }
     };
     view! {
         <p>
@@ -180,52 +213,7 @@ fn AuditTable(found: AuditPage, query: AuditQuery) -> impl IntoView {
                 "Download these events as CSV"
             </a>
         </p>
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption">
-                {if found.more {
-                    format!(
-                        "More than {} events: choose dates to see older ones",
-                        domain::audit::AUDIT_COUNT_LIMIT
-                    )
-                } else {
-                    format!("{} event{}", found.total, if found.total == 1 { "" } else { "s" })
-                }}
-            </caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"When"</th>
-                    <th scope="col">"Who"</th>
-                    <th scope="col">"Action"</th>
-                    <th scope="col">"Acted on"</th>
-                    <th scope="col">"Detail"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {found
-                    .rows
-                    .into_iter()
-                    .map(|entry| {
-                        let who = actor_text(&entry);
-                        let origin = origin_text(&entry);
-                        let action = entry.action_label().to_owned();
-                        view! {
-                            <tr>
-                                <td>{long_date(entry.at)}<br /><span class="nhsuk-body-s">{time_of_day(entry.at)}</span></td>
-                                <td>
-                                    {who}
-                                    {entry.organisation.map(|o| view! { <br /><span class="nhsuk-body-s">{o}</span> })}
-                                    {origin.map(|o| view! { <br /><span class="nhsuk-body-s">{o}</span> })}
-                                </td>
-                                <td>{action}</td>
-                                <td>{entry.target}</td>
-                                <td><code class="pp-detail">{entry.detail}</code></td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-        <Pager page=found.page pages=found.pages link />
+        <PagedTable found caption columns=COLUMNS row link />
     }
     .into_any()
 }
@@ -273,9 +261,8 @@ pub fn AuditChain() -> impl IntoView {
 #[component]
 fn ChainResult(report: ChainReport) -> impl IntoView {
     let checked = format!(
-        "Checked {} event{} on {} at {}.",
-        report.checked,
-        if report.checked == 1 { "" } else { "s" },
+        "Checked {} on {} at {}.",
+        how_many(report.checked, "event", "events"),
         long_date(report.at),
         time_of_day(report.at)
     );

@@ -8,7 +8,7 @@ use crate::components::form::{
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
-use crate::components::pager::Pager;
+use crate::components::table::{Column, PagedTable, Table, with_query};
 use crate::components::upload::FileUpload;
 use crate::pages::auth::login::Notice;
 use crate::pages::portal::library::{Downloads, FilteredLibrary};
@@ -16,8 +16,9 @@ use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
 use domain::library::{
     LibraryPage, LibraryQuery, ResourceDetail, ResourceFormOptions, ResourceInput, ResourceKind,
-    ResourceStatus, ReviewItem, admin_resource_path, long_date, resource_path,
+    ResourceStatus, ResourceSummary, ReviewItem, admin_resource_path, long_date, resource_path,
 };
+use domain::paging::how_many;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
@@ -82,52 +83,38 @@ fn ResourceTable(found: LibraryPage, query: LibraryQuery) -> impl IntoView {
     if found.rows.is_empty() {
         return view! { <p>"No resources match."</p> }.into_any();
     }
-    let link = move |page: i64| {
-        let query = LibraryQuery {
-            page,
-            ..query.clone()
-        };
-        format!(
-            "{ADMIN_LIBRARY}?{}",
-            serde_urlencoded::to_string(&query).unwrap_or_default()
+    const COLUMNS: &[Column] = &[
+        Column::text("Title"),
+        Column::text("Kind"),
+        Column::text("Service"),
+        Column::text("Status"),
+        Column::text("Updated"),
+    ];
+    let caption = how_many(found.total, "resource", "resources");
+    let link = move |page| {
+        with_query(
+            ADMIN_LIBRARY,
+            &LibraryQuery {
+                page,
+                ..query.clone()
+            },
         )
     };
-    view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption">
-                {format!("{} resource{}", found.total, if found.total == 1 { "" } else { "s" })}
-            </caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"Title"</th>
-                    <th scope="col">"Kind"</th>
-                    <th scope="col">"Service"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Updated"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {found
-                    .rows
-                    .iter()
-                    .map(|r| view! {
-                        <tr>
-                            <td>
-                                <a href=admin_resource_path(r.id)>{r.title.clone()}</a>
-                                {r.badge.map(|badge| view! { " "<strong class="nhsuk-tag nhsuk-tag--orange">{badge.label()}</strong> })}
-                            </td>
-                            <td>{r.kind.label()}</td>
-                            <td>{r.service.name.clone()}</td>
-                            <td>{r.status.label()}</td>
-                            <td>{long_date(r.updated_at)}</td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-        <Pager page=found.page pages=found.pages link />
-    }
-    .into_any()
+    let row = |r: ResourceSummary| {
+        view! {
+            <tr>
+                <td>
+                    <a href=admin_resource_path(r.id)>{r.title}</a>
+                    {r.badge.map(|badge| view! { " "<strong class="nhsuk-tag nhsuk-tag--orange">{badge.label()}</strong> })}
+                </td>
+                <td>{r.kind.label()}</td>
+                <td>{r.service.name}</td>
+                <td>{r.status.label()}</td>
+                <td>{long_date(r.updated_at)}</td>
+            </tr>
+        }
+    };
+    view! { <PagedTable found caption columns=COLUMNS row link /> }.into_any()
 }
 
 /// The resource form's fields, filled from `start`. Named as
@@ -494,30 +481,25 @@ pub fn Reviews() -> impl IntoView {
 
 #[component]
 fn ReviewTable(items: Vec<ReviewItem>) -> impl IntoView {
+    const COLUMNS: &[Column] = &[
+        Column::text("Owner"),
+        Column::text("Resource"),
+        Column::text("Review date"),
+        Column::text("State"),
+    ];
     view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption">{format!("{} due", items.len())}</caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"Owner"</th>
-                    <th scope="col">"Resource"</th>
-                    <th scope="col">"Review date"</th>
-                    <th scope="col">"State"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {items
-                    .into_iter()
-                    .map(|item| view! {
-                        <tr>
-                            <td>{item.owner.full_name}</td>
-                            <td><a href=admin_resource_path(item.resource.id)>{item.resource.title}</a></td>
-                            <td>{item.resource.review_date.map(long_date)}</td>
-                            <td><strong class="nhsuk-tag nhsuk-tag--orange">{item.badge.label()}</strong></td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <Table caption=format!("{} due", items.len()) columns=COLUMNS>
+            {items
+                .into_iter()
+                .map(|item| view! {
+                    <tr>
+                        <td>{item.owner.full_name}</td>
+                        <td><a href=admin_resource_path(item.resource.id)>{item.resource.title}</a></td>
+                        <td>{item.resource.review_date.map(long_date)}</td>
+                        <td><strong class="nhsuk-tag nhsuk-tag--orange">{item.badge.label()}</strong></td>
+                    </tr>
+                })
+                .collect_view()}
+        </Table>
     }
 }

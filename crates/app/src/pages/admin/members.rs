@@ -8,7 +8,7 @@ use crate::components::form::{
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
-use crate::components::pager::Pager;
+use crate::components::table::{Column, PagedTable, with_query};
 use crate::pages::auth::login::Notice;
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
@@ -17,6 +17,7 @@ use domain::library::long_date;
 use domain::members::{
     MEMBERS, MemberDetail, MemberPage, MemberQuery, MemberRow, MemberStatus, member_path,
 };
+use domain::paging::how_many;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
@@ -124,37 +125,25 @@ fn MemberTable(found: MemberPage, query: MemberQuery) -> impl IntoView {
     if found.rows.is_empty() {
         return view! { <p data-testid="no-members">"No one matches."</p> }.into_any();
     }
-    let link = move |page: i64| {
-        let query = MemberQuery {
-            page,
-            ..query.clone()
-        };
-        format!(
-            "{MEMBERS}?{}",
-            serde_urlencoded::to_string(&query).unwrap_or_default()
+    const COLUMNS: &[Column] = &[
+        Column::text("Name"),
+        Column::text("Organisation"),
+        Column::text("Role"),
+        Column::text("Status"),
+        Column::text("Last signed in"),
+    ];
+    let caption = how_many(found.total, "person", "people");
+    let link = move |page| {
+        with_query(
+            MEMBERS,
+            &MemberQuery {
+                page,
+                ..query.clone()
+            },
         )
     };
-    view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption">
-                {format!("{} {}", found.total, if found.total == 1 { "person" } else { "people" })}
-            </caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Organisation"</th>
-                    <th scope="col">"Role"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Last signed in"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {found.rows.into_iter().map(|row| view! { <MemberLine row /> }).collect_view()}
-            </tbody>
-        </table>
-        <Pager page=found.page pages=found.pages link />
-    }
-    .into_any()
+    let row = |row: MemberRow| view! { <MemberLine row /> };
+    view! { <PagedTable found caption columns=COLUMNS row link /> }.into_any()
 }
 
 #[component]

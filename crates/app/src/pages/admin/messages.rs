@@ -7,15 +7,17 @@ use crate::components::form::{
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
-use crate::components::pager::Pager;
+use crate::components::table::{Column, PagedTable, with_query};
 use crate::pages::auth::login::Notice;
 use crate::pages::portal::messages::{StateTag, Thread};
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
 use domain::library::long_date;
 use domain::messages::{
-    InboxOptions, InboxQuery, MessageDetail, MessagePage, MessageState, inbox_message_path,
+    InboxOptions, InboxQuery, MessageDetail, MessagePage, MessageState, MessageSummary,
+    inbox_message_path,
 };
+use domain::paging::how_many;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
@@ -107,53 +109,39 @@ fn InboxTable(found: MessagePage, query: InboxQuery) -> impl IntoView {
     if found.rows.is_empty() {
         return view! { <p data-testid="no-messages">"No messages match."</p> }.into_any();
     }
-    let link = move |page: i64| {
-        let query = InboxQuery {
-            page,
-            ..query.clone()
-        };
-        format!(
-            "{INBOX}?{}",
-            serde_urlencoded::to_string(&query).unwrap_or_default()
+    const COLUMNS: &[Column] = &[
+        Column::text("Subject"),
+        Column::text("From"),
+        Column::text("State"),
+        Column::text("Assigned to"),
+        Column::text("Last activity"),
+    ];
+    let caption = how_many(found.total, "message", "messages");
+    let link = move |page| {
+        with_query(
+            INBOX,
+            &InboxQuery {
+                page,
+                ..query.clone()
+            },
         )
     };
-    view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption">
-                {format!("{} message{}", found.total, if found.total == 1 { "" } else { "s" })}
-            </caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"Subject"</th>
-                    <th scope="col">"From"</th>
-                    <th scope="col">"State"</th>
-                    <th scope="col">"Assigned to"</th>
-                    <th scope="col">"Last activity"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {found
-                    .rows
-                    .into_iter()
-                    .map(|m| view! {
-                        <tr>
-                            <td><a href=inbox_message_path(m.id)>{m.subject}</a></td>
-                            <td>
-                                {m.sender.name}
-                                {m.sender.organisation.map(|o| view! { <br /><span class="nhsuk-body-s">{o}</span> })}
-                                {(!m.sender.member).then(|| view! { <br /><span class="nhsuk-body-s">"Public enquiry"</span> })}
-                            </td>
-                            <td><StateTag state=m.state answered=m.answered /></td>
-                            <td>{m.assignee.unwrap_or_else(|| "Nobody".to_owned())}</td>
-                            <td>{long_date(m.updated_at)}</td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-        <Pager page=found.page pages=found.pages link />
-    }
-    .into_any()
+    let row = |m: MessageSummary| {
+        view! {
+            <tr>
+                <td><a href=inbox_message_path(m.id)>{m.subject}</a></td>
+                <td>
+                    {m.sender.name}
+                    {m.sender.organisation.map(|o| view! { <br /><span class="nhsuk-body-s">{o}</span> })}
+                    {(!m.sender.member).then(|| view! { <br /><span class="nhsuk-body-s">"Public enquiry"</span> })}
+                </td>
+                <td><StateTag state=m.state answered=m.answered /></td>
+                <td>{m.assignee.unwrap_or_else(|| "Nobody".to_owned())}</td>
+                <td>{long_date(m.updated_at)}</td>
+            </tr>
+        }
+    };
+    view! { <PagedTable found caption columns=COLUMNS row link /> }.into_any()
 }
 
 /// `/admin/messages/:id`: the message, who sent it, its thread, and what

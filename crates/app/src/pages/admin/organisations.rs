@@ -10,13 +10,14 @@ use crate::components::form::{
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
-use crate::components::pager::Pager;
+use crate::components::table::{Column, PagedTable, Table, with_query};
 use crate::pages::auth::login::Notice;
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
 use domain::flash::Flash;
 use domain::organisation::OrganisationForm;
-use domain::organisation::{OrgStatus, OrganisationDetail, OrganisationPage};
+use domain::organisation::{OrgStatus, OrganisationDetail, OrganisationPage, OrganisationRow};
+use domain::paging::how_many;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -112,45 +113,30 @@ fn OrganisationTable(found: OrganisationPage, q: String, status: String) -> impl
         return view! { <p>"No organisations match."</p> }.into_any();
     }
     let link = move |page: i64| {
-        let query = serde_urlencoded::to_string([
-            ("q", q.as_str()),
-            ("status", status.as_str()),
-            ("page", &page.to_string()),
-        ])
-        .unwrap_or_default();
-        format!("/admin/organisations?{query}")
+        let page = page.to_string();
+        with_query(
+            "/admin/organisations",
+            &[("q", &q), ("status", &status), ("page", &page)],
+        )
     };
-    view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption">
-                {format!("{} organisation{}", found.total, if found.total == 1 { "" } else { "s" })}
-            </caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"ODS code"</th>
-                    <th scope="col">"Postcode"</th>
-                    <th scope="col">"Status"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {found
-                    .rows
-                    .into_iter()
-                    .map(|row| view! {
-                        <tr>
-                            <td><a href=format!("/admin/organisations/{}", row.id)>{row.name}</a></td>
-                            <td>{row.ods_code.unwrap_or_default()}</td>
-                            <td>{row.postcode}</td>
-                            <td>{row.status.label()}</td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-        <Pager page=found.page pages=found.pages link />
-    }
-    .into_any()
+    const COLUMNS: &[Column] = &[
+        Column::text("Name"),
+        Column::text("ODS code"),
+        Column::text("Postcode"),
+        Column::text("Status"),
+    ];
+    let caption = how_many(found.total, "organisation", "organisations");
+    let row = |row: OrganisationRow| {
+        view! {
+            <tr>
+                <td><a href=format!("/admin/organisations/{}", row.id)>{row.name}</a></td>
+                <td>{row.ods_code.unwrap_or_default()}</td>
+                <td>{row.postcode}</td>
+                <td>{row.status.label()}</td>
+            </tr>
+        }
+    };
+    view! { <PagedTable found caption columns=COLUMNS row link /> }.into_any()
 }
 
 /// The organisation form's fields, filled from `start` (what was typed or
@@ -257,6 +243,11 @@ pub fn OrganisationPage() -> impl IntoView {
 
 #[component]
 fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView {
+    const HISTORY_COLUMNS: &[Column] = &[
+        Column::text("Date"),
+        Column::text("Status"),
+        Column::text("Reason"),
+    ];
     let id = detail.id;
     let record = detail.record.clone();
     let echoed = Some(echo.clone());
@@ -328,10 +319,9 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
         {match &detail.code {
             Some(code) => view! {
                 <p>{format!(
-                    "Issued {}. Used {} time{}{}{}.",
+                    "Issued {}. Used {}{}{}.",
                     code.issued,
-                    code.uses,
-                    if code.uses == 1 { "" } else { "s" },
+                    how_many(code.uses, "time", "times"),
                     code.max_uses.map(|m| format!(" of {m}")).unwrap_or_default(),
                     code.expires.as_ref().map(|e| format!(", expires {e}")).unwrap_or_default(),
                 )}</p>
@@ -392,15 +382,11 @@ fn OrganisationView(detail: OrganisationDetail, echo: FormEcho) -> impl IntoView
             <button class="nhsuk-button" type="submit">"Change status"</button>
         </PostForm>
         {(!detail.history.is_empty()).then(|| view! {
-            <table class="nhsuk-table">
-                <caption class="nhsuk-table__caption">"Status history"</caption>
-                <thead><tr><th scope="col">"Date"</th><th scope="col">"Status"</th><th scope="col">"Reason"</th></tr></thead>
-                <tbody>
-                    {detail.history.iter().map(|h| view! {
-                        <tr><td>{h.date.clone()}</td><td>{h.status.label()}</td><td>{h.reason.clone()}</td></tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
+            <Table caption="Status history" columns=HISTORY_COLUMNS>
+                {detail.history.iter().map(|h| view! {
+                    <tr><td>{h.date.clone()}</td><td>{h.status.label()}</td><td>{h.reason.clone()}</td></tr>
+                }).collect_view()}
+            </Table>
         })}
 
         <h2>"Subscribed services"</h2>

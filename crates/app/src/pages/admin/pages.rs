@@ -2,6 +2,7 @@ use crate::api::content::{UpdatePage, admin_pages, stored_page};
 use crate::components::form::{Control, ErrorSummary, Field, PostForm, form_action};
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
+use crate::components::table::{Column, Table};
 use crate::pages::admin::library::MarkdownPreview;
 use crate::pages::auth::login::Notice;
 use crate::pages::public::not_found::Forbidden;
@@ -46,32 +47,27 @@ pub fn AdminPages() -> impl IntoView {
 
 #[component]
 fn PageTable(rows: Vec<PageRow>) -> impl IntoView {
+    const COLUMNS: &[Column] = &[
+        Column::text("Page"),
+        Column::text("Address"),
+        Column::text("Last changed"),
+    ];
     view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Website pages"</caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"Page"</th>
-                    <th scope="col">"Address"</th>
-                    <th scope="col">"Last changed"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {rows
-                    .into_iter()
-                    .map(|row| {
-                        let public = format!("/page/{}", row.slug);
-                        view! {
-                            <tr>
-                                <td><a href=admin_page_path(&row.slug)>{row.title}</a></td>
-                                <td><a href=public.clone()>{public.clone()}</a></td>
-                                <td>{long_date(row.updated_at)}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <Table caption="Website pages" hide_caption=true columns=COLUMNS>
+            {rows
+                .into_iter()
+                .map(|row| {
+                    let public = format!("/page/{}", row.slug);
+                    view! {
+                        <tr>
+                            <td><a href=admin_page_path(&row.slug)>{row.title}</a></td>
+                            <td><a href=public.clone()>{public.clone()}</a></td>
+                            <td>{long_date(row.updated_at)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </Table>
     }
 }
 

@@ -8,11 +8,12 @@ use crate::components::form::{
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
-use crate::components::pager::Pager;
+use crate::components::table::{Column, PagedTable};
 use crate::pages::auth::login::Notice;
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
 use domain::library::long_date;
+use domain::paging::how_many;
 use domain::rights::{
     LogRequestForm, MAX_EXTENSION_MONTHS, REQUESTS, RequestDetail, RequestKind, RequestPage,
     RequestQuery, RequestState, RequestSummary, Urgency, request_export_path, request_path,
@@ -108,46 +109,31 @@ fn RequestTable(found: RequestPage) -> impl IntoView {
     if found.rows.is_empty() {
         return view! { <p data-testid="no-requests">"No requests yet."</p> }.into_any();
     }
+    const COLUMNS: &[Column] = &[
+        Column::text("Request"),
+        Column::text("From"),
+        Column::text("Received"),
+        Column::text("Due"),
+        Column::text("State"),
+    ];
+    let caption = how_many(found.total, "request", "requests");
     let link = |page: i64| format!("{REQUESTS}?page={page}");
-    view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption">
-                {format!("{} request{}", found.total, if found.total == 1 { "" } else { "s" })}
-            </caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"Request"</th>
-                    <th scope="col">"From"</th>
-                    <th scope="col">"Received"</th>
-                    <th scope="col">"Due"</th>
-                    <th scope="col">"State"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {found
-                    .rows
-                    .into_iter()
-                    .map(|r| {
-                        let who = requester(&r);
-                        view! {
-                            <tr>
-                                <td><a href=request_path(r.id)>{format!("{} #{}", r.kind.name(), r.id)}</a></td>
-                                <td>
-                                    {who}
-                                    {(!r.email.is_empty()).then(|| view! { <br /><span class="nhsuk-body-s">{r.email.clone()}</span> })}
-                                </td>
-                                <td>{long_date(r.received_on)}</td>
-                                <td>{long_date(r.due_on)}<UrgencyTag urgency=r.urgency /></td>
-                                <td><RequestStateTag state=r.state /></td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-        <Pager page=found.page pages=found.pages link />
-    }
-    .into_any()
+    let row = |r: RequestSummary| {
+        let who = requester(&r);
+        view! {
+            <tr>
+                <td><a href=request_path(r.id)>{format!("{} #{}", r.kind.name(), r.id)}</a></td>
+                <td>
+                    {who}
+                    {(!r.email.is_empty()).then(|| view! { <br /><span class="nhsuk-body-s">{r.email.clone()}</span> })}
+                </td>
+                <td>{long_date(r.received_on)}</td>
+                <td>{long_date(r.due_on)}<UrgencyTag urgency=r.urgency /></td>
+                <td><RequestStateTag state=r.state /></td>
+            </tr>
+        }
+    };
+    view! { <PagedTable found caption columns=COLUMNS row link /> }.into_any()
 }
 
 /// The form for a request that arrived by letter or email.

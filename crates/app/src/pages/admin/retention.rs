@@ -1,10 +1,12 @@
 use crate::api::audit::retention_preview;
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
+use crate::components::table::{Column, Table};
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
 use domain::console::RetentionRow;
 use domain::library::long_date;
+use domain::paging::how_many;
 use leptos::prelude::*;
 
 /// The retention preview.
@@ -44,34 +46,29 @@ pub fn Retention() -> impl IntoView {
 
 #[component]
 fn Due(rows: Vec<RetentionRow>, months: u32) -> impl IntoView {
+    const COLUMNS: &[Column] = &[
+        Column::text("What"),
+        Column::text("How many"),
+        Column::text("Oldest"),
+    ];
     view! {
         <p>
             {format!(
-                "Members of an organisation that ended or was suspended are kept for {months} month{} after it did.",
-                if months == 1 { "" } else { "s" }
+                "Members of an organisation that ended or was suspended are kept for {} after it did.",
+                how_many(months.into(), "month", "months")
             )}
         </p>
-        <table class="nhsuk-table" data-testid="retention">
-            <caption class="nhsuk-table__caption">"Due for deletion"</caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"What"</th>
-                    <th scope="col">"How many"</th>
-                    <th scope="col">"Oldest"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {rows
-                    .into_iter()
-                    .map(|row| view! {
-                        <tr>
-                            <td>{row.what}</td>
-                            <td>{row.count}</td>
-                            <td>{row.oldest.map(long_date).unwrap_or_else(|| "—".to_owned())}</td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <Table caption="Due for deletion" columns=COLUMNS testid="retention">
+            {rows
+                .into_iter()
+                .map(|row| view! {
+                    <tr>
+                        <td>{row.what}</td>
+                        <td>{row.count}</td>
+                        <td>{row.oldest.map(long_date).unwrap_or_else(|| "—".to_owned())}</td>
+                    </tr>
+                })
+                .collect_view()}
+        </Table>
     }
 }

@@ -2,6 +2,7 @@ use crate::api::content::{CreateService, UpdateService, admin_services, stored_s
 use crate::components::form::{Control, ErrorSummary, Field, PostForm, Problems, form_action};
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
+use crate::components::table::{Column, Table};
 use crate::pages::admin::library::MarkdownPreview;
 use crate::pages::auth::login::Notice;
 use crate::pages::public::not_found::Forbidden;
@@ -60,34 +61,29 @@ pub fn AdminServices() -> impl IntoView {
 
 #[component]
 fn ServiceTable(rows: Vec<ServiceRow>) -> impl IntoView {
+    const COLUMNS: &[Column] = &[
+        Column::text("Service"),
+        Column::text("Public page"),
+        Column::numeric("Resources"),
+        Column::numeric("Subscribers"),
+    ];
     view! {
-        <table class="nhsuk-table">
-            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Services"</caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"Service"</th>
-                    <th scope="col">"Public page"</th>
-                    <th scope="col" class="nhsuk-table__header--numeric">"Resources"</th>
-                    <th scope="col" class="nhsuk-table__header--numeric">"Subscribers"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {rows
-                    .into_iter()
-                    .map(|row| {
-                        let public = format!("/services/{}", row.slug);
-                        view! {
-                            <tr>
-                                <td><a href=admin_service_path(row.id)>{row.name}</a></td>
-                                <td><a href=public.clone()>{public.clone()}</a></td>
-                                <td class="nhsuk-table__cell--numeric">{row.resources}</td>
-                                <td class="nhsuk-table__cell--numeric">{row.subscribers}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <Table caption="Services" hide_caption=true columns=COLUMNS>
+            {rows
+                .into_iter()
+                .map(|row| {
+                    let public = format!("/services/{}", row.slug);
+                    view! {
+                        <tr>
+                            <td><a href=admin_service_path(row.id)>{row.name}</a></td>
+                            <td><a href=public.clone()>{public.clone()}</a></td>
+                            <td class="nhsuk-table__cell--numeric">{row.resources}</td>
+                            <td class="nhsuk-table__cell--numeric">{row.subscribers}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </Table>
     }
 }
 

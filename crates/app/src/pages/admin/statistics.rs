@@ -2,6 +2,7 @@ use crate::api::stats::statistics;
 use crate::components::chart::BarChart;
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main, viewer};
+use crate::components::table::{Column, Table};
 use crate::pages::admin::home::short_date;
 use crate::pages::public::not_found::Forbidden;
 use crate::pages::public::problem::Problem;
@@ -75,6 +76,9 @@ pub fn Statistics() -> impl IntoView {
     .into_any()
 }
 
+const PAGE_COLUMNS: &[Column] = &[Column::text("Page"), Column::text("Views")];
+const SITE_COLUMNS: &[Column] = &[Column::text("Site"), Column::text("Views")];
+
 #[component]
 fn Figures(figures: PageViews) -> impl IntoView {
     let bars = figures
@@ -84,10 +88,15 @@ fn Figures(figures: PageViews) -> impl IntoView {
         .collect::<Vec<_>>();
     view! {
         <BarChart title="Page views per day" columns=("Day", "Views") bars />
-        <Ranked caption="Most viewed pages" heading="Page" rows=figures.pages testid="pages" />
+        <Ranked
+            caption="Most viewed pages"
+            columns=PAGE_COLUMNS
+            rows=figures.pages
+            testid="pages"
+        />
         <Ranked
             caption="Sites visitors came from"
-            heading="Site"
+            columns=SITE_COLUMNS
             rows=figures.referrers
             testid="referrers"
         />
@@ -97,7 +106,7 @@ fn Figures(figures: PageViews) -> impl IntoView {
 #[component]
 fn Ranked(
     caption: &'static str,
-    heading: &'static str,
+    columns: &'static [Column],
     rows: Vec<(String, i64)>,
     testid: &'static str,
 ) -> impl IntoView {
@@ -106,18 +115,12 @@ fn Ranked(
             .into_any();
     }
     view! {
-        <table class="nhsuk-table" data-testid=testid>
-            <caption class="nhsuk-table__caption">{caption}</caption>
-            <thead class="nhsuk-table__head">
-                <tr><th scope="col">{heading}</th><th scope="col">"Views"</th></tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {rows
-                    .into_iter()
-                    .map(|(what, views)| view! { <tr><td>{what}</td><td>{views}</td></tr> })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <Table caption columns testid>
+            {rows
+                .into_iter()
+                .map(|(what, views)| view! { <tr><td>{what}</td><td>{views}</td></tr> })
+                .collect_view()}
+        </Table>
     }
     .into_any()
 }

@@ -4,12 +4,14 @@ use crate::components::form::PostForm;
 use crate::components::head::PageHead;
 use crate::components::layout::{Breadcrumbs, Crumb, Main};
 use crate::components::pager::Pager;
+use crate::components::table::with_query;
 use crate::pages::public::problem::Problem;
 use domain::files::ResourceFile;
 use domain::library::{
     LibraryPage, LibraryQuery, LibrarySort, MAX_RESULTS, ResourceDetail, ResourceKind,
     ResourceSummary, SnippetPart, download_path, long_date, resource_path,
 };
+use domain::paging::how_many;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map};
 
@@ -175,21 +177,20 @@ fn ResultList(found: LibraryPage, query: LibraryQuery) -> impl IntoView {
             "More than {MAX_RESULTS} resources: the first {MAX_RESULTS} are listed. Choose a service or kind, or search, to narrow them."
         )
     } else {
-        format!(
-            "{} {}{}",
-            found.total,
-            if searching { "result" } else { "resource" },
-            if found.total == 1 { "" } else { "s" }
-        )
-    };
-    let link = move |page: i64| {
-        let query = LibraryQuery {
-            page,
-            ..query.clone()
+        let (one, many) = if searching {
+            ("result", "results")
+        } else {
+            ("resource", "resources")
         };
-        format!(
-            "{LIBRARY}?{}",
-            serde_urlencoded::to_string(&query).unwrap_or_default()
+        how_many(found.total, one, many)
+    };
+    let link = move |page| {
+        with_query(
+            LIBRARY,
+            &LibraryQuery {
+                page,
+                ..query.clone()
+            },
         )
     };
     view! {

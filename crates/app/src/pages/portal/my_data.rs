@@ -6,12 +6,14 @@ use crate::components::form::{
 };
 use crate::components::head::PageHead;
 use crate::components::layout::{Main, viewer};
+use crate::components::table::{Column, Table};
 use crate::pages::admin::requests::RequestStateTag;
 use crate::pages::auth::account::SignInFirst;
 use crate::pages::auth::login::Notice;
 use crate::pages::public::problem::Problem;
 use domain::library::long_date;
 use domain::mydata::{MY_DATA_EXPORT_ROUTE, MyData, Section};
+use domain::paging::how_many;
 use domain::rights::{RequestKind, RequestSummary};
 use leptos::prelude::*;
 
@@ -159,34 +161,29 @@ fn YourRequests(
 
 #[component]
 fn RequestList(rows: Vec<RequestSummary>) -> impl IntoView {
+    const COLUMNS: &[Column] = &[
+        Column::text("Request"),
+        Column::text("Received"),
+        Column::text("Answer due by"),
+        Column::text("State"),
+    ];
     view! {
-        <table class="nhsuk-table" data-testid="my-requests">
-            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">"Your requests"</caption>
-            <thead class="nhsuk-table__head">
-                <tr>
-                    <th scope="col">"Request"</th>
-                    <th scope="col">"Received"</th>
-                    <th scope="col">"Answer due by"</th>
-                    <th scope="col">"State"</th>
-                </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-                {rows
-                    .into_iter()
-                    .map(|r| view! {
-                        <tr>
-                            <td>{r.kind.name()}</td>
-                            <td>{long_date(r.received_on)}</td>
-                            <td>
-                                {long_date(r.due_on)}
-                                {(r.extended_months > 0).then_some(" (extended)")}
-                            </td>
-                            <td><RequestStateTag state=r.state /></td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <Table caption="Your requests" hide_caption=true columns=COLUMNS testid="my-requests">
+            {rows
+                .into_iter()
+                .map(|r| view! {
+                    <tr>
+                        <td>{r.kind.name()}</td>
+                        <td>{long_date(r.received_on)}</td>
+                        <td>
+                            {long_date(r.due_on)}
+                            {(r.extended_months > 0).then_some(" (extended)")}
+                        </td>
+                        <td><RequestStateTag state=r.state /></td>
+                    </tr>
+                })
+                .collect_view()}
+        </Table>
     }
 }
 
@@ -247,10 +244,9 @@ fn DataSection(section: Section) -> impl IntoView {
     let fields = section.fields.clone();
     let rows = section.rows;
     let heading = format!(
-        "{} ({} {})",
+        "{} ({})",
         section.name.replace('_', " "),
-        count,
-        if count == 1 { "entry" } else { "entries" }
+        how_many(count, "entry", "entries")
     );
     let heading_text = heading.clone();
     view! {
