@@ -162,6 +162,13 @@ impl Db {
         &self.writer
     }
 
+    /// True while a write holds SQLite's writer connection, so a write that
+    /// a later request can make instead need not queue behind it. Always
+    /// false on PostgreSQL, where writers do not queue for one connection.
+    pub fn writer_busy(&self) -> bool {
+        self.backend == Backend::Sqlite && self.writer.size() > 0 && self.writer.num_idle() == 0
+    }
+
     /// Starts a transaction that will write. On SQLite it takes the write
     /// lock up front (`begin immediate`) so two writers queue instead of
     /// failing half-way with "database is locked".

@@ -169,7 +169,11 @@ pub async fn resolve(db: &Db, token: &SessionToken) -> Result<Option<Session>> {
             .await?;
         return Ok(None);
     }
-    if now - row.last_seen_at >= TOUCH_EVERY {
+    let idle_for = now - row.last_seen_at;
+    // Early in the idle window a busy writer (a long import, say) is not
+    // waited for: a later request moves the clock on. Past half the window
+    // the touch waits its turn, so a session in use never expires.
+    if idle_for >= TOUCH_EVERY && !(db.writer_busy() && idle_for * 2 < idle_limit) {
         sqlx::query("update sessions set last_seen_at = $1, updated_at = $1 where token_hash = $2")
             .bind(now)
             .bind(&hash)

@@ -20,6 +20,7 @@ stories!(
     bad_codes_domains_and_guessable_passwords_are_refused_plainly,
     failed_sign_ins_are_throttled_and_the_throttle_lifts,
     sessions_end_when_idle_too_old_signed_out_or_organisation_suspended,
+    a_signed_in_page_is_not_held_up_by_a_long_write,
     a_password_reset_link_works_once_and_ends_every_session,
     changing_the_password_needs_the_current_one_and_ends_other_sessions,
     an_email_change_is_confirmed_from_the_new_address,
@@ -447,6 +448,53 @@ async fn sessions_end_when_idle_too_old_signed_out_or_organisation_suspended(db:
             .await
             .expect("sign in"),
         SignIn::Refused
+    );
+}
+
+async fn a_signed_in_page_is_not_held_up_by_a_long_write(db: Db) {
+    use std::time::Duration;
+    let (org, code) = organisation(&db, "Riverside Surgery", "").await;
+    register_and_verify(&db, &code, "sam@riverside.example").await;
+    let token = signed_in(&db, "sam@riverside.example", PASSWORD).await;
+    sqlx::query("update sessions set last_seen_at = last_seen_at - 120")
+        .execute(db.pool())
+        .await
+        .expect("two minutes idle");
+    let last_seen = || async {
+        let (at,): (i64,) = sqlx::query_as("select last_seen_at from sessions")
+            .fetch_one(db.pool())
+            .await
+            .expect("read");
+        at
+    };
+    let before = last_seen().await;
+
+    let mut long = db.begin_write().await.expect("a long write");
+    sqlx::query("update organisations set updated_at = updated_at where id = $1")
+        .bind(org)
+        .execute(&mut *long)
+        .await
+        .expect("write");
+    let session = tokio::time::timeout(Duration::from_secs(2), sessions::resolve(&db, &token))
+        .await
+        .expect("the session is read without waiting for the write")
+        .expect("resolve");
+    assert!(session.is_some(), "the session is live");
+    long.commit().await.expect("commit");
+
+    // Past half its idle window, a session's clock is moved on whatever
+    // else is writing, so a session in use never runs out.
+    sqlx::query("update sessions set last_seen_at = last_seen_at - 900")
+        .execute(db.pool())
+        .await
+        .expect("seventeen minutes idle");
+    sessions::resolve(&db, &token)
+        .await
+        .expect("resolve")
+        .expect("still live");
+    assert!(
+        last_seen().await > before,
+        "the session's idle clock moves on"
     );
 }
 
