@@ -34,6 +34,7 @@ test("an administrator adds an organisation, sees its code once, replaces it and
   const code = (await page.getByTestId("authorisation-code").textContent())!.trim();
   expect(code).toMatch(/^[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}$/);
   if (withJavaScript()) {
+    await ready(page);
     await expect(page.getByRole("button", { name: "Copy the code" })).toBeVisible();
   }
   await expectAccessible(page);

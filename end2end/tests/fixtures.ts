@@ -96,7 +96,16 @@ export async function ready(page: Page) {
   if (withJavaScript()) await hydrated(page);
 }
 
-/** Resolves once the wasm has hydrated the page. */
+/**
+ * Does what a visitor's first keypress does (the app starts then), and
+ * resolves once the wasm has hydrated the page.
+ */
 export async function hydrated(page: Page) {
-  await expect(page.locator("[data-hydrated=true]")).toHaveCount(1);
+  await page.waitForLoadState("domcontentloaded");
+  // A key pressed before the page's script listened starts nothing: press
+  // again until the app is live.
+  await expect(async () => {
+    await page.keyboard.press("Shift");
+    await expect(page.locator("[data-hydrated=true]")).toHaveCount(1, { timeout: 2_000 });
+  }).toPass();
 }

@@ -66,7 +66,9 @@ pub fn restore_page_address() {
 /// stylesheets and scripts are linked by addresses that name their content.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let nhsuk_stylesheet = use_context::<state::AppState>().map(|state| state.nhsuk_stylesheet);
+    let links = use_context::<state::AppState>()
+        .map(|state| state.links)
+        .unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -75,10 +77,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.ico" sizes="any" />
-                <link rel="stylesheet" href=nhsuk_stylesheet />
+                <link rel="stylesheet" href=links.nhsuk_stylesheet />
                 <leptos_meta::HashedStylesheet options=options.clone() id="leptos" />
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <AutoReload options />
+                <StartOnFirstTouch script=links.app_script wasm=links.app_wasm />
                 <leptos_meta::MetaTags />
             </head>
             <body>
@@ -86,6 +88,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Starts the app the first time the visitor moves the pointer, touches,
+/// types, focuses or scrolls (`start.js`), instead of Leptos'
+/// `HydrationScripts`, which fetches the app and preloads every wasm chunk
+/// of the page's route from `<head>` as the page loads.
+///
+/// Every page is whole without JavaScript, so the app only adds client-side
+/// navigation and live forms. Fetched and run at load, it competed with
+/// the first paint and kept the browser's main thread busy while the
+/// visitor began to read; now neither happens until someone is there to use
+/// it. A first click made before the app is live is followed as a plain
+/// link or form, as it would be without JavaScript. If fetching the app
+/// fails (the network dropped), the page stays as it is and the visitor's
+/// next click or key tries again.
+#[cfg(feature = "ssr")]
+#[component]
+fn StartOnFirstTouch(script: String, wasm: String) -> impl IntoView {
+    // Without the server's state there is no app to link.
+    (!script.is_empty()).then(|| {
+        let nonce = leptos::nonce::use_nonce();
+        let start = format!("{}({script:?}, {wasm:?});", include_str!("start.js"));
+        view! { <script type="module" nonce=nonce>{start}</script> }
+    })
 }
 
 /// The whole application: layout and routes.
@@ -184,11 +210,11 @@ pub fn App() -> impl IntoView {
 }
 
 /// Every page is a lazy route: its code is a wasm chunk of its own (`cargo
-/// leptos build --split`) that the browser fetches when the page is first
-/// drawn, so a visitor's first download is the layout, the router and the
-/// page in hand, never the forms, the portal or the administrators' pages.
-/// On the server a lazy page renders as any other and names its chunks for
-/// the browser to preload.
+/// leptos build --split`) that the browser fetches when the app starts on
+/// that page or navigates to it, so a visitor's first download is the
+/// layout, the router and the page in hand, never the forms, the portal or
+/// the administrators' pages. On the server a lazy page renders as any
+/// other.
 macro_rules! lazy_pages {
     ($($route:ident => $($page:ident)::+),* $(,)?) => {$(
         struct $route;

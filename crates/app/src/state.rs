@@ -25,9 +25,20 @@ pub struct AppState {
     pub retention: backend::retention::Policy,
     /// Page views counted since the counts were last written (P10).
     pub stats: backend::stats::Counter,
-    /// The address pages link the NHS.UK stylesheet by, which names its
-    /// content so browsers may keep it (see `server::assets`).
+    /// The addresses every page links its stylesheet and app by.
+    pub links: Links,
+}
+
+/// The addresses every page links, each naming its file's content so
+/// browsers may keep it (see `server::assets`).
+#[derive(Clone, Debug, Default)]
+pub struct Links {
+    /// The NHS.UK stylesheet.
     pub nhsuk_stylesheet: String,
+    /// The app's script, which loads its wasm.
+    pub app_script: String,
+    /// The app's first wasm file; the rest arrive as pages need them.
+    pub app_wasm: String,
 }
 
 impl AppState {
@@ -102,8 +113,8 @@ impl NonceSlot {
     }
 }
 
-/// Hands this render's script nonce (which Leptos puts on its hydration
-/// script) to the security middleware through the request's
+/// Hands this render's script nonce (which every inline script of the page
+/// carries) to the security middleware through the request's
 /// [`NonceSlot`]. Called from every render's context; does nothing for a
 /// server function, which has no nonce.
 pub fn share_nonce() {

@@ -32,6 +32,10 @@ const NHSUK_CSS: &str = "css/nhsuk-frontend.min.css";
 /// How long a browser keeps a file whose address names its content.
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 
+/// The name cargo-leptos gives the app's script and wasm under `/pkg`,
+/// before the hashes.
+pub(crate) const APP: &str = "primarypoint";
+
 /// Which addresses name their content, worked out once at start.
 #[derive(Clone, Debug)]
 pub struct Versions {
@@ -41,25 +45,45 @@ pub struct Versions {
     pub pkg_hashed: bool,
     /// The NHS.UK stylesheet's `v=…` query: a hash of its content.
     pub stylesheet_query: Option<String>,
+    /// The app's script and wasm under `/pkg`.
+    app_script: String,
+    app_wasm: String,
 }
 
 impl Versions {
-    /// Reads the NHS.UK stylesheet under `site_root` to hash it.
-    pub fn of(site_root: &Path, pkg_hashed: bool) -> Self {
+    /// Reads the NHS.UK stylesheet under `site_root` to hash it. `hashes`
+    /// is the `hash.txt` of a build with hashed names (`js: …` and
+    /// `wasm: …` lines), if there is one.
+    pub fn of(site_root: &Path, hashes: Option<&str>) -> Self {
         let stylesheet_query = std::fs::read(site_root.join(NHSUK_CSS))
             .ok()
             .map(|bytes| format!("v={}", &hex::encode(Sha256::digest(bytes))[..16]));
+        let hash = |file: &str| {
+            hashes
+                .into_iter()
+                .flat_map(str::lines)
+                .filter_map(|line| line.split_once(':'))
+                .find(|(name, _)| name.trim() == file)
+                .map(|(_, hash)| format!(".{}", hash.trim()))
+                .unwrap_or_default()
+        };
         Self {
-            pkg_hashed,
+            pkg_hashed: hashes.is_some(),
             stylesheet_query,
+            app_script: format!("/pkg/{APP}{}.js", hash("js")),
+            app_wasm: format!("/pkg/{APP}{}.wasm", hash("wasm")),
         }
     }
 
-    /// The address pages link the NHS.UK stylesheet by.
-    pub fn stylesheet_href(&self) -> String {
-        match &self.stylesheet_query {
-            Some(query) => format!("/{NHSUK_CSS}?{query}"),
-            None => format!("/{NHSUK_CSS}"),
+    /// The addresses pages link the stylesheet and the app by.
+    pub fn links(&self) -> app::state::Links {
+        app::state::Links {
+            nhsuk_stylesheet: match &self.stylesheet_query {
+                Some(query) => format!("/{NHSUK_CSS}?{query}"),
+                None => format!("/{NHSUK_CSS}"),
+            },
+            app_script: self.app_script.clone(),
+            app_wasm: self.app_wasm.clone(),
         }
     }
 
@@ -343,6 +367,21 @@ mod tests {
         (status, headers.get("cache-control").cloned())
     }
 
+    #[test]
+    fn pages_link_the_app_by_the_names_the_build_gave_it() {
+        let root = tempfile::tempdir().expect("dir");
+        let built = Versions::of(root.path(), Some("js: Ab12\nwasm: Cd34\ncss: Ef56\n")).links();
+        assert_eq!(
+            (built.app_script.as_str(), built.app_wasm.as_str()),
+            ("/pkg/primarypoint.Ab12.js", "/pkg/primarypoint.Cd34.wasm")
+        );
+        let unhashed = Versions::of(root.path(), None).links();
+        assert_eq!(
+            (unhashed.app_script.as_str(), unhashed.app_wasm.as_str()),
+            ("/pkg/primarypoint.js", "/pkg/primarypoint.wasm")
+        );
+    }
+
     #[tokio::test]
     async fn only_addresses_that_name_their_content_are_kept_for_a_year() {
         let root = tempfile::tempdir().expect("dir");
@@ -353,8 +392,8 @@ mod tests {
         std::fs::write(root.path().join("pkg/primarypoint.a1B2c3.wasm"), b"\0asm").expect("wasm");
         let year = Some("public, max-age=31536000, immutable".to_owned());
 
-        let versions = Versions::of(root.path(), true);
-        let href = versions.stylesheet_href();
+        let versions = Versions::of(root.path(), Some(""));
+        let href = versions.links().nhsuk_stylesheet;
         let query = href.split_once('?').expect("a version").1.to_owned();
         assert_eq!(query.len(), "v=".len() + 16, "{href}");
         let app = router(root.path(), versions);
@@ -376,8 +415,8 @@ mod tests {
         // Built without hashes, nothing under /pkg is kept; a change to the
         // stylesheet changes its address.
         std::fs::write(root.path().join(NHSUK_CSS), "body { margin: 1px }").expect("css");
-        let versions = Versions::of(root.path(), false);
-        assert_ne!(versions.stylesheet_href(), href);
+        let versions = Versions::of(root.path(), None);
+        assert_ne!(versions.links().nhsuk_stylesheet, href);
         let app = router(root.path(), versions);
         assert_eq!(
             cache_control(&app, "/pkg/primarypoint.a1B2c3.wasm").await,
@@ -422,7 +461,7 @@ mod tests {
         precompress(root.path()).expect("precompress");
         let br = std::fs::read(root.path().join("pkg/app.a1.js.br")).expect("br");
         let gz = std::fs::read(root.path().join("pkg/app.a1.js.gz")).expect("gz");
-        let app = router(root.path(), Versions::of(root.path(), true));
+        let app = router(root.path(), Versions::of(root.path(), Some("")));
         let uri = "/pkg/app.a1.js";
 
         let mut tags = Vec::new();
@@ -484,7 +523,7 @@ mod tests {
         std::fs::create_dir(root.path().join("pkg")).expect("pkg");
         let css = root.path().join("pkg/site.css");
         std::fs::write(&css, "a { color: red }").expect("css");
-        let app = router(root.path(), Versions::of(root.path(), false));
+        let app = router(root.path(), Versions::of(root.path(), None));
         let (status, headers, body) = fetch(&app, "/pkg/site.css", &[]).await;
         assert_eq!((status, body.as_slice()), (200, &b"a { color: red }"[..]));
         assert_eq!(headers["content-type"], "text/css");
@@ -507,7 +546,7 @@ mod tests {
         std::fs::write(root.path().join("pkg/.hidden"), "x").expect("hidden");
         std::fs::write(root.path().join("pkg/app.js"), "x".repeat(100)).expect("js");
         precompress(root.path()).expect("precompress");
-        let app = router(root.path(), Versions::of(root.path(), true));
+        let app = router(root.path(), Versions::of(root.path(), Some("")));
         assert_eq!(fetch(&app, "/pkg/app.js", &[]).await.0, 200);
         for uri in [
             "/pkg/../secret.toml",

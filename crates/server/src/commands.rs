@@ -316,12 +316,11 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         );
     }
     // A cargo-leptos build with `hash-files` leaves `hash.txt` beside the
-    // binary; the page machinery reads the names of the files from it.
-    let pkg_hashed = std::env::current_exe()
+    // binary with the hashes in the names of the files under `/pkg`.
+    let hashes = std::env::current_exe()
         .ok()
-        .and_then(|exe| Some(exe.parent()?.join(HASH_FILE)))
-        .is_some_and(|file| file.exists());
-    let assets = crate::assets::Versions::of(&config.site_root, pkg_hashed);
+        .and_then(|exe| std::fs::read_to_string(exe.parent()?.join(HASH_FILE)).ok());
+    let assets = crate::assets::Versions::of(&config.site_root, hashes.as_deref());
     let db = open_database(config).await?;
     if config.seed_demo_content && backend::content::seed_demo_content(&db).await? {
         tracing::info!("empty database: added the demo services and statutory pages");
@@ -343,10 +342,10 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSetting
         stats: backend::stats::Counter::new(
             router::routes().iter().map(|route| route.path().to_owned()),
         ),
-        nhsuk_stylesheet: assets.stylesheet_href(),
+        links: assets.links(),
     };
     let leptos = LeptosOptions::builder()
-        .output_name("primarypoint")
+        .output_name(crate::assets::APP)
         .hash_files(assets.pkg_hashed)
         .hash_file(HASH_FILE.into())
         .site_root(config.site_root.display().to_string())

@@ -358,7 +358,7 @@ async fn the_home_page_is_server_rendered_under_a_strict_nonce_csp(server: TestS
     assert!(nonce.len() >= 16, "nonce is long enough to be unguessable");
     assert!(
         html.contains(&format!("nonce=\"{nonce}\"")),
-        "the hydration script carries the nonce"
+        "the script that starts the app carries the nonce"
     );
     let inline_scripts = html.matches("<script").count();
     let nonced_scripts = html.matches(&format!("nonce=\"{nonce}\"")).count();

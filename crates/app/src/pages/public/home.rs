@@ -68,6 +68,15 @@ pub fn Home() -> impl IntoView {
 #[component]
 fn ServiceFinder(services: Vec<ServiceSummary>) -> impl IntoView {
     let query = RwSignal::new(String::new());
+    // The app starts when the visitor first types or focuses, so the box
+    // may already hold what they typed: filter by it once live. The input
+    // sets no value of its own, which would wipe that text on hydrating.
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move || {
+        if let Some(input) = input.get() {
+            query.set(input.value());
+        }
+    });
     let services = StoredValue::new(services);
     let shown = Memo::new(move |_| {
         services.with_value(|all| {
@@ -94,7 +103,7 @@ fn ServiceFinder(services: Vec<ServiceSummary>) -> impl IntoView {
                         type="search"
                         autocomplete="off"
                         aria-describedby="service-filter-hint service-filter-count"
-                        prop:value=move || query.get()
+                        node_ref=input
                         on:input=move |ev| query.set(event_target_value(&ev))
                     />
                     <button class="nhsuk-button nhsuk-button--secondary pp-finder__button" type="submit">

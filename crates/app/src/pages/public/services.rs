@@ -64,7 +64,7 @@ pub fn Services() -> impl IntoView {
                 <form action="/services" method="get">
                     <div class="nhsuk-form-group">
                         <label class="nhsuk-label" for="services-search">"Search services"</label>
-                        <input class="nhsuk-input nhsuk-u-width-two-thirds" id="services-search" name="q" type="search" prop:value=q />
+                        <input class="nhsuk-input nhsuk-u-width-two-thirds" id="services-search" name="q" type="search" value=q />
                         <button class="nhsuk-button nhsuk-button--secondary pp-finder__button" type="submit">"Search"</button>
                     </div>
                 </form>
