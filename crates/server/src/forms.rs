@@ -4,7 +4,8 @@
 //! at the same address, decoded into its own argument type by the server
 //! function itself. This layer only changes how the answer is written:
 //!
-//! - a refusal's status comes from [`AppError::status_code`], for both;
+//! - a refusal's status comes from [`AppError::status_code`], for both,
+//!   with `Retry-After` when the caller must wait;
 //! - for a plain form, success is a 303 to the page the function returned
 //!   (post/redirect/get), and a refusal is the page the form was on, drawn
 //!   again with what was typed and what was wrong;
@@ -63,7 +64,7 @@ pub async fn server_functions(
         let response = next.run(request).await;
         return match refusal(response).await {
             Ok((mut response, error)) => {
-                *response.status_mut() = status(&error);
+                mark_refusal(&mut response, &error);
                 response
             }
             Err(response) => response,
@@ -97,7 +98,6 @@ pub async fn server_functions(
 
     match refusal(response).await {
         Ok((refused, error)) => {
-            let status = status(&error);
             let mut response = match page {
                 Some(page) => {
                     let page = with_link_token(page, &fields);
@@ -106,7 +106,7 @@ pub async fn server_functions(
                 }
                 None => error.to_string().into_response(),
             };
-            *response.status_mut() = status;
+            mark_refusal(&mut response, &error);
             // A refusal may still end a session (too many wrong codes).
             keep_session_headers(refused.headers(), response.headers_mut());
             response
@@ -137,8 +137,17 @@ fn is_multipart(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("multipart/form-data") && v.contains("boundary="))
 }
 
-fn status(error: &AppError) -> StatusCode {
-    StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+/// A refusal's status and, when throttled, how long to wait (RFC 9110
+/// §10.2.3), so a client or load generator need not read the sentence.
+fn mark_refusal(response: &mut Response, error: &AppError) {
+    *response.status_mut() =
+        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let AppError::Throttled { retry_after_secs } = error {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from((*retry_after_secs).max(1)),
+        );
+    }
 }
 
 /// The refusal in a server function's answer, with the answer rebuilt, or

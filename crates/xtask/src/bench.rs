@@ -209,36 +209,6 @@ pub fn run(ctx: &Context) -> Result {
 
     let loaded = server.rss_kib("VmHWM")?;
 
-    section("Lighthouse, mobile profile (public pages, then signed in as the demo member)");
-    let chromium = super::ensure_chromium(ctx)?;
-    crate::lighthouse::run(ctx, &base, &chromium, &data)?;
-
-    section(&format!(
-        "A {SOAK_MINUTES}-minute mixed soak: memory each minute"
-    ));
-    let soak = soak(ctx, &base, &data, &server)?;
-
-    server.stop();
-    let _ = std::fs::remove_dir_all(&site);
-    let _ = std::fs::remove_dir_all(&data);
-
-    section("Compressing the home page per request, by level (one core)");
-    let home_html = tempdir("bench-page")?.join("home.html");
-    std::fs::write(&home_html, &home).map_err(|e| e.to_string())?;
-    let mut levels = ctx.cmd(
-        "cargo",
-        &[
-            "bench",
-            "--locked",
-            "-p",
-            "server",
-            "--bench",
-            "html_compression",
-        ],
-    );
-    levels.env("PRIMARYPOINT_BENCH_PAGE", &home_html);
-    exec(levels)?;
-
     println!(
         "\n| measure | value |\n|---|---:|\n\
          | raw Argon2id verifies/s (all cores) | {raw:.1} |\n\
@@ -294,14 +264,57 @@ pub fn run(ctx: &Context) -> Result {
         idle as f64 / 1024.0,
         loaded as f64 / 1024.0,
     );
-    println!("\n| soak minute | requests/s | RSS |\n|---:|---:|---:|");
-    for (minute, (rps, rss)) in soak.iter().enumerate() {
+
+    section("Lighthouse, mobile profile (public pages, then signed in as the demo member)");
+    let chromium = super::ensure_chromium(ctx)?;
+    crate::lighthouse::run(ctx, &base, &chromium, &data)?;
+
+    section(&format!(
+        "A {SOAK_MINUTES}-minute mixed soak: memory each minute"
+    ));
+    let soak = soak(ctx, &base, &data, &server)?;
+    let peak = server.rss_kib("VmHWM")?;
+
+    server.stop();
+    let _ = std::fs::remove_dir_all(&site);
+    let _ = std::fs::remove_dir_all(&data);
+
+    println!(
+        "\n| soak minute | requests/s | p99 latency | RSS | sign-ins | of which throttled |\n\
+         |---:|---:|---:|---:|---:|---:|"
+    );
+    for (number, minute) in soak.iter().enumerate() {
         println!(
-            "| {} | {rps:.0} | {:.1} MiB |",
-            minute + 1,
-            *rss as f64 / 1024.0
+            "| {} | {:.0} | {:.2} ms | {:.1} MiB | {} | {} |",
+            number + 1,
+            minute.load.rps,
+            minute.load.p99_ms,
+            minute.rss_kib as f64 / 1024.0,
+            minute.sign_ins,
+            minute.throttled
         );
     }
+    println!(
+        "\nRSS peak over the whole run, soak included: {:.1} MiB",
+        peak as f64 / 1024.0
+    );
+
+    section("Compressing the home page per request, by level (one core)");
+    let home_html = tempdir("bench-page")?.join("home.html");
+    std::fs::write(&home_html, &home).map_err(|e| e.to_string())?;
+    let mut levels = ctx.cmd(
+        "cargo",
+        &[
+            "bench",
+            "--locked",
+            "-p",
+            "server",
+            "--bench",
+            "html_compression",
+        ],
+    );
+    levels.env("PRIMARYPOINT_BENCH_PAGE", &home_html);
+    exec(levels)?;
 
     section("The library at 100,000 resources (SQLite and PostgreSQL)");
     let mut library = ctx.cmd(
@@ -425,9 +438,20 @@ fn sent_bytes(ctx: &Context, url: &str, encoding: &str) -> Result<String> {
         .ok_or_else(|| format!("could not fetch {url}"))
 }
 
+/// One minute of the soak.
+struct Minute {
+    load: Load,
+    rss_kib: u64,
+    sign_ins: u64,
+    /// Sign-ins answered 429 with `Retry-After`: the throttle doing its job
+    /// on one account signing in from one address dozens of times a second.
+    throttled: u64,
+}
+
 /// Public pages, the library signed in, and one sign-in in twenty, for
-/// `SOAK_MINUTES`; the throughput and the server's RSS after each minute.
-fn soak(ctx: &Context, base: &str, scratch: &Path, server: &Server) -> Result<Vec<(f64, u64)>> {
+/// `SOAK_MINUTES`: each minute's throughput, p99, RSS and sign-ins. Any
+/// answer of 400 or more fails the soak, except a throttled sign-in.
+fn soak(ctx: &Context, base: &str, scratch: &Path, server: &Server) -> Result<Vec<Minute>> {
     let cookie = crate::lighthouse::sign_in(ctx, base)?;
     let service =
         crate::lighthouse::first_link(ctx, &format!("{base}/services"), None, "/services/")?;
@@ -445,9 +469,12 @@ fn soak(ctx: &Context, base: &str, scratch: &Path, server: &Server) -> Result<Ve
             r#"local pages = {{"/", "/services", "{service}", "/page/privacy-policy", "/contact",
   "/portal", "/portal/library", "/portal/library?q=policy", "{resource}"}}
 local n = 0
+-- Per thread; `done` adds them up.
+sign_ins, throttled, failed = 0, 0, 0
 request = function()
   n = n + 1
   if n % 20 == 0 then
+    sign_ins = sign_ins + 1
     return wrk.format("POST", "/api/account/sign-in",
       {{["Content-Type"] = "application/x-www-form-urlencoded", ["Accept-Encoding"] = "{BROWSER_ENCODING}"}},
       "email={}&password={}")
@@ -458,6 +485,24 @@ request = function()
   if path:sub(1, 7) == "/portal" then headers["Cookie"] = "{cookie}" end
   return wrk.format("GET", path, headers)
 end
+response = function(status, headers, body)
+  if status == 429 and headers["retry-after"] then
+    throttled = throttled + 1
+  elseif status < 200 or status >= 400 then
+    failed = failed + 1
+  end
+end
+local threads = {{}}
+setup = function(thread) table.insert(threads, thread) end
+done = function(summary, latency, requests)
+  local s, t, f = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    s = s + thread:get("sign_ins")
+    t = t + thread:get("throttled")
+    f = f + thread:get("failed")
+  end
+  io.write(string.format("soak: %d sign-ins, %d throttled, %d failed\n", s, t, f))
+end
 "#,
             email.replace('@', "%40"),
             password.replace(' ', "+").replace(',', "%2C")
@@ -466,10 +511,31 @@ end
     .map_err(|e| e.to_string())?;
     let mut minutes = Vec::new();
     for _ in 0..SOAK_MINUTES {
-        let load = wrk_script(ctx, &format!("{base}/"), CONNECTIONS, "60s", &script)?;
-        minutes.push((load.rps, server.rss_kib("VmRSS")?));
+        let out = wrk_script_output(ctx, &format!("{base}/"), CONNECTIONS, "60s", &script)?;
+        let Some([sign_ins, throttled, failed]) = soak_tally(&out) else {
+            return Err(format!("no tally in the soak's output:\n{out}"));
+        };
+        if failed > 0 {
+            return Err(format!("{failed} answers failed in the soak:\n{out}"));
+        }
+        minutes.push(Minute {
+            load: load_figures(&out)?,
+            rss_kib: server.rss_kib("VmRSS")?,
+            sign_ins,
+            throttled,
+        });
     }
     Ok(minutes)
+}
+
+/// The soak script's own line: sign-ins sent, throttled and failed answers.
+fn soak_tally(out: &str) -> Option<[u64; 3]> {
+    let line = out.lines().find_map(|l| l.strip_prefix("soak: "))?;
+    let counts: Vec<u64> = line
+        .split(", ")
+        .map(|part| part.split(' ').next()?.parse().ok())
+        .collect::<Option<_>>()?;
+    counts.try_into().ok()
 }
 
 fn wait_ready(base: &str) -> Result {
@@ -500,7 +566,18 @@ fn wrk_script(
     duration: &str,
     script: &Path,
 ) -> Result<Load> {
-    let text = output(ctx.cmd(
+    parse_wrk(&wrk_script_output(ctx, url, connections, duration, script)?)
+}
+
+/// wrk's report of a run driven by a Lua `script`, unread.
+fn wrk_script_output(
+    ctx: &Context,
+    url: &str,
+    connections: &str,
+    duration: &str,
+    script: &Path,
+) -> Result<String> {
+    output(ctx.cmd(
         "wrk",
         &[
             "-t2",
@@ -514,8 +591,7 @@ fn wrk_script(
             url,
         ],
     ))
-    .ok_or_else(|| format!("wrk against {url} failed"))?;
-    parse_wrk(&text)
+    .ok_or_else(|| format!("wrk against {url} failed"))
 }
 
 fn wrk(ctx: &Context, url: &str, duration: &str) -> Result<Load> {
@@ -543,6 +619,15 @@ fn wrk_headers(ctx: &Context, url: &str, duration: &str, headers: &[&str]) -> Re
 /// Requests per second and p99 latency from wrk's report. Any answer of
 /// 400 or more under load is a failure, not a figure.
 fn parse_wrk(out: &str) -> Result<Load> {
+    if out.contains("Non-2xx") {
+        return Err(format!("answered with errors under load:\n{out}"));
+    }
+    load_figures(out)
+}
+
+/// Requests per second and p99 latency from wrk's report, whatever the
+/// answers' statuses.
+fn load_figures(out: &str) -> Result<Load> {
     let rps = out
         .lines()
         .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
@@ -553,9 +638,6 @@ fn parse_wrk(out: &str) -> Result<Load> {
         .find_map(|l| l.trim().strip_prefix("99%"))
         .map(str::trim)
         .ok_or("no 99% latency in wrk output")?;
-    if out.contains("Non-2xx") {
-        return Err(format!("answered with errors under load:\n{out}"));
-    }
     Ok(Load {
         rps,
         p99_ms: to_ms(p99).ok_or_else(|| format!("cannot read latency {p99}"))?,
@@ -577,7 +659,15 @@ fn to_ms(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::to_ms;
+    use super::{soak_tally, to_ms};
+
+    #[test]
+    fn reads_the_soak_tally() {
+        let out = "Requests/sec: 866.20\nsoak: 2597 sign-ins, 571 throttled, 0 failed\n";
+        assert_eq!(soak_tally(out), Some([2597, 571, 0]));
+        assert_eq!(soak_tally("soak: 3 sign-ins, x throttled, 0 failed"), None);
+        assert_eq!(soak_tally("Requests/sec: 866.20"), None);
+    }
 
     #[test]
     fn reads_wrk_latencies() {

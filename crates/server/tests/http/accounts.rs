@@ -269,6 +269,16 @@ async fn failed_sign_ins_are_throttled_and_the_throttle_lifts(server: TestServer
     }
     let waiting = sign_in_form(&server, "sam@riverside.example", PASSWORD, "").await;
     assert_eq!(waiting.status(), StatusCode::TOO_MANY_REQUESTS);
+    // At most the first wait after the free failures, in whole seconds.
+    let wait = domain::account::sign_in_throttle::wait_secs(10, 10);
+    let retry_after: Option<i64> = waiting
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    assert!(
+        retry_after.is_some_and(|secs| (1..=wait).contains(&secs)),
+        "Retry-After {retry_after:?}, at most {wait}"
+    );
     assert!(
         waiting
             .text()
