@@ -80,6 +80,12 @@ fn main() {
         for (encoding, levels) in [("br", [1, 2, 3, 4]), ("gzip", [1, 2, 4, 6])] {
             for level in levels {
                 let (rate, bytes) = measure(&page, encoding, CompressionLevel::Precise(level)).await;
+                // A layer built without this encoding passes the page on as
+                // it is: a figure for work not done.
+                assert!(
+                    bytes < page.len(),
+                    "{encoding} left the page as it was: is tower-http's compression-{encoding} feature on for benches?"
+                );
                 println!(
                     "| {encoding} | {level} | {bytes} | {rate:.0} | {:.0} µs | **{:.2}** |",
                     1e6 / rate,
