@@ -215,7 +215,7 @@ async fn measure(db: &Db, viewer: &Viewer, name: &str, query: LibraryQuery) {
     );
 }
 
-async fn bench(engine: &str, db: &Db) {
+async fn bench(engine: &str, db: &Db) -> Viewer {
     let viewer = load(db).await;
     // A copy of the loaded SQLite database, for `explain query plan` in
     // the `sqlite3` shell.
@@ -232,9 +232,16 @@ async fn bench(engine: &str, db: &Db) {
         println!("the loaded database is copied to {path}");
     }
     println!(
-        "\n{engine}, {IN_FLIGHT} requests in flight, {} s each:\n",
-        RUN_FOR.as_secs()
+        "\n{engine}, {IN_FLIGHT} requests in flight, {} s each, {} connections:\n",
+        RUN_FOR.as_secs(),
+        db.pool().options().get_max_connections()
     );
+    measure_all(db, &viewer).await;
+    viewer
+}
+
+/// The four requests, one table.
+async fn measure_all(db: &Db, viewer: &Viewer) {
     println!("| request | found | requests/s | p50 | p99 |\n|---|---:|---:|---:|---:|");
     let search = |q: &str| LibraryQuery {
         q: q.to_owned(),
@@ -242,28 +249,28 @@ async fn bench(engine: &str, db: &Db) {
     };
     measure(
         db,
-        &viewer,
+        viewer,
         "search, selective term (`term12345`)",
         search("term12345"),
     )
     .await;
     measure(
         db,
-        &viewer,
+        viewer,
         "search, common term (`practice`)",
         search("practice"),
     )
     .await;
     measure(
         db,
-        &viewer,
+        viewer,
         "list, newest first, page 1",
         LibraryQuery::default(),
     )
     .await;
     measure(
         db,
-        &viewer,
+        viewer,
         "list, one service and kind, by title, page 5",
         LibraryQuery {
             service: Some("service-3".into()),
@@ -274,6 +281,17 @@ async fn bench(engine: &str, db: &Db) {
         },
     )
     .await;
+}
+
+/// Pool sizes to measure PostgreSQL at as well, on the same loaded data
+/// (`PRIMARYPOINT_BENCH_POOLS=4,8`): the server runs on the benchmark's
+/// cores here, so how many statements it runs at once matters.
+fn extra_pools() -> Vec<u32> {
+    std::env::var("PRIMARYPOINT_BENCH_POOLS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|size| size.trim().parse().ok())
+        .collect()
 }
 
 fn main() {
@@ -287,7 +305,19 @@ fn main() {
         sqlite.finish().await;
         match backend::testing::postgres().await {
             Some(postgres) => {
-                bench("PostgreSQL", &postgres.db).await;
+                let viewer = bench("PostgreSQL", &postgres.db).await;
+                for size in extra_pools() {
+                    let settings = backend::db::PoolSettings {
+                        max_connections: Some(size),
+                        ..backend::db::PoolSettings::default()
+                    };
+                    let db = Db::connect(&postgres.url, &settings)
+                        .await
+                        .expect("connect");
+                    println!("\nPostgreSQL again, {size} connections:\n");
+                    measure_all(&db, &viewer).await;
+                    db.close().await;
+                }
                 // Kept loaded, for `explain analyze` in `psql`.
                 if std::env::var_os("PRIMARYPOINT_BENCH_KEEP_POSTGRES").is_some() {
                     postgres.db.close().await;
