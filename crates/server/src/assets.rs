@@ -3,7 +3,10 @@
 //! session, same-origin and page layers, so an asset costs no database
 //! lookup; as the `.br` or `.gz` written once at build time when the
 //! browser accepts it, so nothing is compressed per request; and from
-//! memory once asked for, so nothing is read from disk per request.
+//! memory once asked for, so nothing is read from disk per request. The
+//! site root's other files (the favicon, the stylesheet's images) are
+//! answered from the same memory by the pages' fallback, inside the page
+//! layers, before it renders the 404 page.
 //!
 //! Pages link them by addresses that change when their content does:
 //! cargo-leptos puts a hash in the name of each file under `/pkg`, and the
@@ -14,7 +17,7 @@
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
@@ -87,9 +90,8 @@ impl Versions {
         }
     }
 
-    /// Whether the answer to `request` may be kept for a year.
-    fn immutable(&self, request: &Request) -> bool {
-        let uri = request.uri();
+    /// Whether the answer for `uri` may be kept for a year.
+    fn immutable(&self, uri: &Uri) -> bool {
         if uri.path().starts_with("/pkg/") {
             self.pkg_hashed
         } else {
@@ -196,7 +198,7 @@ fn accepted(list: &str, encoding: &str) -> bool {
         .is_some_and(|q| q > 0.0)
 }
 
-/// The static folders' files, each read from disk on its first request
+/// The site's static files, each read from disk on its first request
 /// and then answered from memory: a file nobody asks for (most of an
 /// administrator's chunks) costs nothing, and a file asked for costs no
 /// file system call again.
@@ -227,11 +229,10 @@ impl Files {
     }
 }
 
-/// The file under the site root a request path names: one of the static
-/// folders, then plain names only (no `..`, no hidden files, no copies).
+/// The file under the site root a request path names: plain names only
+/// (no `..`, no hidden files, no copies).
 fn relative(path: &str) -> Option<PathBuf> {
     let rest = path.strip_prefix('/')?;
-    let (folder, name) = rest.split_once('/')?;
     let plain = |part: &str| {
         !part.is_empty()
             && !part.starts_with('.')
@@ -240,46 +241,79 @@ fn relative(path: &str) -> Option<PathBuf> {
                 .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
     };
     let copy = ENCODINGS.iter().any(|(_, ext)| {
-        name.strip_suffix(ext)
+        rest.strip_suffix(ext)
             .is_some_and(|stem| stem.ends_with('.'))
     });
-    (FOLDERS.contains(&folder) && name.split('/').all(plain) && !copy)
-        .then(|| Path::new(folder).join(name))
+    (rest.split('/').all(plain) && !copy).then(|| PathBuf::from(rest))
+}
+
+impl Files {
+    /// The answer to a GET or HEAD for a file under the site root, if
+    /// there is such a file.
+    async fn answer(&self, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+        let file = self.get(uri.path()).await?;
+        let value = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
+        let mut response =
+            file.answer(value(header::ACCEPT_ENCODING), value(header::IF_NONE_MATCH));
+        if self.versions.immutable(uri) {
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, IMMUTABLE);
+        }
+        Some(response)
+    }
 }
 
 /// Answers a GET or HEAD under a static folder.
 async fn serve(State(files): State<Arc<Files>>, request: Request) -> Response {
-    let Some(file) = files.get(request.uri().path()).await else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let value = |name| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
-    let mut response = file.answer(value(header::ACCEPT_ENCODING), value(header::IF_NONE_MATCH));
-    if files.versions.immutable(&request) {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, IMMUTABLE);
-    }
-    response
+    files
+        .answer(request.uri(), request.headers())
+        .await
+        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
 
-/// The routes for the static folders under `site_root`.
-pub fn router(site_root: &Path, versions: Versions) -> Router {
-    let files = Arc::new(Files {
-        site_root: site_root.to_owned(),
-        versions,
-        kept: RwLock::default(),
-    });
-    FOLDERS
-        .iter()
-        .fold(Router::new(), |router, folder| {
-            router.route(&format!("/{folder}/{{*name}}"), get(serve))
-        })
-        .with_state(files)
+/// The site's static files, read once each: the static folders' routes,
+/// and the rest of the site root for the pages' fallback.
+#[derive(Clone, Debug)]
+pub struct StaticFiles(Arc<Files>);
+
+impl StaticFiles {
+    /// The files under `site_root`, none read yet.
+    pub fn new(site_root: &Path, versions: Versions) -> Self {
+        Self(Arc::new(Files {
+            site_root: site_root.to_owned(),
+            versions,
+            kept: RwLock::default(),
+        }))
+    }
+
+    /// The routes for the static folders.
+    pub fn folders(&self) -> Router {
+        FOLDERS
+            .iter()
+            .fold(Router::new(), |router, folder| {
+                router.route(&format!("/{folder}/{{*name}}"), get(serve))
+            })
+            .with_state(self.0.clone())
+    }
+
+    /// The answer to a GET or HEAD for a file under the site root, if
+    /// there is one; `None` leaves the request to the pages.
+    pub async fn root_file(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Option<Response> {
+        if !matches!(*method, Method::GET | Method::HEAD) {
+            return None;
+        }
+        self.0.answer(uri, headers).await
+    }
 }
 
 /// The `.br` and `.gz` beside `file`, in the order of `ENCODINGS`.
@@ -396,7 +430,7 @@ mod tests {
         let href = versions.links().nhsuk_stylesheet;
         let query = href.split_once('?').expect("a version").1.to_owned();
         assert_eq!(query.len(), "v=".len() + 16, "{href}");
-        let app = router(root.path(), versions);
+        let app = StaticFiles::new(root.path(), versions).folders();
         assert_eq!(cache_control(&app, &href).await, (200, year.clone()));
         assert_eq!(
             cache_control(&app, "/pkg/primarypoint.a1B2c3.wasm").await,
@@ -417,7 +451,7 @@ mod tests {
         std::fs::write(root.path().join(NHSUK_CSS), "body { margin: 1px }").expect("css");
         let versions = Versions::of(root.path(), None);
         assert_ne!(versions.links().nhsuk_stylesheet, href);
-        let app = router(root.path(), versions);
+        let app = StaticFiles::new(root.path(), versions).folders();
         assert_eq!(
             cache_control(&app, "/pkg/primarypoint.a1B2c3.wasm").await,
             (200, None)
@@ -461,7 +495,7 @@ mod tests {
         precompress(root.path()).expect("precompress");
         let br = std::fs::read(root.path().join("pkg/app.a1.js.br")).expect("br");
         let gz = std::fs::read(root.path().join("pkg/app.a1.js.gz")).expect("gz");
-        let app = router(root.path(), Versions::of(root.path(), Some("")));
+        let app = StaticFiles::new(root.path(), Versions::of(root.path(), Some(""))).folders();
         let uri = "/pkg/app.a1.js";
 
         let mut tags = Vec::new();
@@ -523,7 +557,7 @@ mod tests {
         std::fs::create_dir(root.path().join("pkg")).expect("pkg");
         let css = root.path().join("pkg/site.css");
         std::fs::write(&css, "a { color: red }").expect("css");
-        let app = router(root.path(), Versions::of(root.path(), None));
+        let app = StaticFiles::new(root.path(), Versions::of(root.path(), None)).folders();
         let (status, headers, body) = fetch(&app, "/pkg/site.css", &[]).await;
         assert_eq!((status, body.as_slice()), (200, &b"a { color: red }"[..]));
         assert_eq!(headers["content-type"], "text/css");
@@ -546,7 +580,7 @@ mod tests {
         std::fs::write(root.path().join("pkg/.hidden"), "x").expect("hidden");
         std::fs::write(root.path().join("pkg/app.js"), "x".repeat(100)).expect("js");
         precompress(root.path()).expect("precompress");
-        let app = router(root.path(), Versions::of(root.path(), Some("")));
+        let app = StaticFiles::new(root.path(), Versions::of(root.path(), Some(""))).folders();
         assert_eq!(fetch(&app, "/pkg/app.js", &[]).await.0, 200);
         for uri in [
             "/pkg/../secret.toml",
@@ -561,6 +595,63 @@ mod tests {
         ] {
             assert_eq!(fetch(&app, uri, &[]).await.0, 404, "{uri}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_site_roots_own_files_are_answered_from_memory_and_pages_are_not() {
+        let root = tempfile::tempdir().expect("dir");
+        std::fs::create_dir_all(root.path().join("assets/images")).expect("images");
+        let icon = b"\0\0\x01\0icon".to_vec();
+        let svg = "<svg xmlns='http://www.w3.org/2000/svg'/>";
+        std::fs::write(root.path().join("favicon.ico"), &icon).expect("icon");
+        std::fs::write(root.path().join("assets/images/arrow.svg"), svg).expect("svg");
+        std::fs::write(root.path().join(".env"), "SECRET_KEY=x").expect("hidden");
+        let none = HeaderMap::new();
+        let ask = |files: &StaticFiles, method: Method, uri: &'static str| {
+            let files = files.clone();
+            let none = none.clone();
+            async move {
+                let uri = Uri::from_static(uri);
+                files.root_file(&method, &uri, &none).await
+            }
+        };
+        let body = |response: Response| async move {
+            assert_eq!(response.status(), StatusCode::OK);
+            axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body")
+                .to_vec()
+        };
+
+        let built = StaticFiles::new(root.path(), Versions::of(root.path(), Some("")));
+        let unbuilt = StaticFiles::new(root.path(), Versions::of(root.path(), None));
+        for files in [&built, &unbuilt] {
+            let answer = ask(files, Method::GET, "/favicon.ico").await;
+            assert_eq!(body(answer.expect("the icon")).await, icon);
+            let answer = ask(files, Method::GET, "/assets/images/arrow.svg").await;
+            assert_eq!(body(answer.expect("the image")).await, svg.as_bytes());
+            // Pages, other methods and names that are not plain go on to
+            // the pages.
+            for (method, uri) in [
+                (Method::GET, "/"),
+                (Method::GET, "/no-such-page"),
+                (Method::GET, "/.env"),
+                (Method::GET, "/assets/../favicon.ico"),
+                (Method::POST, "/favicon.ico"),
+            ] {
+                assert!(ask(files, method, uri).await.is_none(), "{uri}");
+            }
+        }
+
+        // In a release build, once read, a file is answered from memory;
+        // otherwise each request reads the disk.
+        std::fs::remove_file(root.path().join("favicon.ico")).expect("remove");
+        let answer = ask(&built, Method::HEAD, "/favicon.ico").await;
+        assert_eq!(answer.expect("kept").status(), StatusCode::OK);
+        let answer = ask(&built, Method::GET, "/favicon.ico").await;
+        assert_eq!(body(answer.expect("kept")).await, icon);
+        let answer = ask(&unbuilt, Method::GET, "/favicon.ico").await;
+        assert!(answer.is_none());
     }
 
     #[test]

@@ -308,6 +308,14 @@ async fn demonstrate(
 
 /// Everything `serve` builds before it listens; tests use it too.
 pub async fn prepare(config: &Config) -> anyhow::Result<(AppState, RouterSettings)> {
+    if let Some((setting, dir)) = config.private_files_in_site_root() {
+        bail!(
+            "{setting}: {} is inside SITE_ROOT ({}), whose files are sent to anyone who asks; \
+             keep the database, the secret key, documents and backups outside it",
+            dir.display(),
+            config.site_root.display()
+        );
+    }
     let stale = crate::assets::remove_stale(&config.site_root);
     if stale > 0 {
         tracing::warn!(

@@ -2,7 +2,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const ENVIRONMENT_HELP: &str = "\
@@ -409,6 +409,54 @@ impl Config {
             keep: self.backup_keep as usize,
         })
     }
+
+    /// The first setting that puts private files (the database, the
+    /// secret key, uploaded documents, backups) inside SITE_ROOT, whose
+    /// files are sent to anyone who asks, with the folder it names.
+    pub fn private_files_in_site_root(&self) -> Option<(&'static str, PathBuf)> {
+        let site_root = resolved(&self.site_root)?;
+        let storage = self
+            .storage_url
+            .as_deref()
+            .and_then(|url| url.strip_prefix("file://"))
+            .map(PathBuf::from);
+        let database = self.database_url();
+        let database = database
+            .strip_prefix("sqlite:")
+            .map(|rest| rest.trim_start_matches("//"))
+            .and_then(|rest| rest.split('?').next())
+            .filter(|path| !path.is_empty() && !path.starts_with(':'))
+            .map(PathBuf::from);
+        [
+            ("DATA_DIR", Some(self.data_dir.clone())),
+            ("DATABASE_URL", database),
+            ("STORAGE_URL", storage),
+            ("BACKUP_DIR", self.backup_dir.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(name, dir)| Some((name, dir?)))
+        .find(|(_, dir)| resolved(dir).is_some_and(|dir| dir.starts_with(&site_root)))
+    }
+}
+
+/// `path` made absolute, with links and `..` resolved in the part of it
+/// that exists.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut existing = absolute.as_path();
+    let mut missing = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return Some(
+                missing
+                    .iter()
+                    .rev()
+                    .fold(real, |path, part| path.join(part)),
+            );
+        }
+        missing.push(existing.file_name()?);
+        existing = existing.parent()?;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -675,6 +723,53 @@ mod tests {
         ] {
             assert_eq!(months_text(months), text);
         }
+    }
+
+    #[test]
+    fn private_files_are_never_kept_where_the_site_is_served_from() {
+        let site = tempfile::tempdir().expect("site");
+        let apart = tempfile::tempdir().expect("apart");
+        let root = site.path().display().to_string();
+        let elsewhere = apart.path().display().to_string();
+        let inside = format!("{root}/private");
+        let site_name = site.path().file_name().expect("name").to_string_lossy();
+        let check = |args: &[&str]| {
+            let args = [&["--site-root", &root][..], args].concat();
+            parse(&args)
+                .expect("settings")
+                .config
+                .private_files_in_site_root()
+                .map(|(name, _)| name)
+        };
+        assert_eq!(check(&["--data-dir", &elsewhere]), None);
+        assert_eq!(check(&["--data-dir", &root]), Some("DATA_DIR"));
+        assert_eq!(check(&["--data-dir", &inside]), Some("DATA_DIR"));
+        let around = format!("{elsewhere}/../{site_name}/data");
+        assert_eq!(check(&["--data-dir", &around]), Some("DATA_DIR"));
+        let database = format!("sqlite://{inside}/primarypoint.db?mode=rwc");
+        assert_eq!(
+            check(&["--data-dir", &elsewhere, "--database-url", &database]),
+            Some("DATABASE_URL")
+        );
+        let storage = format!("file://{inside}");
+        assert_eq!(
+            check(&["--data-dir", &elsewhere, "--storage-url", &storage]),
+            Some("STORAGE_URL")
+        );
+        assert_eq!(
+            check(&["--data-dir", &elsewhere, "--backup-dir", &inside]),
+            Some("BACKUP_DIR")
+        );
+        // The site may sit inside the data directory; the other way round
+        // is what exposes it.
+        let nested = parse(&[
+            "--data-dir",
+            &elsewhere,
+            "--site-root",
+            &format!("{elsewhere}/site"),
+        ])
+        .expect("settings");
+        assert_eq!(nested.config.private_files_in_site_root(), None);
     }
 
     #[test]

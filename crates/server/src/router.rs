@@ -2,8 +2,9 @@ use crate::security::{self, SecuritySettings};
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, Request, StatusCode, Uri, header};
 use axum::middleware;
 use axum::routing::get;
 use leptos::prelude::*;
@@ -99,6 +100,9 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
         upload_timeout: Duration::from_secs(15 * 60),
     };
 
+    let site_root = std::path::PathBuf::from(settings.leptos.site_root.as_ref());
+    let static_files = crate::assets::StaticFiles::new(&site_root, settings.assets);
+
     let seo = Router::new()
         .route("/robots.txt", get(crate::seo::robots))
         .route("/sitemap.xml", get(crate::seo::sitemap))
@@ -116,9 +120,23 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context(
-            context, shell,
-        ))
+        .fallback({
+            // The site root's own files from memory, else what Leptos
+            // finds on disk, else the 404 page.
+            let files = static_files.clone();
+            let leptos_fallback = leptos_axum::file_and_error_handler_with_context(context, shell);
+            move |uri: Uri, leptos: State<LeptosOptions>, request: Request<Body>| {
+                let files = files.clone();
+                let leptos_fallback = leptos_fallback.clone();
+                async move {
+                    let (method, headers) = (request.method(), request.headers());
+                    match files.root_file(method, &uri, headers).await {
+                        Some(response) => response,
+                        None => leptos_fallback(uri, leptos, request).await,
+                    }
+                }
+            }
+        })
         .with_state(leptos)
         // Layers run outermost-last: server functions' answers (JSON or a
         // page) sit closest to the handlers, inside the body cap and the
@@ -171,9 +189,8 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
 
     // The static folders go ahead of all of that: no session, no page
     // machinery, and their copies compressed at build time.
-    let site_root = std::path::PathBuf::from(settings.leptos.site_root.as_ref());
     pages
-        .merge(crate::assets::router(&site_root, settings.assets))
+        .merge(static_files.folders())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),

@@ -307,10 +307,13 @@ fn backup_and_restore_run_end_to_end() {
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_server_cleanly_within_five_seconds() {
-    let data = tempfile::tempdir().expect("dir");
+    let (data, site) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
     let mut child = primarypoint()
         .env("DATA_DIR", data.path())
-        .env("SITE_ROOT", data.path())
+        .env("SITE_ROOT", site.path())
         .env("LISTEN_ADDR", "127.0.0.1:0")
         .env("LOG_FORMAT", "text")
         .env("RUST_LOG", "info")
@@ -362,10 +365,13 @@ fn sigterm_stops_the_server_cleanly_within_five_seconds() {
 #[test]
 fn request_logs_carry_paths_but_never_tokens_or_passwords() {
     use std::io::{Read, Write};
-    let data = tempfile::tempdir().expect("dir");
+    let (data, site) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
     let mut child = primarypoint()
         .env("DATA_DIR", data.path())
-        .env("SITE_ROOT", data.path())
+        .env("SITE_ROOT", site.path())
         .env("LISTEN_ADDR", "127.0.0.1:0")
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info,tower_http=debug")
@@ -431,12 +437,13 @@ fn request_logs_carry_paths_but_never_tokens_or_passwords() {
 #[test]
 fn demo_accounts_are_refused_unless_the_site_is_on_this_machine() {
     let data = tempfile::tempdir().expect("data dir");
+    let site = tempfile::tempdir().expect("site root");
     let refused = primarypoint()
         .env("DATA_DIR", data.path())
         .env("LISTEN_ADDR", "127.0.0.1:0")
         .env("PUBLIC_URL", "https://portal.example.nhs.uk")
         .env("DEMO_ACCOUNTS", "true")
-        .env("SITE_ROOT", data.path())
+        .env("SITE_ROOT", site.path())
         .arg("serve")
         .output()
         .expect("run");
@@ -520,4 +527,25 @@ async fn audit_verify_names_an_altered_event_and_fails() {
         said.contains(&format!("event #{seq} (id {id}) was altered")),
         "{said}"
     );
+}
+
+#[test]
+fn the_server_refuses_to_keep_private_files_where_the_site_is_served_from() {
+    let site = tempfile::tempdir().expect("site root");
+    let data = site.path().join("data");
+    let refused = primarypoint()
+        .env("SITE_ROOT", site.path())
+        .env("DATA_DIR", &data)
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .arg("serve")
+        .output()
+        .expect("run");
+    assert!(!refused.status.success(), "the server did not start");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("DATA_DIR") && stderr.contains("inside SITE_ROOT"),
+        "{stderr}"
+    );
+    // Nothing was written where the site is served from.
+    assert!(!data.exists(), "no database or secret key under the site");
 }

@@ -23,6 +23,8 @@ struct TestServer {
     test_db_url: String,
     client: reqwest::Client,
     _data: tempfile::TempDir,
+    /// The site root: the built site's files.
+    site: tempfile::TempDir,
 }
 
 async fn launch(db: &TestDb) -> TestServer {
@@ -35,6 +37,8 @@ async fn launch_with(url: &str, public_url: &str) -> TestServer {
     use clap::Parser;
     let data = tempfile::tempdir().expect("data dir");
     let data_dir = data.path().display().to_string();
+    let site = tempfile::tempdir().expect("site root");
+    let site_root = site.path().display().to_string();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -56,7 +60,7 @@ async fn launch_with(url: &str, public_url: &str) -> TestServer {
         "--public-url",
         &public_url,
         "--site-root",
-        &data_dir,
+        &site_root,
         "--secret-key",
         SECRET,
     ])
@@ -87,6 +91,7 @@ async fn launch_with(url: &str, public_url: &str) -> TestServer {
         test_db_url: url.to_owned(),
         client,
         _data: data,
+        site,
     }
 }
 
@@ -471,7 +476,7 @@ async fn responses_are_compressed(server: TestServer) {
 }
 
 async fn static_files_are_sent_as_compressed_at_build_time_without_the_session(server: TestServer) {
-    let site = server._data.path();
+    let site = server.site.path();
     std::fs::create_dir_all(site.join("pkg")).expect("pkg");
     let css = "body { margin: 0 } ".repeat(2_000);
     std::fs::write(site.join("pkg/primarypoint.css"), &css).expect("css");
@@ -527,6 +532,24 @@ async fn static_files_are_sent_as_compressed_at_build_time_without_the_session(s
         .await
         .expect("page");
     assert!(page.headers().get(reqwest::header::SET_COOKIE).is_some());
+    // So does a file of the site root itself, answered by the pages'
+    // fallback: its bytes, and the page layers have run.
+    let icon = b"\0\0\x01\0 an icon".to_vec();
+    std::fs::write(site.join("favicon.ico"), &icon).expect("icon");
+    let response = plain_client()
+        .get(server.url("/favicon.ico"))
+        .header(COOKIE, "pp_session=no-such-session")
+        .send()
+        .await
+        .expect("icon");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .is_some()
+    );
+    assert_eq!(response.bytes().await.expect("body").as_ref(), icon);
 }
 
 async fn oversized_bodies_are_refused(server: TestServer) {

@@ -115,7 +115,7 @@ pub fn run(ctx: &Context) -> Result {
         .ok_or("could not fetch the home page")?;
     // The page's own bytes, so compressing the file costs what compressing
     // the page does. Served by the pages' fallback, through the same
-    // middleware, read from disk for each request.
+    // middleware, from memory after the first request.
     std::fs::write(site.join("same-bytes.html"), &home).map_err(|e| e.to_string())?;
     println!("home page: {} bytes of HTML", home.len());
     std::thread::sleep(Duration::from_secs(2));
