@@ -26,20 +26,25 @@ impl Backend {
         }
     }
 
-    /// The pool size when none is configured. PostgreSQL serves each
-    /// connection from a process of its own, so 16 keeps a server busy.
-    /// SQLite runs each query on a thread of ours, on this machine's CPUs:
-    /// more connections than twice its cores only take turns, and the
+    /// The pool size for `url` when none is configured. Queries that run
+    /// on this machine's cores (SQLite's, on threads of ours, or those of
+    /// a PostgreSQL server on this machine) gain nothing from more
+    /// connections than twice its cores: the rest only take turns, and the
     /// turns make some requests wait much longer than the rest (measured
-    /// in BENCHMARKS.md).
-    pub fn default_max_connections(self) -> u32 {
-        match self {
-            Backend::Postgres => 16,
-            Backend::Sqlite => std::thread::available_parallelism()
-                .map_or(2, |cores| u32::try_from(cores.get()).unwrap_or(u32::MAX))
-                .saturating_mul(2)
-                .max(4),
+    /// in BENCHMARKS.md). A PostgreSQL server elsewhere has cores of its
+    /// own, and serves each connection from a process: 16 keeps it busy.
+    pub fn default_max_connections(self, url: &str) -> u32 {
+        let here = match self {
+            Backend::Sqlite => true,
+            Backend::Postgres => on_this_machine(url),
+        };
+        if !here {
+            return 16;
         }
+        std::thread::available_parallelism()
+            .map_or(2, |cores| u32::try_from(cores.get()).unwrap_or(u32::MAX))
+            .saturating_mul(2)
+            .max(4)
     }
 
     pub fn name(self) -> &'static str {
@@ -48,6 +53,23 @@ impl Backend {
             Backend::Postgres => "postgres",
         }
     }
+}
+
+/// Whether a PostgreSQL URL names a server on this machine: `localhost`,
+/// a loopback address or a Unix socket.
+fn on_this_machine(url: &str) -> bool {
+    let Ok(options) = sqlx::postgres::PgConnectOptions::from_str(url) else {
+        return false;
+    };
+    let host = options.get_host();
+    options.get_socket().is_some()
+        || host.starts_with('/')
+        || host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// How big the pool may grow and how long a caller waits for a connection.
@@ -119,7 +141,7 @@ impl Db {
         };
         let size = settings
             .max_connections
-            .unwrap_or_else(|| backend.default_max_connections());
+            .unwrap_or_else(|| backend.default_max_connections(url));
         let pool = pool_of(size).connect_with(options.clone()).await?;
         let writer = match backend {
             // The writer connects when first asked for, so a database
@@ -203,5 +225,38 @@ impl Db {
     pub async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn the_default_pool_fits_the_machine_the_queries_run_on() {
+        let here = Backend::Sqlite.default_max_connections("sqlite::memory:");
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        assert_eq!(here as usize, (cores * 2).max(4));
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/primarypoint",
+            "postgres://u@127.0.0.2/primarypoint",
+            "postgresql://u@localhost/primarypoint",
+            "postgres://u@[::1]:5432/primarypoint",
+            "postgres:///primarypoint?host=/var/run/postgresql",
+        ] {
+            assert_eq!(
+                Backend::Postgres.default_max_connections(url),
+                here,
+                "{url}"
+            );
+        }
+        for url in [
+            "postgres://u@db.example.org:5432/primarypoint",
+            "postgres://u@localhost.example.org/primarypoint",
+            "postgres://u@10.0.0.5/primarypoint",
+            "postgres://u@[2001:db8::1]/primarypoint",
+        ] {
+            assert_eq!(Backend::Postgres.default_max_connections(url), 16, "{url}");
+        }
     }
 }

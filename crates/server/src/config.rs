@@ -213,8 +213,9 @@ pub struct Config {
     pub max_upload_bytes: u64,
 
     /// Most database connections this instance opens for reads. Default:
-    /// 16 on PostgreSQL; on SQLite twice the CPU cores, at least 4, and
-    /// one more that writes queue for.
+    /// twice the CPU cores, at least 4, on SQLite (plus one that writes
+    /// queue for) and on PostgreSQL on this machine; 16 on PostgreSQL
+    /// elsewhere.
     #[arg(long, env = "DB_MAX_CONNECTIONS", global = true,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_max_connections: Option<u32>,
