@@ -72,6 +72,33 @@ fn on_this_machine(url: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The file a SQLite URL opens, read as sqlx and SQLite read it: the
+/// name percent-decoded, and a `file:` name taken as SQLite's URI;
+/// `None` for PostgreSQL or a database in memory.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    use sqlx::sqlite::SqliteConnectOptions;
+    if Backend::from_url(url).ok()? != Backend::Sqlite || url.contains("mode=memory") {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let name = options.get_filename().to_str()?;
+    if url.contains(":memory:") || name.is_empty() {
+        return None;
+    }
+    let Some(uri) = name.strip_prefix("file:") else {
+        return Some(name.into());
+    };
+    let uri = uri
+        .strip_prefix("//localhost")
+        .or_else(|| uri.strip_prefix("//"))
+        .unwrap_or(uri);
+    let path = uri.split(['?', '#']).next().unwrap_or_default();
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    Some(path.as_ref().into())
+}
+
 /// How big the pool may grow and how long a caller waits for a connection.
 #[derive(Clone, Debug)]
 pub struct PoolSettings {
@@ -230,10 +257,20 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::Backend;
+    use super::{Backend, on_this_machine};
 
     #[test]
     fn the_default_pool_fits_the_machine_the_queries_run_on() {
+        for (url, here) in [
+            ("postgres://postgres@127.0.0.1:5432/primarypoint", true),
+            ("postgresql://u@localhost/primarypoint", true),
+            ("postgres://u@[::1]:5432/primarypoint", true),
+            ("postgres:///primarypoint?host=/var/run/postgresql", true),
+            ("postgres://u@db.example.org:5432/primarypoint", false),
+            ("postgres://u@10.0.0.5/primarypoint", false),
+        ] {
+            assert_eq!(on_this_machine(url), here, "{url}");
+        }
         let here = Backend::Sqlite.default_max_connections("sqlite::memory:");
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         assert_eq!(here as usize, (cores * 2).max(4));

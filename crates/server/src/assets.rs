@@ -25,6 +25,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
 
 /// The folders of the site root served this way.
 const FOLDERS: [&str; 2] = ["pkg", "css"];
@@ -213,19 +215,63 @@ struct Files {
     kept: RwLock<HashMap<String, Arc<File>>>,
 }
 
+/// Largest file of the site root's own (outside the static folders)
+/// answered from memory; a larger one is streamed from disk.
+const MAX_KEPT_BYTES: u64 = 1 << 20;
+
+/// A file found under the site root.
+enum Found {
+    /// Read whole: small enough, or built into a static folder.
+    Read(Arc<File>),
+    /// Too large to hold: its real path, to stream.
+    Large(PathBuf),
+}
+
 impl Files {
-    /// The file answering `path`, if one does.
-    async fn get(&self, path: &str) -> Option<Arc<File>> {
+    /// The file answering `path`, read whole when it is at most `largest`
+    /// bytes. Only a regular file with a plain name (see [`relative`])
+    /// whose real path, links followed, is inside the site root is
+    /// found; and only one asked for by its own name is kept, so other
+    /// spellings of the same file (through links) never add copies.
+    async fn get(&self, path: &str, largest: u64) -> Option<Found> {
         if let Some(file) = self.kept.read().ok()?.get(path) {
-            return Some(file.clone());
+            return Some(Found::Read(file.clone()));
         }
-        let file = Arc::new(File::read(&self.site_root.join(relative(path)?)).await?);
+        let relative = relative(path)?;
+        let root = tokio::fs::canonicalize(&self.site_root).await.ok()?;
+        let real = tokio::fs::canonicalize(root.join(&relative)).await.ok()?;
+        let metadata = tokio::fs::metadata(&real).await.ok()?;
+        if !real.starts_with(&root) || !metadata.is_file() {
+            return None;
+        }
+        if metadata.len() > largest {
+            return Some(Found::Large(real));
+        }
+        let file = Arc::new(File::read(&real).await?);
         if self.versions.pkg_hashed
+            && real == root.join(&relative)
             && let Ok(mut kept) = self.kept.write()
         {
             kept.insert(path.to_owned(), file.clone());
         }
-        Some(file)
+        Some(Found::Read(file))
+    }
+
+    /// The answer with `file` to a GET or HEAD for `uri`.
+    fn answer(&self, file: &File, uri: &Uri, headers: &HeaderMap) -> Response {
+        let value = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
+        let mut response =
+            file.answer(value(header::ACCEPT_ENCODING), value(header::IF_NONE_MATCH));
+        if self.versions.immutable(uri) {
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, IMMUTABLE);
+        }
+        response
     }
 }
 
@@ -247,33 +293,13 @@ fn relative(path: &str) -> Option<PathBuf> {
     (rest.split('/').all(plain) && !copy).then(|| PathBuf::from(rest))
 }
 
-impl Files {
-    /// The answer to a GET or HEAD for a file under the site root, if
-    /// there is such a file.
-    async fn answer(&self, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
-        let file = self.get(uri.path()).await?;
-        let value = |name| {
-            headers
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-        };
-        let mut response =
-            file.answer(value(header::ACCEPT_ENCODING), value(header::IF_NONE_MATCH));
-        if self.versions.immutable(uri) {
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, IMMUTABLE);
-        }
-        Some(response)
-    }
-}
-
-/// Answers a GET or HEAD under a static folder.
+/// Answers a GET or HEAD under a static folder, from memory whatever
+/// its size: these are the built site's own files.
 async fn serve(State(files): State<Arc<Files>>, request: Request) -> Response {
-    files
-        .answer(request.uri(), request.headers())
-        .await
-        .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+    match files.get(request.uri().path(), u64::MAX).await {
+        Some(Found::Read(file)) => files.answer(&file, request.uri(), request.headers()),
+        Some(Found::Large(_)) | None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// The site's static files, read once each: the static folders' routes,
@@ -301,18 +327,33 @@ impl StaticFiles {
             .with_state(self.0.clone())
     }
 
-    /// The answer to a GET or HEAD for a file under the site root, if
-    /// there is one; `None` leaves the request to the pages.
-    pub async fn root_file(
-        &self,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
-    ) -> Option<Response> {
-        if !matches!(*method, Method::GET | Method::HEAD) {
-            return None;
+    /// The answer to a GET or HEAD for a file of the site root's own
+    /// (the favicon, the stylesheet's images, a logo); otherwise the
+    /// request back, for the pages. A small file is answered from memory
+    /// with a weak validator, since the pages' compression may encode it
+    /// per request; a large one is streamed from disk (and may be asked
+    /// for in ranges).
+    pub async fn root_file(&self, request: Request) -> Result<Response, Request> {
+        if !matches!(*request.method(), Method::GET | Method::HEAD) {
+            return Err(request);
         }
-        self.0.answer(uri, headers).await
+        match self.0.get(request.uri().path(), MAX_KEPT_BYTES).await {
+            Some(Found::Read(file)) => {
+                let mut response = self.0.answer(&file, request.uri(), request.headers());
+                let weak = response.headers().get(header::ETAG).and_then(|tag| {
+                    HeaderValue::from_str(&format!("W/{}", tag.to_str().ok()?)).ok()
+                });
+                if let Some(weak) = weak {
+                    response.headers_mut().insert(header::ETAG, weak);
+                }
+                Ok(response)
+            }
+            Some(Found::Large(real)) => {
+                let Ok(response) = ServeFile::new(real).oneshot(request).await;
+                Ok(response.map(Body::new))
+            }
+            None => Err(request),
+        }
     }
 }
 
@@ -600,20 +641,35 @@ mod tests {
     #[tokio::test]
     async fn the_site_roots_own_files_are_answered_from_memory_and_pages_are_not() {
         let root = tempfile::tempdir().expect("dir");
+        let outside = tempfile::tempdir().expect("outside");
         std::fs::create_dir_all(root.path().join("assets/images")).expect("images");
         let icon = b"\0\0\x01\0icon".to_vec();
         let svg = "<svg xmlns='http://www.w3.org/2000/svg'/>";
         std::fs::write(root.path().join("favicon.ico"), &icon).expect("icon");
         std::fs::write(root.path().join("assets/images/arrow.svg"), svg).expect("svg");
         std::fs::write(root.path().join(".env"), "SECRET_KEY=x").expect("hidden");
-        let none = HeaderMap::new();
-        let ask = |files: &StaticFiles, method: Method, uri: &'static str| {
-            let files = files.clone();
-            let none = none.clone();
-            async move {
-                let uri = Uri::from_static(uri);
-                files.root_file(&method, &uri, &none).await
-            }
+        std::fs::write(outside.path().join("secret.key"), "key").expect("secret");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::symlink;
+            symlink(
+                outside.path().join("secret.key"),
+                root.path().join("key.txt"),
+            )
+            .expect("link");
+            // A link back up to the root: endless spellings of one file.
+            symlink(root.path(), root.path().join("assets/again")).expect("loop");
+        }
+        let ask = |files: &StaticFiles, method: Method, uri: &str| {
+            let (files, request) = (
+                files.clone(),
+                axum::http::Request::builder()
+                    .method(method)
+                    .uri(uri)
+                    .body(Body::empty())
+                    .expect("request"),
+            );
+            async move { files.root_file(request).await.ok() }
         };
         let body = |response: Response| async move {
             assert_eq!(response.status(), StatusCode::OK);
@@ -626,22 +682,51 @@ mod tests {
         let built = StaticFiles::new(root.path(), Versions::of(root.path(), Some("")));
         let unbuilt = StaticFiles::new(root.path(), Versions::of(root.path(), None));
         for files in [&built, &unbuilt] {
-            let answer = ask(files, Method::GET, "/favicon.ico").await;
-            assert_eq!(body(answer.expect("the icon")).await, icon);
+            let answer = ask(files, Method::GET, "/favicon.ico")
+                .await
+                .expect("the icon");
+            // The pages' compression may encode it: a weak validator.
+            assert!(
+                answer.headers()[header::ETAG]
+                    .to_str()
+                    .expect("tag")
+                    .starts_with("W/\"")
+            );
+            assert_eq!(body(answer).await, icon);
             let answer = ask(files, Method::GET, "/assets/images/arrow.svg").await;
             assert_eq!(body(answer.expect("the image")).await, svg.as_bytes());
-            // Pages, other methods and names that are not plain go on to
-            // the pages.
+            // Pages, other methods, names that are not plain and links out
+            // of the site root go on to the pages.
             for (method, uri) in [
                 (Method::GET, "/"),
                 (Method::GET, "/no-such-page"),
+                (Method::GET, "/assets"),
                 (Method::GET, "/.env"),
+                (Method::GET, "/%2eenv"),
                 (Method::GET, "/assets/../favicon.ico"),
+                (Method::GET, "/key.txt"),
                 (Method::POST, "/favicon.ico"),
             ] {
                 assert!(ask(files, method, uri).await.is_none(), "{uri}");
             }
         }
+
+        // Another spelling of a file, through a link, is answered but never
+        // kept: only a file's own name adds it to memory.
+        #[cfg(unix)]
+        for depth in 1..=3 {
+            let uri = format!("/{}favicon.ico", "assets/again/".repeat(depth));
+            assert_eq!(
+                body(ask(&built, Method::GET, &uri).await.expect("alias")).await,
+                icon
+            );
+        }
+        #[cfg(unix)]
+        assert_eq!(
+            built.0.kept.read().expect("kept").len(),
+            2,
+            "the icon and the image only"
+        );
 
         // In a release build, once read, a file is answered from memory;
         // otherwise each request reads the disk.
@@ -650,8 +735,37 @@ mod tests {
         assert_eq!(answer.expect("kept").status(), StatusCode::OK);
         let answer = ask(&built, Method::GET, "/favicon.ico").await;
         assert_eq!(body(answer.expect("kept")).await, icon);
-        let answer = ask(&unbuilt, Method::GET, "/favicon.ico").await;
-        assert!(answer.is_none());
+        assert!(ask(&unbuilt, Method::GET, "/favicon.ico").await.is_none());
+
+        // A large file is streamed from disk, in ranges when asked, and
+        // never held.
+        let large: Vec<u8> = (0..=u8::MAX)
+            .cycle()
+            .take(MAX_KEPT_BYTES as usize + 1)
+            .collect();
+        std::fs::write(root.path().join("large.bin"), &large).expect("large");
+        assert_eq!(
+            body(ask(&built, Method::GET, "/large.bin").await.expect("large")).await,
+            large
+        );
+        let request = axum::http::Request::get("/large.bin")
+            .header(header::RANGE, "bytes=256-259")
+            .body(Body::empty())
+            .expect("request");
+        let part = built.root_file(request).await.expect("a range");
+        assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+        let bytes = axum::body::to_bytes(part.into_body(), usize::MAX)
+            .await
+            .expect("part");
+        assert_eq!(bytes.as_ref(), &[0, 1, 2, 3]);
+        assert!(
+            !built
+                .0
+                .kept
+                .read()
+                .expect("kept")
+                .contains_key("/large.bin")
+        );
     }
 
     #[test]

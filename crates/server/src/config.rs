@@ -2,7 +2,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 const ENVIRONMENT_HELP: &str = "\
@@ -421,13 +421,7 @@ impl Config {
             .as_deref()
             .and_then(|url| url.strip_prefix("file://"))
             .map(PathBuf::from);
-        let database = self.database_url();
-        let database = database
-            .strip_prefix("sqlite:")
-            .map(|rest| rest.trim_start_matches("//"))
-            .and_then(|rest| rest.split('?').next())
-            .filter(|path| !path.is_empty() && !path.starts_with(':'))
-            .map(PathBuf::from);
+        let database = backend::db::sqlite_file(&self.database_url());
         [
             ("DATA_DIR", Some(self.data_dir.clone())),
             ("DATABASE_URL", database),
@@ -440,24 +434,26 @@ impl Config {
     }
 }
 
-/// `path` made absolute, with links and `..` resolved in the part of it
-/// that exists.
+/// `path` made absolute, with links resolved where it exists and `..`
+/// taken as the parent of what precedes it (so a path through a folder
+/// not made yet still resolves).
 fn resolved(path: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(path).ok()?;
-    let mut existing = absolute.as_path();
-    let mut missing = Vec::new();
-    loop {
-        if let Ok(real) = std::fs::canonicalize(existing) {
-            return Some(
-                missing
-                    .iter()
-                    .rev()
-                    .fold(real, |path, part| path.join(part)),
-            );
+    let mut resolved = PathBuf::new();
+    for part in std::path::absolute(path).ok()?.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            part => {
+                resolved.push(part);
+                if let Ok(real) = std::fs::canonicalize(&resolved) {
+                    resolved = real;
+                }
+            }
         }
-        missing.push(existing.file_name()?);
-        existing = existing.parent()?;
     }
+    Some(resolved)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -747,11 +743,33 @@ mod tests {
         assert_eq!(check(&["--data-dir", &inside]), Some("DATA_DIR"));
         let around = format!("{elsewhere}/../{site_name}/data");
         assert_eq!(check(&["--data-dir", &around]), Some("DATA_DIR"));
-        let database = format!("sqlite://{inside}/primarypoint.db?mode=rwc");
-        assert_eq!(
-            check(&["--data-dir", &elsewhere, "--database-url", &database]),
-            Some("DATABASE_URL")
-        );
+        let missing = format!("{root}/missing/../data");
+        assert_eq!(check(&["--data-dir", &missing]), Some("DATA_DIR"));
+        let encoded =
+            percent_encoding::utf8_percent_encode(&inside, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        for database in [
+            format!("sqlite://{inside}/primarypoint.db?mode=rwc"),
+            format!("sqlite:{inside}/primarypoint.db"),
+            format!("sqlite:///{inside}/primarypoint.db"),
+            format!("sqlite:file:{inside}/primarypoint.db?mode=rwc"),
+            format!("sqlite:file://{inside}/primarypoint.db"),
+            format!("sqlite:file://localhost{inside}/primarypoint.db"),
+            format!("sqlite:{encoded}%2Fprimarypoint.db?mode=rwc"),
+        ] {
+            assert_eq!(
+                check(&["--data-dir", &elsewhere, "--database-url", &database]),
+                Some("DATABASE_URL"),
+                "{database}"
+            );
+        }
+        for database in ["sqlite::memory:", "sqlite://?mode=memory"] {
+            assert_eq!(
+                check(&["--data-dir", &elsewhere, "--database-url", database]),
+                None,
+                "{database}"
+            );
+        }
         let storage = format!("file://{inside}");
         assert_eq!(
             check(&["--data-dir", &elsewhere, "--storage-url", &storage]),

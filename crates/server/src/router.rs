@@ -3,14 +3,15 @@ use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, Request, StatusCode, Uri, header};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::middleware;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tower::ServiceExt;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -121,18 +122,21 @@ pub fn build(state: AppState, settings: RouterSettings) -> Router {
             move || shell(leptos.clone())
         })
         .fallback({
-            // The site root's own files from memory, else what Leptos
-            // finds on disk, else the 404 page.
+            // The site root's own files, else the 404 page. Nothing else
+            // reads the site root: Leptos' own file handler would send any
+            // file in it, hidden ones included.
             let files = static_files.clone();
-            let leptos_fallback = leptos_axum::file_and_error_handler_with_context(context, shell);
-            move |uri: Uri, leptos: State<LeptosOptions>, request: Request<Body>| {
+            let not_found =
+                leptos_axum::ErrorHandler::new_with_context(context, shell, leptos.clone());
+            move |request: Request<Body>| {
                 let files = files.clone();
-                let leptos_fallback = leptos_fallback.clone();
+                let not_found = not_found.clone();
                 async move {
-                    let (method, headers) = (request.method(), request.headers());
-                    match files.root_file(method, &uri, headers).await {
-                        Some(response) => response,
-                        None => leptos_fallback(uri, leptos, request).await,
+                    match files.root_file(request).await {
+                        Ok(response) => response,
+                        Err(request) => match not_found.oneshot(request).await {
+                            Ok(response) => response,
+                        },
                     }
                 }
             }

@@ -533,13 +533,25 @@ async fn audit_verify_names_an_altered_event_and_fails() {
 fn the_server_refuses_to_keep_private_files_where_the_site_is_served_from() {
     let site = tempfile::tempdir().expect("site root");
     let data = site.path().join("data");
-    let refused = primarypoint()
+    let mut server = primarypoint()
         .env("SITE_ROOT", site.path())
         .env("DATA_DIR", &data)
         .env("LISTEN_ADDR", "127.0.0.1:0")
         .arg("serve")
-        .output()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run");
+    // A server that starts would run until stopped: give it ten seconds.
+    let started = Instant::now();
+    while server.try_wait().expect("wait").is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            server.kill().expect("kill");
+            panic!("the server started with its data inside the site root");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let refused = server.wait_with_output().expect("output");
     assert!(!refused.status.success(), "the server did not start");
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(

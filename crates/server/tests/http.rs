@@ -549,7 +549,23 @@ async fn static_files_are_sent_as_compressed_at_build_time_without_the_session(s
             .get(reqwest::header::SET_COOKIE)
             .is_some()
     );
+    // From the server's own file store, which names the content.
+    assert!(response.headers().contains_key(reqwest::header::ETAG));
     assert_eq!(response.bytes().await.expect("body").as_ref(), icon);
+    // Nothing else in the site root is sent: a hidden file, even spelt
+    // another way, gets the 404 page.
+    std::fs::write(site.join(".env"), "SECRET_KEY=do-not-send").expect("hidden");
+    for path in ["/.env", "/%2eenv", "/favicon.ico/../.env"] {
+        let response = plain_client()
+            .get(server.url(path))
+            .send()
+            .await
+            .expect(path);
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let html = response.text().await.expect("html");
+        assert!(html.contains("<h1>Page not found</h1>"), "{path}");
+        assert!(!html.contains("do-not-send"), "{path}");
+    }
 }
 
 async fn oversized_bodies_are_refused(server: TestServer) {

@@ -230,7 +230,7 @@ pub fn run(ctx: &Context) -> Result {
         "\n| {CONNECTIONS} connections, {DURATION} | requests/s | p99 latency |\n|---|---:|---:|\n\
          | home page `/`, first-time visitors (kept rendered) | {:.0} | {:.2} ms |\n\
          | home page `/`, with a cookie (rendered per request) | {:.0} | {:.2} ms |\n\
-         | static file, the same bytes (read from disk) | {:.0} | {:.2} ms |\n\
+         | static file, the same bytes (from memory) | {:.0} | {:.2} ms |\n\
          | **ratio** (first-time visitors' page ÷ file) | **{:.2}** | {:.2}× |",
         page.rps,
         page.p99_ms,

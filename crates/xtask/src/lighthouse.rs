@@ -128,9 +128,18 @@ fn audit(
         args.push(format!("--extra-headers={}", headers.display()));
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut cmd = ctx.cmd(&bin.display().to_string(), &args);
-    cmd.env("CHROME_PATH", chromium);
-    exec(cmd)?;
+    // Lighthouse now and then fails to record a load's trace (NO_NAVSTART)
+    // and asks to be run again; a page that fails three times in a row
+    // fails the benchmark.
+    for attempt in 1.. {
+        let mut cmd = ctx.cmd(&bin.display().to_string(), &args);
+        cmd.env("CHROME_PATH", chromium);
+        match exec(cmd) {
+            Ok(()) => break,
+            Err(error) if attempt < 3 => eprintln!("{url}: {error}; running Lighthouse again"),
+            Err(error) => return Err(error),
+        }
+    }
     output(ctx.cmd("node", &["-e", SUMMARY_JS, &report.display().to_string()]))
         .map(|line| line.trim().to_owned())
         .ok_or_else(|| format!("could not read the Lighthouse report for {url}"))
